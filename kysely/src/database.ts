@@ -1,0 +1,58 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** The four statuses a task moves through. See the README's state diagram. */
+export type TaskStatus = "PENDING" | "RUNNING" | "SUCCESSFUL" | "FAILED";
+
+/** One entry of `errand_tasks.errors`, appended for every failed attempt. */
+export interface TaskErrorRow {
+  exceptionClass: string;
+  message: string;
+  traceback: string;
+  attempt: number;
+  /** ISO 8601 instant. */
+  failedAt: string;
+}
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
+/** jsonb: pg parses it on the way out; on the way in we always send a JSON string. */
+type Json<T> = ColumnType<T, string, string>;
+
+export interface TaskTable {
+  id: Generated<string>;
+  seq: ColumnType<string, never, never>;
+  task_name: string;
+  queue_name: Generated<string>;
+  backend: Generated<string>;
+  priority: Generated<number>;
+  args: ColumnType<unknown[], string | undefined, string>;
+  status: ColumnType<TaskStatus, TaskStatus | undefined, TaskStatus>;
+  run_after: ColumnType<Date, Date | string | undefined, Date | string>;
+  enqueued_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  started_at: NullableTimestamp;
+  last_attempted_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  worker_ids: ColumnType<string[], string[] | undefined, string[]>;
+  return_value: Json<unknown> | null;
+  errors: ColumnType<TaskErrorRow[], string | undefined, string>;
+  locked_by: string | null;
+  locked_until: NullableTimestamp;
+  repeat_seconds: number | null;
+  repeat_until: NullableTimestamp;
+  verbose_name: string | null;
+  creator_type: string | null;
+  creator_id: string | null;
+  progress_done: number | null;
+  progress_total: number | null;
+}
+
+export interface Database {
+  errand_tasks: TaskTable;
+}
+
+export type TaskRow = Selectable<TaskTable>;
+export type NewTaskRow = Insertable<TaskTable>;
+export type TaskRowUpdate = Updateable<TaskTable>;
+export type { Timestamp };

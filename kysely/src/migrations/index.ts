@@ -1,0 +1,7 @@
+import type { Migration } from "kysely";
+import { createTasks } from "./0001-create-tasks";
+
+/** Every migration, by name; names sort in the order they run. */
+export const migrations: Record<string, Migration> = {
+  "0001-create-tasks": createTasks,
+};

@@ -1,0 +1,121 @@
+/**
+ * Every error Errand throws on purpose, by code. One table, so that tRPC, the worker and
+ * users can switch on `error.code` without importing the classes.
+ */
+export const ERROR_CODES = {
+  TASK_RESULT_DOES_NOT_EXIST: "TASK_RESULT_DOES_NOT_EXIST",
+  TASK_RESULT_MISMATCH: "TASK_RESULT_MISMATCH",
+  INVALID_TASK: "INVALID_TASK",
+  INVALID_TASK_ARGUMENTS: "INVALID_TASK_ARGUMENTS",
+  INVALID_TASK_BACKEND: "INVALID_TASK_BACKEND",
+  TASK_NOT_REGISTERED: "TASK_NOT_REGISTERED",
+  TASK_NOT_FINISHED: "TASK_NOT_FINISHED",
+  TASK_FAILED: "TASK_FAILED",
+  INVALID_RETURN_VALUE: "INVALID_RETURN_VALUE",
+  TASK_TIMEOUT: "TASK_TIMEOUT",
+  TASK_CANCELLED: "TASK_CANCELLED",
+  LEASE_EXPIRED: "LEASE_EXPIRED",
+  NOT_SUPPORTED: "NOT_SUPPORTED",
+  INVALID_CONFIG: "INVALID_CONFIG",
+  INVALID_STATE: "INVALID_STATE",
+  INTERNAL: "INTERNAL",
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/**
+ * The base of every error Errand throws.
+ *
+ * @example
+ * try { await task.getResult(id) } catch (e) { if (e instanceof ErrandError && e.code === "TASK_RESULT_DOES_NOT_EXIST") ... }
+ */
+export class ErrandError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** `getResult(id)` found no task with that id (a malformed id is "not found" too). */
+export class TaskResultDoesNotExist extends ErrandError {
+  readonly id: string;
+  constructor(id: string, options?: { cause?: unknown }) {
+    super(
+      ERROR_CODES.TASK_RESULT_DOES_NOT_EXIST,
+      `No task result with id "${id}". It may never have existed, or it was pruned; check the id you stored.`,
+      options,
+    );
+    this.id = id;
+  }
+}
+
+/** `task.getResult(id)` found a result, but it belongs to another task. */
+export class TaskResultMismatch extends ErrandError {
+  readonly id: string;
+  readonly expectedTaskName: string;
+  readonly actualTaskName: string;
+  constructor(id: string, expectedTaskName: string, actualTaskName: string) {
+    super(
+      ERROR_CODES.TASK_RESULT_MISMATCH,
+      `Task result "${id}" belongs to task "${actualTaskName}", not "${expectedTaskName}". Call getResult on "${actualTaskName}" or on the backend.`,
+    );
+    this.id = id;
+    this.expectedTaskName = expectedTaskName;
+    this.actualTaskName = actualTaskName;
+  }
+}
+
+/** A task definition or its `using()` options are invalid, or the backend cannot honour them. */
+export class InvalidTask extends ErrandError {
+  readonly taskName: string | undefined;
+  constructor(message: string, taskName?: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.INVALID_TASK, message, options);
+    this.taskName = taskName;
+  }
+}
+
+/** The arguments given to `enqueue` are not JSON. Nothing was stored. */
+export class InvalidTaskArgumentsError extends ErrandError {
+  /** Where the bad value sits, e.g. `args[0].createdAt`. */
+  readonly path: string;
+  constructor(path: string, problem: string, taskName?: string) {
+    super(
+      ERROR_CODES.INVALID_TASK_ARGUMENTS,
+      `${taskName ? `Task "${taskName}": ` : ""}${path} ${problem}. Task arguments must be JSON (strings, finite numbers, booleans, null, arrays and plain objects); nothing was enqueued.`,
+    );
+    this.path = path;
+  }
+}
+
+/** The backend alias is not configured, or its settings are invalid. */
+export class InvalidTaskBackend extends ErrandError {
+  readonly backend: string;
+  constructor(backend: string, message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.INVALID_TASK_BACKEND, message, options);
+    this.backend = backend;
+  }
+}
+
+/** No task with this name is registered in this process. */
+export class TaskNotRegistered extends ErrandError {
+  readonly taskName: string;
+  constructor(taskName: string) {
+    super(
+      ERROR_CODES.TASK_NOT_REGISTERED,
+      `No task named "${taskName}" is registered in this process. Import the module that defines it (list it in errand.config.ts "tasks") or check the name for typos.`,
+    );
+    this.taskName = taskName;
+  }
+}
+
+/**
+ * Turns anything thrown into an `ErrandError`, keeping the original as `cause`. Used at
+ * every boundary (worker loop, tRPC) so callers see one error shape.
+ */
+export function toErrandError(error: unknown): ErrandError {
+  if (error instanceof ErrandError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ErrandError(ERROR_CODES.INTERNAL, message, { cause: error });
+}
