@@ -28,6 +28,7 @@ export interface TaskTable {
   args: ColumnType<unknown[], string | undefined, string>;
   status: ColumnType<TaskStatus, TaskStatus | undefined, TaskStatus>;
   run_after: ColumnType<Date, Date | string | undefined, Date | string>;
+  scheduled_at: ColumnType<Date, Date | string | undefined, Date | string>;
   enqueued_at: ColumnType<Date, Date | string | undefined, Date | string>;
   started_at: NullableTimestamp;
   last_attempted_at: NullableTimestamp;

@@ -25,6 +25,9 @@ export const createTasks: Migration = {
       // Never NULL: a task enqueued without a delay is due at its enqueue time, so "due"
       // is one range condition and the claim order is one index order.
       .addColumn("run_after", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+      // When the task was first due; a repeating task's next run is counted from it, so
+      // retries (which move run_after) do not make the schedule drift.
+      .addColumn("scheduled_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
       .addColumn("enqueued_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
       .addColumn("started_at", "timestamptz")
       .addColumn("last_attempted_at", "timestamptz")

@@ -1,0 +1,19 @@
+import type { TaskStatus } from "../result/task-record";
+import type { TaskStats } from "./backend";
+
+/** Assembles `TaskStats` from per-queue counts; shared by every backend. */
+export function buildStats(
+  counts: { queueName: string; status: TaskStatus; count: number }[],
+  throughput: TaskStats["throughput"],
+  oldestDueAt: Date | null,
+): TaskStats {
+  const byStatus: Record<TaskStatus, number> = { PENDING: 0, RUNNING: 0, SUCCESSFUL: 0, FAILED: 0 };
+  for (const c of counts) byStatus[c.status] += c.count;
+  return { byStatus, byQueue: counts, throughput, oldestDueAt };
+}
+
+/** The page size of `list`, clamped to 1…500 (default 50). */
+export function listLimit(limit: number | undefined): number {
+  if (limit === undefined) return 50;
+  return Math.min(500, Math.max(1, Math.trunc(limit)));
+}

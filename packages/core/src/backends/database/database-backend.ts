@@ -1,0 +1,189 @@
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { migrate, type Database, type NewTaskRow } from "@errand/db";
+import { TaskResultDoesNotExist } from "../../errors";
+import type { TaskRecord } from "../../result/task-record";
+import type {
+  DatabaseBackendLike,
+  EnqueueContext,
+  EnqueueRequest,
+  PruneOptions,
+  TaskListFilters,
+  TaskListPage,
+  TaskStats,
+} from "../backend";
+import { buildStats, listLimit } from "../build-stats";
+import type { DatabaseBackendSettings } from "../../config/configure";
+import { invalidState } from "../invalid-state";
+import { ensureEmbeddedPostgres } from "./embedded-postgres";
+import { rowToRecord } from "./row-to-record";
+import {
+  taskCancel,
+  taskGet,
+  taskInsert,
+  taskList,
+  taskPrune,
+  taskRetry,
+  taskStats,
+  type Executor,
+} from "./queries/index";
+
+/**
+ * Stores tasks in Postgres through Kysely and `pg`: the backend workers run. Connects on
+ * first use, to `url`, `DATABASE_URL`, or the project's embedded server, and migrates.
+ */
+export class DatabaseBackend implements DatabaseBackendLike {
+  readonly kind = "database" as const;
+  readonly supportsDefer = true;
+  readonly supportsGetResult = true;
+  readonly supportsPriority = true;
+  readonly supportsAsyncTask = true;
+  readonly alias: string;
+  readonly queues: readonly string[] | null;
+  readonly #settings: DatabaseBackendSettings;
+  #connecting: Promise<{ db: Kysely<Database>; url: string; owned: boolean }> | null = null;
+
+  constructor(alias: string, settings: DatabaseBackendSettings) {
+    this.alias = alias;
+    this.#settings = settings;
+    this.queues = settings.queues && settings.queues.length > 0 ? [...settings.queues] : null;
+  }
+
+  async getDb(): Promise<Kysely<Database>> {
+    return (await this.#connect()).db;
+  }
+
+  async getConnectionString(): Promise<string> {
+    return (await this.#connect()).url;
+  }
+
+  #connect(): Promise<{ db: Kysely<Database>; url: string; owned: boolean }> {
+    this.#connecting ??= (async () => {
+      const given = this.#settings.db as Kysely<Database> | undefined;
+      let url = this.#settings.url ?? process.env.DATABASE_URL ?? "";
+      let db: Kysely<Database>;
+      if (given) {
+        db = given;
+      } else {
+        if (!url) url = await ensureEmbeddedPostgres(this.#settings.embeddedDir);
+        const pool = new pg.Pool({ connectionString: url, max: this.#settings.poolSize ?? 10 });
+        // Without a listener, an idle connection the server closes (restart,
+        // pg_terminate_backend) crashes the process; the pool replaces it on next use.
+        pool.on("error", () => undefined);
+        db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+      }
+      if (this.#settings.migrate !== false) await migrate(db as Kysely<unknown>);
+      return { db, url, owned: !given };
+    })();
+    this.#connecting.catch(() => {
+      this.#connecting = null;
+    });
+    return this.#connecting;
+  }
+
+  async #executor(context?: EnqueueContext): Promise<Executor> {
+    const db = await this.getDb();
+    return (context?.transaction as Executor | undefined) ?? db;
+  }
+
+  #toRow(request: EnqueueRequest): NewTaskRow {
+    const row: NewTaskRow = {
+      task_name: request.taskName,
+      queue_name: request.queueName,
+      backend: this.alias,
+      priority: request.priority,
+      args: JSON.stringify(request.args),
+      max_attempts: request.maxAttempts,
+      started_at: null,
+      last_attempted_at: null,
+      finished_at: null,
+      return_value: null,
+      locked_by: null,
+      locked_until: null,
+      repeat_seconds: request.repeat,
+      repeat_until: request.repeatUntil,
+      verbose_name: request.verboseName,
+      creator_type: request.creator?.type ?? null,
+      creator_id: request.creator?.id ?? null,
+      progress_done: null,
+      progress_total: null,
+    };
+    if (request.runAfter) {
+      row.run_after = request.runAfter;
+      row.scheduled_at = request.runAfter;
+    }
+    return row;
+  }
+
+  async enqueue(request: EnqueueRequest, context?: EnqueueContext): Promise<TaskRecord> {
+    const [row] = await taskInsert(await this.#executor(context), [this.#toRow(request)]);
+    return rowToRecord(row!);
+  }
+
+  async enqueueMany(requests: EnqueueRequest[], context?: EnqueueContext): Promise<TaskRecord[]> {
+    const rows = await taskInsert(await this.#executor(context), requests.map((r) => this.#toRow(r)));
+    return rows.map(rowToRecord);
+  }
+
+  async getRecord(id: string): Promise<TaskRecord> {
+    const row = await taskGet(await this.getDb(), { id });
+    if (!row) throw new TaskResultDoesNotExist(id);
+    return rowToRecord(row);
+  }
+
+  async list(filters: TaskListFilters = {}): Promise<TaskListPage> {
+    const limit = listLimit(filters.limit);
+    const rows = await taskList(await this.getDb(), {
+      status: filters.status,
+      queueName: filters.queueName,
+      taskName: filters.taskName,
+      beforeSeq: filters.cursor && /^\d+$/.test(filters.cursor) ? filters.cursor : undefined,
+      limit,
+    });
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map(rowToRecord),
+      nextCursor: rows.length > limit ? (page[page.length - 1]?.seq ?? null) : null,
+    };
+  }
+
+  async stats(): Promise<TaskStats> {
+    const s = await taskStats(await this.getDb());
+    return buildStats(
+      s.counts.map((c) => ({ queueName: c.queue_name, status: c.status, count: c.count })),
+      s.throughput,
+      s.oldestDueAt,
+    );
+  }
+
+  async cancel(id: string): Promise<TaskRecord> {
+    const row = await taskCancel(await this.getDb(), { id });
+    if (row) return rowToRecord(row);
+    const current = await this.getRecord(id);
+    throw invalidState(id, "cancel", current.status, "PENDING");
+  }
+
+  async retry(id: string): Promise<TaskRecord> {
+    const row = await taskRetry(await this.getDb(), { id });
+    if (row) return rowToRecord(row);
+    const current = await this.getRecord(id);
+    throw invalidState(id, "retry", current.status, "FAILED");
+  }
+
+  async prune(options: PruneOptions): Promise<number> {
+    return taskPrune(await this.getDb(), {
+      age: options.age,
+      statuses: options.statuses ?? ["SUCCESSFUL", "FAILED"],
+      queueName: options.queueName,
+      dryRun: options.dryRun,
+    });
+  }
+
+  async close(): Promise<void> {
+    const connecting = this.#connecting;
+    this.#connecting = null;
+    if (!connecting) return;
+    const conn = await connecting.catch(() => null);
+    if (conn?.owned) await conn.db.destroy();
+  }
+}

@@ -1,0 +1,15 @@
+export { isUuid, type Executor } from "./executor";
+export { taskCancel } from "./task-cancel";
+export { taskClaimBatch, type TaskClaimBatchParams } from "./task-claim-batch";
+export { taskComplete, type TaskCompleteParams } from "./task-complete";
+export { taskFail, type TaskFailParams } from "./task-fail";
+export { taskGet } from "./task-get";
+export { taskInsert } from "./task-insert";
+export { taskList, type TaskListParams } from "./task-list";
+export { taskPrune, type TaskPruneParams } from "./task-prune";
+export { taskRelease } from "./task-release";
+export { taskRenewLease } from "./task-renew-lease";
+export { taskRescueExpired } from "./task-rescue-expired";
+export { taskRetry } from "./task-retry";
+export { taskSetProgress } from "./task-set-progress";
+export { taskStats, type TaskStatsRows } from "./task-stats";

@@ -1,0 +1,53 @@
+import { sql } from "kysely";
+import type { TaskRow } from "@errand/db";
+import type { Executor } from "./executor";
+
+export interface TaskCompleteParams {
+  workerId: string;
+  /** `returnValue` already serialised as JSON text. */
+  results: { id: string; returnValue: string }[];
+}
+
+/**
+ * Marks many RUNNING tasks SUCCESSFUL in one statement and, for each repeating one,
+ * schedules its next run as a new PENDING row: the first slot after now on the grid
+ * `scheduled_at + k × repeat` (missed slots are skipped), unless past `repeat_until`.
+ *
+ * Only rows this worker still holds (`locked_by`) are touched: if a lease lapsed and
+ * another worker re-claimed the task, this completion is dropped rather than
+ * overwriting the newer attempt. The returned rows tell the caller which completions took.
+ */
+export async function taskComplete(db: Executor, params: TaskCompleteParams): Promise<TaskRow[]> {
+  if (params.results.length === 0) return [];
+  const ids = params.results.map((r) => r.id);
+  const values = params.results.map((r) => r.returnValue);
+  const { rows } = await sql<TaskRow>`
+    WITH input AS (
+      SELECT * FROM unnest(${ids}::uuid[], ${values}::jsonb[]) AS i(id, return_value)
+    ), done AS (
+      UPDATE errand_tasks AS t SET
+        status = 'SUCCESSFUL',
+        return_value = input.return_value,
+        finished_at = now(),
+        locked_by = NULL,
+        locked_until = NULL
+      FROM input
+      WHERE t.id = input.id AND t.status = 'RUNNING' AND t.locked_by = ${params.workerId}::text
+      RETURNING t.*
+    ), next_run AS (
+      SELECT done.*,
+        done.scheduled_at + make_interval(secs => done.repeat_seconds * (
+          floor(greatest(extract(epoch FROM now() - done.scheduled_at), 0) / done.repeat_seconds) + 1
+        )) AS next_at
+      FROM done WHERE done.repeat_seconds IS NOT NULL
+    ), repeated AS (
+      INSERT INTO errand_tasks (task_name, queue_name, backend, priority, args, run_after, scheduled_at,
+        max_attempts, repeat_seconds, repeat_until, verbose_name, creator_type, creator_id)
+      SELECT task_name, queue_name, backend, priority, args, next_at, next_at,
+        max_attempts, repeat_seconds, repeat_until, verbose_name, creator_type, creator_id
+      FROM next_run WHERE repeat_until IS NULL OR next_at <= repeat_until
+      RETURNING id
+    )
+    SELECT * FROM done`.execute(db);
+  return rows;
+}

@@ -1,0 +1,42 @@
+import { sql } from "kysely";
+import type { TaskErrorRow, TaskRow } from "@errand/db";
+import type { Executor } from "./executor";
+
+export interface TaskFailParams {
+  workerId: string;
+  failures: {
+    id: string;
+    error: TaskErrorRow;
+    /** Seconds until the retry, or `null` for no retry (FAILED now). */
+    retryDelay: number | null;
+  }[];
+}
+
+/**
+ * Records failed attempts in one statement: appends each error, then either puts the task
+ * back to PENDING with `run_after = now() + retryDelay` (while attempts remain) or marks it
+ * FAILED. The delay is added to the database's clock, so workers with skewed clocks agree.
+ * Like `taskComplete`, it only touches rows this worker still holds.
+ */
+export async function taskFail(db: Executor, params: TaskFailParams): Promise<TaskRow[]> {
+  if (params.failures.length === 0) return [];
+  const ids = params.failures.map((f) => f.id);
+  const errors = params.failures.map((f) => JSON.stringify(f.error));
+  const delays = params.failures.map((f) => f.retryDelay);
+  const { rows } = await sql<TaskRow>`
+    WITH input AS (
+      SELECT * FROM unnest(${ids}::uuid[], ${errors}::jsonb[], ${delays}::double precision[]) AS i(id, error, retry_delay)
+    )
+    UPDATE errand_tasks AS t SET
+      errors = t.errors || jsonb_build_array(input.error),
+      status = CASE WHEN input.retry_delay IS NOT NULL AND t.attempts < t.max_attempts THEN 'PENDING' ELSE 'FAILED' END,
+      run_after = CASE WHEN input.retry_delay IS NOT NULL AND t.attempts < t.max_attempts
+        THEN now() + make_interval(secs => input.retry_delay) ELSE t.run_after END,
+      finished_at = CASE WHEN input.retry_delay IS NOT NULL AND t.attempts < t.max_attempts THEN NULL ELSE now() END,
+      locked_by = NULL,
+      locked_until = NULL
+    FROM input
+    WHERE t.id = input.id AND t.status = 'RUNNING' AND t.locked_by = ${params.workerId}::text
+    RETURNING t.*`.execute(db);
+  return rows;
+}

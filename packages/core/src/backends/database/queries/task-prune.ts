@@ -1,0 +1,33 @@
+import { sql } from "kysely";
+import type { Executor } from "./executor";
+
+export interface TaskPruneParams {
+  /** Seconds since `finished_at`. */
+  age: number;
+  statuses: ("SUCCESSFUL" | "FAILED")[];
+  queueName?: string | undefined;
+  dryRun?: boolean | undefined;
+}
+
+/**
+ * Deletes finished tasks older than `age` seconds (django-tasks' `prune_db_task_results`);
+ * PENDING and RUNNING rows are never touched. Returns the count deleted, or that would be.
+ */
+export async function taskPrune(db: Executor, params: TaskPruneParams): Promise<number> {
+  const cutoff = sql<Date>`now() - make_interval(secs => ${params.age}::double precision)`;
+  const statuses = params.statuses.filter((s) => s === "SUCCESSFUL" || s === "FAILED");
+  if (statuses.length === 0) return 0;
+  if (params.dryRun) {
+    let q = db
+      .selectFrom("errand_tasks")
+      .select(sql<number>`count(*)::int`.as("count"))
+      .where("status", "in", statuses)
+      .where("finished_at", "<=", cutoff);
+    if (params.queueName) q = q.where("queue_name", "=", params.queueName);
+    return (await q.executeTakeFirstOrThrow()).count;
+  }
+  let d = db.deleteFrom("errand_tasks").where("status", "in", statuses).where("finished_at", "<=", cutoff);
+  if (params.queueName) d = d.where("queue_name", "=", params.queueName);
+  const result = await d.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

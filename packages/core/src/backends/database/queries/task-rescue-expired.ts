@@ -1,0 +1,40 @@
+import { sql } from "kysely";
+import type { TaskRow } from "@errand/db";
+import type { Executor } from "./executor";
+
+/**
+ * Re-queues RUNNING tasks whose lease lapsed (their worker was killed or lost its
+ * connection), counting the lost attempt: back to PENDING, due now, while attempts remain;
+ * else FAILED. A `LeaseExpired` error records which worker dropped it.
+ *
+ * Safe alongside the worker that lost the task: the lapsed rows are locked with
+ * `FOR UPDATE SKIP LOCKED`, and that worker's later complete/fail only touches rows it
+ * still holds (`locked_by`), which these no longer are. "Expired" is exactly
+ * `locked_until < now()`, the complement of the renewal's condition.
+ */
+export async function taskRescueExpired(db: Executor, params: { limit?: number } = {}): Promise<TaskRow[]> {
+  const { rows } = await sql<TaskRow>`
+    UPDATE errand_tasks AS t SET
+      status = CASE WHEN t.attempts < t.max_attempts THEN 'PENDING' ELSE 'FAILED' END,
+      finished_at = CASE WHEN t.attempts < t.max_attempts THEN NULL ELSE now() END,
+      run_after = CASE WHEN t.attempts < t.max_attempts THEN now() ELSE t.run_after END,
+      errors = t.errors || jsonb_build_array(jsonb_build_object(
+        'exceptionClass', 'LeaseExpired',
+        'message', 'Worker ' || t.locked_by || ' stopped renewing its lease (killed, or cut off from the database) while running this attempt.',
+        'traceback', 'LeaseExpired: lease held by ' || t.locked_by || ' lapsed at ' || to_char(t.locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+        'attempt', t.attempts,
+        'failedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+      )),
+      locked_by = NULL,
+      locked_until = NULL
+    FROM (
+      SELECT id FROM errand_tasks
+      WHERE status = 'RUNNING' AND locked_until < now()
+      ORDER BY locked_until
+      LIMIT ${params.limit ?? 1000}
+      FOR UPDATE SKIP LOCKED
+    ) AS lapsed
+    WHERE t.id = lapsed.id
+    RETURNING t.*`.execute(db);
+  return rows;
+}

@@ -1,0 +1,146 @@
+import type { Kysely } from "kysely";
+import type { Database } from "@errand/db";
+import { InvalidTaskBackend } from "../errors";
+import type { Backend } from "../backends/backend";
+import { DatabaseBackend } from "../backends/database/database-backend";
+import { DummyBackend } from "../backends/dummy/dummy-backend";
+import { ImmediateBackend } from "../backends/immediate/immediate-backend";
+
+/** Settings of a backend that stores tasks in Postgres. */
+export interface DatabaseBackendSettings {
+  backend: "database";
+  /** Connection string. Default `DATABASE_URL`; with neither, an embedded Postgres under `.errand/`. */
+  url?: string | undefined;
+  /** Use this Kysely instance instead of opening a pool (its tables must include Errand's). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  db?: Kysely<any> | undefined;
+  /** Allowed queue names; unset or empty allows any. */
+  queues?: string[] | undefined;
+  /** Pool size. Default 10. */
+  poolSize?: number | undefined;
+  /** Run migrations on first connect. Default true. */
+  migrate?: boolean | undefined;
+  /** Where the embedded Postgres keeps its data. Default `ERRAND_HOME` or `./.errand`. */
+  embeddedDir?: string | undefined;
+}
+
+/** Settings of a backend that runs each task inside `enqueue` (tests, scripts). */
+export interface ImmediateBackendSettings {
+  backend: "immediate";
+  queues?: string[] | undefined;
+}
+
+/** Settings of a backend that stores tasks in memory and never runs them (tests). */
+export interface DummyBackendSettings {
+  backend: "dummy";
+  queues?: string[] | undefined;
+}
+
+export type BackendSettings = DatabaseBackendSettings | ImmediateBackendSettings | DummyBackendSettings;
+
+/** Everything `configure()` takes. */
+export interface ErrandSettings {
+  /** By alias; tasks use "default" unless told otherwise. */
+  backends?: Record<string, BackendSettings> | undefined;
+  /** Default `maxAttempts` of tasks that set none. Default 25. */
+  maxAttempts?: number | undefined;
+}
+
+interface ResolvedSettings {
+  backends: Record<string, BackendSettings>;
+  maxAttempts: number;
+}
+
+const STATE_KEY = Symbol.for("errand.config");
+interface State {
+  settings: ResolvedSettings;
+  backends: Map<string, Backend>;
+}
+const state: State = ((globalThis as Record<symbol, unknown>)[STATE_KEY] as State | undefined) ?? {
+  settings: resolve({}),
+  backends: new Map(),
+};
+(globalThis as Record<symbol, unknown>)[STATE_KEY] = state;
+
+function resolve(settings: ErrandSettings): ResolvedSettings {
+  const backends = settings.backends ?? { default: { backend: "database" } };
+  for (const [alias, s] of Object.entries(backends)) {
+    if (alias.length === 0 || alias.length > 32) {
+      throw new InvalidTaskBackend(alias, `Backend alias "${alias}" must be 1 to 32 characters.`);
+    }
+    const kind = (s as { backend?: unknown } | undefined)?.backend;
+    if (kind !== "database" && kind !== "immediate" && kind !== "dummy") {
+      throw new InvalidTaskBackend(
+        alias,
+        `Backend "${alias}" has unknown type ${JSON.stringify(kind)}: use "database", "immediate" or "dummy".`,
+      );
+    }
+  }
+  const maxAttempts = settings.maxAttempts ?? 25;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new InvalidTaskBackend("default", `maxAttempts must be a positive integer, got ${String(settings.maxAttempts)}.`);
+  }
+  return { backends, maxAttempts };
+}
+
+/**
+ * Sets the backends. Call it once at start-up, before enqueueing; calling it again
+ * replaces the settings and closes the backends made from the old ones.
+ *
+ * @example
+ * configure({ backends: { default: { backend: "database", url: process.env.DATABASE_URL } } });
+ */
+export function configure(settings: ErrandSettings): void {
+  const resolved = resolve(settings);
+  const old = [...state.backends.values()];
+  state.settings = resolved;
+  state.backends = new Map();
+  for (const backend of old) void backend.close().catch(() => undefined);
+}
+
+/** The current settings (defaults filled in). */
+export function getSettings(): Readonly<ResolvedSettings> {
+  return state.settings;
+}
+
+/**
+ * The backend configured under `alias`, created on first use (it connects lazily).
+ *
+ * @throws InvalidTaskBackend when no backend has that alias.
+ */
+export function getBackend(alias = "default"): Backend {
+  const existing = state.backends.get(alias);
+  if (existing) return existing;
+  const settings = state.settings.backends[alias];
+  if (!settings) {
+    const known = Object.keys(state.settings.backends);
+    throw new InvalidTaskBackend(
+      alias,
+      `No backend is configured as "${alias}" (configured: ${known.length ? known.join(", ") : "none"}). Add it to configure({ backends }) or errand.config.ts.`,
+    );
+  }
+  let backend: Backend;
+  switch (settings.backend) {
+    case "database":
+      backend = new DatabaseBackend(alias, settings);
+      break;
+    case "immediate":
+      backend = new ImmediateBackend(alias, settings);
+      break;
+    case "dummy":
+      backend = new DummyBackend(alias, settings);
+      break;
+  }
+  state.backends.set(alias, backend);
+  return backend;
+}
+
+/** Closes every backend made so far (pools, connections). For shutdown and tests. */
+export async function closeBackends(): Promise<void> {
+  const all = [...state.backends.values()];
+  state.backends = new Map();
+  await Promise.all(all.map((b) => b.close()));
+}
+
+/** Kysely's `Database` types, for users who pass their own instance. */
+export type { Database };

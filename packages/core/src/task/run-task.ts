@@ -1,0 +1,85 @@
+import { ERROR_CODES, ErrandError } from "../errors";
+import { normalizeJson, type JsonValue } from "../json/normalize-json";
+import type { TaskResult } from "../result/task-result";
+import type { AnyTask } from "./task";
+import type { TaskContext } from "./task-context";
+
+export interface RunTaskOptions {
+  task: AnyTask;
+  /** The claimed task, as its context's `taskResult`. */
+  result: TaskResult;
+  attempt: number;
+  /** Aborts the run from outside (worker shutdown, lost lease). */
+  signal?: AbortSignal | undefined;
+  setProgress: (done: number, total: number | null) => Promise<void>;
+}
+
+export type RunOutcome =
+  | { ok: true; returnValue: JsonValue; json: string }
+  | { ok: false; error: unknown };
+
+/** A task ran past its `timeout`. */
+export class TaskTimeoutError extends ErrandError {
+  constructor(taskName: string, seconds: number) {
+    super(ERROR_CODES.TASK_TIMEOUT, `Task "${taskName}" ran longer than its timeout of ${seconds} s; its signal was aborted.`);
+  }
+}
+
+/**
+ * Runs one attempt of a task: builds its context, enforces its timeout, and checks that
+ * what it returns is JSON. Never throws: everything the task throws or rejects with
+ * (non-`Error` values included) comes back as `{ ok: false, error }`.
+ *
+ * A timed-out attempt fails at once; the function itself keeps running until it notices
+ * `signal` (JavaScript cannot stop a function from outside).
+ */
+export async function runTask(options: RunTaskOptions): Promise<RunOutcome> {
+  const { task } = options;
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) controller.abort(options.signal.reason);
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(controller.signal.reason instanceof Error ? controller.signal.reason : new ErrandError(ERROR_CODES.TASK_CANCELLED, `Task "${task.name}" was aborted: ${String(controller.signal.reason)}`));
+    if (controller.signal.aborted) fail();
+    else controller.signal.addEventListener("abort", fail, { once: true });
+  });
+  aborted.catch(() => undefined);
+  if (task.timeout !== null) {
+    timer = setTimeout(() => controller.abort(new TaskTimeoutError(task.name, task.timeout!)), task.timeout * 1000);
+  }
+  const context: TaskContext = {
+    taskResult: options.result,
+    attempt: options.attempt,
+    signal: controller.signal,
+    setProgress: async (done, total) => {
+      if (typeof done !== "number" || !Number.isFinite(done) || done < 0) {
+        throw new ErrandError(ERROR_CODES.INVALID_STATE, `setProgress(done, total): done must be a finite number >= 0, got ${String(done)}.`);
+      }
+      if (total !== undefined && (typeof total !== "number" || !Number.isFinite(total) || total < 0)) {
+        throw new ErrandError(ERROR_CODES.INVALID_STATE, `setProgress(done, total): total must be a finite number >= 0, got ${String(total)}.`);
+      }
+      await options.setProgress(done, total ?? null);
+    },
+  };
+  try {
+    const value = await Promise.race([task.run(context, options.result.args), aborted]);
+    let normalized: JsonValue;
+    try {
+      normalized = normalizeJson(value === undefined ? null : value, "returnValue", task.name);
+    } catch (error) {
+      throw new ErrandError(
+        ERROR_CODES.INVALID_RETURN_VALUE,
+        `Task "${task.name}" returned a value that is not JSON: ${(error as Error).message.replace(/ Task arguments must be JSON.*$/, "")} Return plain JSON (convert Dates to strings).`,
+        { cause: error },
+      );
+    }
+    return { ok: true, returnValue: normalized, json: JSON.stringify(normalized) };
+  } catch (error) {
+    return { ok: false, error };
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}

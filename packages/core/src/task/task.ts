@@ -1,0 +1,353 @@
+import { InvalidTask, InvalidTaskArgumentsError, TaskResultMismatch } from "../errors";
+import type { Backend, EnqueueRequest, EnqueueTransaction } from "../backends/backend";
+import { getBackend, getSettings } from "../config/configure";
+import { normalizeJson, type JsonValue } from "../json/normalize-json";
+import { TaskResult } from "../result/task-result";
+import type { TaskCreator } from "../result/task-record";
+import { delayToMilliseconds, type Delay } from "./repeat";
+import { registerTask } from "./registry";
+import type { TaskContext } from "./task-context";
+import {
+  MAX_NAME_LENGTH,
+  validateDate,
+  validateForBackend,
+  validatePositiveInteger,
+  validatePositiveNumber,
+  validatePriority,
+  validateQueueName,
+} from "./validate-options";
+
+/** Options of `task()`. Only `name` is required. */
+export interface TaskOptions {
+  /** Stable name stored in the database and looked up by the worker, e.g. "accounts.sendWelcomeEmail". */
+  name: string;
+  /** Default "default". */
+  queueName?: string;
+  /** −100…100, higher runs first. Default 0. */
+  priority?: number;
+  /** Backend alias. Default "default". */
+  backend?: string;
+  /** Pass a `TaskContext` as the first argument. */
+  takesContext?: boolean;
+  /** Runs before the task is FAILED for good. Default from config (25). */
+  maxAttempts?: number;
+  /** Seconds to wait before retry number `attempts` (1-based). Default `attempts ** 4 + 5`. */
+  backoff?: (attempts: number) => number;
+  /** Seconds one attempt may run before its `signal` aborts and the attempt fails. */
+  timeout?: number;
+  /** A human name shown in the UI. */
+  verboseName?: string;
+}
+
+/** Per-enqueue overrides of `task.using()`. `undefined` keeps the current value. */
+export interface UsingOptions {
+  priority?: number | undefined;
+  queueName?: string | undefined;
+  /** Absolute time the task becomes due. */
+  runAfter?: Date | undefined;
+  /** Relative delay (seconds when a number), computed at enqueue time. */
+  delay?: Delay | number | undefined;
+  backend?: string | undefined;
+  /** Seconds between runs (see `Repeat`); the next run is scheduled when one succeeds. */
+  repeat?: number | undefined;
+  repeatUntil?: Date | undefined;
+  verboseName?: string | undefined;
+  creator?: TaskCreator | undefined;
+  maxAttempts?: number | undefined;
+  /** The caller's Kysely transaction: the task row commits or rolls back with it. */
+  transaction?: EnqueueTransaction | undefined;
+}
+
+/** The default retry delay: django-background-tasks' `attempts ** 4 + 5` seconds. */
+export function defaultBackoff(attempts: number): number {
+  return attempts ** 4 + 5;
+}
+
+interface TaskDefinition {
+  name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  fn: (...args: any[]) => unknown;
+  takesContext: boolean;
+  backoff: (attempts: number) => number;
+  timeout: number | null;
+  maxAttempts: number | null;
+  key: string;
+}
+
+type UsingState = Readonly<Omit<UsingOptions, "delay" | "runAfter">> & { queueName: string; priority: number; backend: string };
+
+/** A task of any argument and return types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTask = Task<any[], any>;
+
+/** The argument tuple of a task. */
+export type TaskArgs<T> = T extends Task<infer A, unknown> ? A : never;
+/** What a task returns (awaited). */
+export type TaskReturn<T> = T extends Task<unknown[], infer R> ? R : never;
+
+/**
+ * A task: a function that runs in a worker, plus where and how to enqueue it. Made by
+ * `task()`; `using()` returns a modified copy.
+ */
+export class Task<TArgs extends unknown[], TReturn> {
+  readonly #def: TaskDefinition;
+  readonly #using: UsingState;
+  readonly #runAfter: Date | null;
+  readonly #delayMs: number | null;
+
+  /** @internal Use `task()`. */
+  constructor(
+    def: TaskDefinition,
+    using: UsingState,
+    runAfter: Date | null,
+    delayMs: number | null,
+  ) {
+    this.#def = def;
+    this.#using = using;
+    this.#runAfter = runAfter;
+    this.#delayMs = delayMs;
+  }
+
+  get name(): string {
+    return this.#def.name;
+  }
+  get queueName(): string {
+    return this.#using.queueName;
+  }
+  get priority(): number {
+    return this.#using.priority;
+  }
+  get backendAlias(): string {
+    return this.#using.backend;
+  }
+  get takesContext(): boolean {
+    return this.#def.takesContext;
+  }
+  /** Seconds one attempt may run, or `null`. */
+  get timeout(): number | null {
+    return this.#def.timeout;
+  }
+  get maxAttempts(): number {
+    return this.#using.maxAttempts ?? this.#def.maxAttempts ?? getSettings().maxAttempts;
+  }
+  /** @internal Identifies the definition, to tell a re-evaluated module from a name clash. */
+  get definitionKey(): string {
+    return this.#def.key;
+  }
+  /** Seconds before retrying after failed attempt number `attempts`. */
+  backoff(attempts: number): number {
+    return this.#def.backoff(attempts);
+  }
+  /** The backend this task enqueues to (from the current configuration). */
+  get backend(): Backend {
+    return getBackend(this.#using.backend);
+  }
+
+  /**
+   * A copy with some options changed; this task is unchanged. Validates at once.
+   *
+   * @example
+   * await sendEmail.using({ priority: 10, delay: { minutes: 5 } }).enqueue(42);
+   */
+  using(options: UsingOptions): Task<TArgs, TReturn> {
+    const name = this.#def.name;
+    const next: { -readonly [K in keyof UsingState]: UsingState[K] } = { ...this.#using };
+    if (options.priority !== undefined && options.priority !== null) next.priority = validatePriority(options.priority, name);
+    if (options.queueName !== undefined && options.queueName !== null) next.queueName = validateQueueName(options.queueName, name);
+    if (options.backend !== undefined && options.backend !== null) {
+      next.backend = options.backend;
+      getBackend(options.backend);
+    }
+    if (options.repeat !== undefined && options.repeat !== null) next.repeat = validatePositiveInteger(options.repeat, "repeat (seconds)", name);
+    if (options.repeatUntil !== undefined && options.repeatUntil !== null) next.repeatUntil = validateDate(options.repeatUntil, "repeatUntil", name);
+    if (options.maxAttempts !== undefined && options.maxAttempts !== null) next.maxAttempts = validatePositiveInteger(options.maxAttempts, "maxAttempts", name);
+    if (options.verboseName !== undefined && options.verboseName !== null) next.verboseName = String(options.verboseName);
+    if (options.creator !== undefined && options.creator !== null) {
+      const { type, id } = options.creator;
+      if (typeof type !== "string" || typeof id !== "string" || !type || !id) {
+        throw new InvalidTask(`creator must be { type: string; id: string } with both non-empty.`, name);
+      }
+      next.creator = { type, id };
+    }
+    if (options.transaction !== undefined && options.transaction !== null) next.transaction = options.transaction;
+    let runAfter = this.#runAfter;
+    let delayMs = this.#delayMs;
+    if (options.runAfter !== undefined && options.runAfter !== null) {
+      runAfter = validateDate(options.runAfter, "runAfter", name);
+      delayMs = null;
+    }
+    if (options.delay !== undefined && options.delay !== null) {
+      const ms = delayToMilliseconds(options.delay);
+      if (!Number.isFinite(ms) || ms < 0) throw new InvalidTask(`delay must be a non-negative duration, got ${JSON.stringify(options.delay)}.`, name);
+      delayMs = ms;
+      runAfter = null;
+    }
+    const copy = new Task<TArgs, TReturn>(this.#def, next, runAfter, delayMs);
+    copy.#validateForBackend();
+    return copy;
+  }
+
+  /**
+   * Stores the task for a worker to run and returns its result, PENDING.
+   *
+   * @throws InvalidTaskArgumentsError when an argument is not JSON (nothing is stored).
+   * @example
+   * const result = await sendWelcomeEmail.enqueue(42);
+   */
+  async enqueue(...args: TArgs): Promise<TaskResult<TReturn>> {
+    const request = this.#request(args, "args");
+    const backend = this.#validateForBackend(request.runAfter);
+    const record = await backend.enqueue(request, { transaction: this.#using.transaction });
+    return new TaskResult<TReturn>(record, backend);
+  }
+
+  /**
+   * Enqueues one task per argument list, in one round trip where the backend can.
+   *
+   * @example
+   * await sendWelcomeEmail.enqueueMany([[1], [2], [3]]);
+   */
+  async enqueueMany(argsList: readonly TArgs[]): Promise<TaskResult<TReturn>[]> {
+    if (!Array.isArray(argsList)) {
+      throw new InvalidTaskArgumentsError("argsList", "must be an array of argument arrays", this.name);
+    }
+    const requests = argsList.map((args, i) => {
+      if (!Array.isArray(args)) {
+        throw new InvalidTaskArgumentsError(`argsList[${i}]`, "must be an array of arguments", this.name);
+      }
+      return this.#request(args, `argsList[${i}]`);
+    });
+    if (requests.length === 0) return [];
+    const backend = this.#validateForBackend(requests[0]!.runAfter);
+    const records = await backend.enqueueMany(requests, { transaction: this.#using.transaction });
+    return records.map((record) => new TaskResult<TReturn>(record, backend));
+  }
+
+  /**
+   * Runs the function now, in this process, and returns what it returns (Django's
+   * `Task.call`). Arguments are checked as for `enqueue`. Not for tasks that take a context.
+   */
+  async call(...args: TArgs): Promise<TReturn> {
+    if (this.#def.takesContext) {
+      throw new InvalidTask(
+        `Task "${this.name}" takes a context, which only exists when a backend runs it: enqueue it (the "immediate" backend runs it at once).`,
+        this.name,
+      );
+    }
+    const normalized = normalizeJson(args, "args", this.name) as unknown[];
+    return (await this.#def.fn(...normalized)) as TReturn;
+  }
+
+  /**
+   * The result with this id, which must belong to this task.
+   *
+   * @throws TaskResultDoesNotExist, TaskResultMismatch
+   */
+  async getResult(id: string): Promise<TaskResult<TReturn>> {
+    const backend = this.backend;
+    const record = await backend.getRecord(id);
+    if (record.taskName !== this.name) throw new TaskResultMismatch(record.id, this.name, record.taskName);
+    return new TaskResult<TReturn>(record, backend);
+  }
+
+  /** Checks and normalises arguments as `enqueue` would, without storing anything. */
+  validateArgs(args: unknown): JsonValue[] {
+    if (!Array.isArray(args)) throw new InvalidTaskArgumentsError("args", "must be an array of arguments", this.name);
+    return normalizeJson(args, "args", this.name) as JsonValue[];
+  }
+
+  /** @internal Runs the function with these (already normalised) arguments; used by backends and the worker. */
+  run(context: TaskContext<TReturn> | null, args: unknown[]): Promise<unknown> {
+    return Promise.resolve().then(() =>
+      this.#def.takesContext ? this.#def.fn(context, ...args) : this.#def.fn(...args),
+    );
+  }
+
+  #request(args: readonly unknown[], path: string): EnqueueRequest {
+    const normalized = normalizeJson(args, path === "args" ? "args" : path, this.name) as JsonValue[];
+    let runAfter = this.#runAfter;
+    if (this.#delayMs !== null) runAfter = new Date(Date.now() + this.#delayMs);
+    return {
+      taskName: this.name,
+      args: normalized,
+      queueName: this.#using.queueName,
+      priority: this.#using.priority,
+      runAfter,
+      maxAttempts: this.maxAttempts,
+      repeat: this.#using.repeat ?? null,
+      repeatUntil: this.#using.repeatUntil ?? null,
+      verboseName: this.#using.verboseName ?? null,
+      creator: this.#using.creator ?? null,
+    };
+  }
+
+  #validateForBackend(runAfter: Date | null = this.#runAfter ?? (this.#delayMs !== null ? new Date() : null)): Backend {
+    const backend = this.backend;
+    validateForBackend(backend, { taskName: this.name, priority: this.#using.priority, runAfter, queueName: this.#using.queueName });
+    return backend;
+  }
+}
+
+/**
+ * Defines a task: `name` is what the database stores and the worker looks up, so keep it
+ * stable. A duplicate name throws.
+ *
+ * @example
+ * export const sendWelcomeEmail = task(
+ *   { name: "accounts.sendWelcomeEmail", queueName: "email" },
+ *   async (userId: number) => ({ sent: true }),
+ * );
+ */
+export function task<TArgs extends unknown[], TResult>(
+  options: TaskOptions & { takesContext: true },
+  fn: (context: TaskContext<Awaited<TResult>>, ...args: TArgs) => TResult,
+): Task<TArgs, Awaited<TResult>>;
+export function task<TArgs extends unknown[], TResult>(
+  options: string | (TaskOptions & { takesContext?: false | undefined }),
+  fn: (...args: TArgs) => TResult,
+): Task<TArgs, Awaited<TResult>>;
+export function task(
+  optionsOrName: string | TaskOptions,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  fn: (...args: any[]) => unknown,
+): AnyTask {
+  const options: TaskOptions = typeof optionsOrName === "string" ? { name: optionsOrName } : optionsOrName;
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidTask(`task() needs a name or an options object with a name, got ${String(optionsOrName)}.`);
+  }
+  const { name } = options;
+  // Django's checks, in its order: a resolvable function, async support (every backend
+  // here runs async functions), the context parameter, priority, then per-backend checks
+  // at enqueue (defer support, queue allow-list), once the backend is configured.
+  if (typeof name !== "string" || name.trim().length === 0 || name.length > 255) {
+    throw new InvalidTask(`A task needs a stable, non-empty name of at most 255 characters, e.g. task({ name: "emails.send" }, fn).`);
+  }
+  if (typeof fn !== "function") throw new InvalidTask(`Task "${name}" needs a function to run, got ${typeof fn}.`, name);
+  const takesContext = options.takesContext ?? false;
+  if (takesContext && fn.length < 1) {
+    throw new InvalidTask(`Task "${name}" has takesContext: true, so its function must accept the context as its first parameter.`, name);
+  }
+  const priority = validatePriority(options.priority ?? 0, name);
+  const queueName = validateQueueName(options.queueName ?? "default", name);
+  const backend = options.backend ?? "default";
+  if (typeof backend !== "string" || backend.length === 0 || backend.length > MAX_NAME_LENGTH) {
+    throw new InvalidTask(`backend must be a configured backend alias, got ${JSON.stringify(backend)}.`, name);
+  }
+  const maxAttempts = options.maxAttempts === undefined ? null : validatePositiveInteger(options.maxAttempts, "maxAttempts", name);
+  const timeout = options.timeout === undefined ? null : validatePositiveNumber(options.timeout, "timeout", name);
+  if (options.backoff !== undefined && typeof options.backoff !== "function") {
+    throw new InvalidTask(`backoff must be a function (attempts) => seconds.`, name);
+  }
+  const def: TaskDefinition = {
+    name,
+    fn,
+    takesContext,
+    backoff: options.backoff ?? defaultBackoff,
+    timeout,
+    maxAttempts,
+    key: [fn.toString(), JSON.stringify({ ...options, backoff: options.backoff?.toString() })].join("\u0000"),
+  };
+  const created = new Task(def, { queueName, priority, backend, verboseName: options.verboseName }, null, null);
+  registerTask(created);
+  return created;
+}

@@ -1,0 +1,73 @@
+import { InvalidTask } from "../errors";
+import type { Backend } from "../backends/backend";
+
+/** Queue and backend names are capped as in django-tasks' database backend. */
+export const MAX_NAME_LENGTH = 32;
+export const MIN_PRIORITY = -100;
+export const MAX_PRIORITY = 100;
+
+export function validatePriority(priority: unknown, taskName?: string): number {
+  if (typeof priority !== "number" || !Number.isInteger(priority)) {
+    throw new InvalidTask(`priority must be an integer, got ${String(priority)}.`, taskName);
+  }
+  if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+    throw new InvalidTask(
+      `priority must be between ${MIN_PRIORITY} and ${MAX_PRIORITY} (higher runs first), got ${priority}.`,
+      taskName,
+    );
+  }
+  return priority;
+}
+
+export function validateQueueName(queueName: unknown, taskName?: string): string {
+  if (typeof queueName !== "string" || queueName.length === 0 || queueName.length > MAX_NAME_LENGTH) {
+    throw new InvalidTask(`queueName must be a non-empty string of at most ${MAX_NAME_LENGTH} characters, got ${JSON.stringify(queueName)}.`, taskName);
+  }
+  return queueName;
+}
+
+export function validatePositiveInteger(value: unknown, what: string, taskName?: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new InvalidTask(`${what} must be a positive integer, got ${String(value)}.`, taskName);
+  }
+  return value;
+}
+
+export function validatePositiveNumber(value: unknown, what: string, taskName?: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidTask(`${what} must be a positive number of seconds, got ${String(value)}.`, taskName);
+  }
+  return value;
+}
+
+export function validateDate(value: unknown, what: string, taskName?: string): Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    throw new InvalidTask(`${what} must be a valid Date, got ${String(value)}.`, taskName);
+  }
+  return value;
+}
+
+/**
+ * The backend-dependent checks of Django's `validate_task`, in its order: priority
+ * support, defer support, queue allow-list.
+ */
+export function validateForBackend(
+  backend: Backend,
+  options: { taskName: string; priority: number; runAfter: Date | null; queueName: string },
+): void {
+  if (!backend.supportsPriority && options.priority !== 0) {
+    throw new InvalidTask(`Backend "${backend.alias}" does not support priority; leave priority at 0.`, options.taskName);
+  }
+  if (!backend.supportsDefer && options.runAfter !== null) {
+    throw new InvalidTask(
+      `Backend "${backend.alias}" (${backend.kind}) cannot defer tasks: remove runAfter/delay or use a database backend.`,
+      options.taskName,
+    );
+  }
+  if (backend.queues && backend.queues.length > 0 && !backend.queues.includes(options.queueName)) {
+    throw new InvalidTask(
+      `Queue "${options.queueName}" is not one of backend "${backend.alias}"'s queues (${backend.queues.join(", ")}). Add it to the backend's "queues" setting.`,
+      options.taskName,
+    );
+  }
+}
