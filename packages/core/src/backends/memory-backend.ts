@@ -121,7 +121,7 @@ export abstract class MemoryBackend implements Backend {
   async cancel(id: string): Promise<TaskRecord> {
     const record = this.records.get(id);
     if (!record) throw new TaskResultDoesNotExist(id);
-    if (record.status !== "PENDING") throw invalidState(id, "cancel", record.status, "PENDING");
+    if (record.status !== "PENDING") throw invalidState(id, "cancel", record.status);
     record.status = "FAILED";
     record.finishedAt = new Date();
     record.errors.push({
@@ -137,7 +137,7 @@ export abstract class MemoryBackend implements Backend {
   async retry(id: string): Promise<TaskRecord> {
     const record = this.records.get(id);
     if (!record) throw new TaskResultDoesNotExist(id);
-    if (record.status !== "FAILED") throw invalidState(id, "retry", record.status, "FAILED");
+    if (record.status !== "FAILED") throw invalidState(id, "retry", record.status);
     record.status = "PENDING";
     record.finishedAt = null;
     record.runAfter = new Date();

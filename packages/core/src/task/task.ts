@@ -96,16 +96,11 @@ export class Task<TArgs extends unknown[], TReturn> {
   readonly #delayMs: number | null;
 
   /** @internal Use `task()`. */
-  constructor(
-    def: TaskDefinition,
-    using: UsingState,
-    runAfter: Date | null,
-    delayMs: number | null,
-  ) {
-    this.#def = def;
-    this.#using = using;
-    this.#runAfter = runAfter;
-    this.#delayMs = delayMs;
+  constructor(state: { def: TaskDefinition; using: UsingState; runAfter: Date | null; delayMs: number | null }) {
+    this.#def = state.def;
+    this.#using = state.using;
+    this.#runAfter = state.runAfter;
+    this.#delayMs = state.delayMs;
   }
 
   get name(): string {
@@ -182,7 +177,7 @@ export class Task<TArgs extends unknown[], TReturn> {
       delayMs = ms;
       runAfter = null;
     }
-    const copy = new Task<TArgs, TReturn>(this.#def, next, runAfter, delayMs);
+    const copy = new Task<TArgs, TReturn>({ def: this.#def, using: next, runAfter, delayMs });
     copy.#validateForBackend();
     return copy;
   }
@@ -347,7 +342,7 @@ export function task(
     maxAttempts,
     key: [fn.toString(), JSON.stringify({ ...options, backoff: options.backoff?.toString() })].join("\u0000"),
   };
-  const created = new Task(def, { queueName, priority, backend, verboseName: options.verboseName }, null, null);
+  const created = new Task({ def, using: { queueName, priority, backend, verboseName: options.verboseName }, runAfter: null, delayMs: null });
   registerTask(created);
   return created;
 }

@@ -35,7 +35,6 @@ let savepointCounter = 0;
  *   transaction.onCommit(() => sendWelcomeEmail.enqueue(user.id));
  * });
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function atomic<DB, T>(db: Kysely<DB> | Transaction<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   const current = storage.getStore();
   if (current && (db === current.trx || db === current.root)) {

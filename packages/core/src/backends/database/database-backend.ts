@@ -160,14 +160,14 @@ export class DatabaseBackend implements DatabaseBackendLike {
     const row = await taskCancel(await this.getDb(), { id });
     if (row) return rowToRecord(row);
     const current = await this.getRecord(id);
-    throw invalidState(id, "cancel", current.status, "PENDING");
+    throw invalidState(id, "cancel", current.status);
   }
 
   async retry(id: string): Promise<TaskRecord> {
     const row = await taskRetry(await this.getDb(), { id });
     if (row) return rowToRecord(row);
     const current = await this.getRecord(id);
-    throw invalidState(id, "retry", current.status, "FAILED");
+    throw invalidState(id, "retry", current.status);
   }
 
   async prune(options: PruneOptions): Promise<number> {
