@@ -1,0 +1,205 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { getBackend, type AnyTask, type Backend, type TaskCreator } from "@errand/core";
+import { toTaskRecordJSON, toTaskStatsJSON, type TaskListPageJSON, type TaskRecordJSON, type TaskStatsJSON } from "./task-record-json";
+import { toTRPCError } from "./to-trpc-error";
+import { formatZodIssues } from "./format-zod-issues";
+
+/** What `authorize` is asked about. */
+export type TaskRouterAction = "enqueue" | "getResult" | "list" | "stats" | "cancel" | "retry";
+
+/** The question `authorize` answers before every procedure runs. */
+export interface AuthorizeRequest<TContext> {
+  ctx: TContext;
+  action: TaskRouterAction;
+  /** The task to enqueue, for `enqueue`. */
+  taskName?: string | undefined;
+  /** The result concerned, for `getResult`, `cancel` and `retry`. */
+  id?: string | undefined;
+}
+
+/**
+ * A task the router may enqueue, optionally with a schema (zod or anything with `parse`)
+ * that the argument tuple must pass — stricter than the JSON check every task gets.
+ */
+export type ExposedTask = AnyTask | { task: AnyTask; schema: ArgsSchema };
+
+/** Anything with zod's `safeParse`, applied to the argument array. */
+export interface ArgsSchema {
+  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: readonly z.core.$ZodIssue[] } };
+}
+
+export interface CreateTaskRouterOptions<TContext extends object> {
+  /** The only tasks `enqueue` accepts, by their `name`. */
+  tasks: readonly ExposedTask[];
+  /**
+   * Asked before every procedure; `false` (or a rejected promise) is `FORBIDDEN`. This is
+   * where your session or token check goes.
+   *
+   * @example authorize: ({ ctx, action }) => action === "list" || ctx.user?.isStaff === true
+   */
+  authorize: (request: AuthorizeRequest<TContext>) => boolean | Promise<boolean>;
+  /** The backend to read and cancel through, or its alias. Default: the "default" backend. */
+  backend?: Backend | string | undefined;
+  /** Who to record as the creator of tasks enqueued through the router. */
+  creator?: ((ctx: TContext) => TaskCreator | null | undefined) | undefined;
+}
+
+const MAX_DELAY_SECONDS = 366 * 24 * 60 * 60;
+const statusSchema = z.enum(["PENDING", "RUNNING", "SUCCESSFUL", "FAILED"]);
+const idSchema = z.object({ id: z.string().trim().min(1, "id must not be empty").max(100, "id is too long") }).strict();
+
+const enqueueOptionsSchema = z
+  .object({
+    priority: z.number().int("priority must be an integer").min(-100).max(100).optional(),
+    /** Seconds from now. */
+    delay: z.number().min(0, "delay must not be negative").max(MAX_DELAY_SECONDS, "delay must be at most a year").optional(),
+    /** ISO 8601 instant. */
+    runAfter: z.iso.datetime({ offset: true, message: "runAfter must be an ISO 8601 date-time" }).optional(),
+  })
+  .strict()
+  .refine((o) => o.delay === undefined || o.runAfter === undefined, { message: "Give delay or runAfter, not both" });
+
+const listSchema = z
+  .object({
+    status: statusSchema.optional(),
+    queueName: z.string().min(1).max(32).optional(),
+    taskName: z.string().min(1).max(255).optional(),
+    cursor: z.string().min(1).max(200).optional(),
+    limit: z.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
+/**
+ * A tRPC router over Errand: enqueue the tasks you list, follow results, list, count,
+ * cancel and retry. Every procedure asks `authorize` first. Dates travel as ISO strings.
+ *
+ * @example
+ * export const tasksRouter = createTaskRouter({
+ *   tasks: [sendWelcomeEmail, { task: buildReport, schema: z.tuple([z.string()]) }],
+ *   authorize: ({ ctx }) => Boolean(ctx.user),
+ * });
+ * // app/api/trpc/[trpc]/route.ts
+ * const handler = (req: Request) => fetchRequestHandler({ endpoint: "/api/trpc", req, router: tasksRouter, createContext });
+ */
+export function createTaskRouter<TContext extends object = object>(options: CreateTaskRouterOptions<TContext>) {
+  const exposed = new Map<string, { task: AnyTask; schema: ArgsSchema | null }>();
+  for (const entry of options.tasks) {
+    const item = "task" in entry && typeof entry.task === "object" ? entry : { task: entry as AnyTask, schema: null };
+    const ownSchema = (item.task as { schema?: ArgsSchema }).schema;
+    exposed.set(item.task.name, { task: item.task, schema: item.schema ?? ownSchema ?? null });
+  }
+  const taskNames = [...exposed.keys()];
+  const resolveBackend = (): Backend =>
+    typeof options.backend === "object" ? options.backend : getBackend(options.backend ?? "default");
+
+  const t = initTRPC.context<TContext>().create({
+    errorFormatter({ shape, error }) {
+      const cause = error.cause as { issues?: unknown; code?: unknown } | undefined;
+      const issues = cause && Array.isArray(cause.issues) ? (cause.issues as z.core.$ZodIssue[]) : null;
+      return {
+        ...shape,
+        message: issues ? formatZodIssues(issues) : shape.message,
+        data: {
+          ...shape.data,
+          errandCode: typeof cause?.code === "string" && !issues ? cause.code : null,
+          issues: issues?.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message })) ?? null,
+        },
+      };
+    },
+  });
+
+  /** Asks `authorize`, then runs the procedure, mapping anything thrown to a tRPC code. */
+  async function guarded<T>(request: AuthorizeRequest<TContext>, run: () => Promise<T>): Promise<T> {
+    let allowed: boolean;
+    try {
+      allowed = await options.authorize(request);
+    } catch (error) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `Not allowed to ${request.action}.`, cause: error });
+    }
+    if (allowed !== true) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `Not allowed to ${request.action}${request.taskName ? ` "${request.taskName}"` : ""}.` });
+    }
+    try {
+      return await run();
+    } catch (error) {
+      throw toTRPCError(error);
+    }
+  }
+
+  const enqueueInput = z
+    .object({
+      task: z.string().refine((name) => exposed.has(name), {
+        error: (issue) =>
+          `Unknown task ${JSON.stringify(issue.input)}: this endpoint enqueues only ${taskNames.map((n) => `"${n}"`).join(", ") || "no tasks"}.`,
+      }),
+      args: z.array(z.unknown()).max(100, "at most 100 arguments").default([]),
+      options: enqueueOptionsSchema.optional(),
+    })
+    .strict();
+
+  return t.router({
+    /** Enqueues one of the listed tasks. Arguments are checked before anything is stored. */
+    enqueue: t.procedure.input(enqueueInput).mutation(({ ctx, input }) =>
+      guarded({ ctx: ctx as unknown as TContext, action: "enqueue", taskName: input.task }, async (): Promise<TaskRecordJSON> => {
+        const entry = exposed.get(input.task)!;
+        let args: unknown[] = input.args;
+        if (entry.schema) {
+          const parsed = entry.schema.safeParse(args);
+          if (!parsed.success) {
+            throw new TRPCError({ code: "BAD_REQUEST", message: formatZodIssues(parsed.error.issues, "args") });
+          }
+          args = parsed.data as unknown[];
+        }
+        entry.task.validateArgs(args);
+        const o = input.options ?? {};
+        const creator = options.creator?.(ctx as unknown as TContext) ?? undefined;
+        const configured = entry.task.using({
+          priority: o.priority,
+          delay: o.delay,
+          runAfter: o.runAfter === undefined ? undefined : new Date(o.runAfter),
+          creator,
+        });
+        const result = await configured.enqueue(...args);
+        return toTaskRecordJSON(result.toJSON());
+      }),
+    ),
+
+    /** One task's current state. */
+    getResult: t.procedure.input(idSchema).query(({ ctx, input }) =>
+      guarded({ ctx: ctx as unknown as TContext, action: "getResult", id: input.id }, async (): Promise<TaskRecordJSON> =>
+        toTaskRecordJSON(await resolveBackend().getRecord(input.id)),
+      ),
+    ),
+
+    /** Tasks newest first, filtered, a page at a time. */
+    list: t.procedure.input(listSchema.optional()).query(({ ctx, input }) =>
+      guarded({ ctx: ctx as unknown as TContext, action: "list" }, async (): Promise<TaskListPageJSON> => {
+        const page = await resolveBackend().list(input ?? { limit: 50 });
+        return { items: page.items.map(toTaskRecordJSON), nextCursor: page.nextCursor };
+      }),
+    ),
+
+    /** Counts by status and queue, and tasks finished per minute over the last hour. */
+    stats: t.procedure.query(({ ctx }) =>
+      guarded({ ctx: ctx as unknown as TContext, action: "stats" }, async (): Promise<TaskStatsJSON> => toTaskStatsJSON(await resolveBackend().stats())),
+    ),
+
+    /** PENDING → FAILED with a TaskCancelled error. CONFLICT if it already started. */
+    cancel: t.procedure.input(idSchema).mutation(({ ctx, input }) =>
+      guarded({ ctx: ctx as unknown as TContext, action: "cancel", id: input.id }, async (): Promise<TaskRecordJSON> =>
+        toTaskRecordJSON(await resolveBackend().cancel(input.id)),
+      ),
+    ),
+
+    /** FAILED → PENDING, same row and arguments. CONFLICT unless it failed. */
+    retry: t.procedure.input(idSchema).mutation(({ ctx, input }) =>
+      guarded({ ctx: ctx as unknown as TContext, action: "retry", id: input.id }, async (): Promise<TaskRecordJSON> =>
+        toTaskRecordJSON(await resolveBackend().retry(input.id)),
+      ),
+    ),
+  });
+}
+
+/** The router's type, for `createTRPCClient<TaskRouter>` and the React hooks. */
+export type TaskRouter = ReturnType<typeof createTaskRouter<object>>;

@@ -1,0 +1,20 @@
+export {
+  createTaskRouter,
+  type TaskRouter,
+  type CreateTaskRouterOptions,
+  type AuthorizeRequest,
+  type TaskRouterAction,
+  type ExposedTask,
+  type ArgsSchema,
+} from "./create-task-router";
+export {
+  toTaskRecordJSON,
+  toTaskStatsJSON,
+  type TaskRecordJSON,
+  type TaskErrorJSON,
+  type TaskListPageJSON,
+  type TaskStatsJSON,
+} from "./task-record-json";
+export { toTRPCError, TRPC_CODE_BY_ERRAND_CODE } from "./to-trpc-error";
+export { formatZodIssues } from "./format-zod-issues";
+export type { TaskStatus, TaskProgress, TaskCreator } from "@errand/core";
