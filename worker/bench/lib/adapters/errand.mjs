@@ -1,0 +1,86 @@
+// Errand, through its public API: tasks from @errand/core, the worker from @errand/worker,
+// the schema from @errand/db. Errand is TypeScript: this module runs under `--import tsx`.
+import pg from "pg";
+import { quietErrors, sleep } from "../util.mjs";
+
+export class NotAvailable extends Error {}
+
+/** Loads Errand's packages, or throws NotAvailable saying what is missing. */
+export async function loadErrand() {
+  const missing = [];
+  const load = async (name) => {
+    try {
+      return await import(name);
+    } catch (err) {
+      missing.push(`${name} (${err.code ?? err.message.split("\n")[0]})`);
+      return {};
+    }
+  };
+  const [core, worker, db, kysely] = await Promise.all([
+    load("@errand/core"),
+    load("@errand/worker"),
+    load("@errand/db"),
+    load("kysely"),
+  ]);
+  if (typeof core.task !== "function") missing.push("task() from @errand/core");
+  if (typeof core.configure !== "function") missing.push("configure() from @errand/core");
+  if (typeof worker.Worker !== "function") missing.push("Worker from @errand/worker");
+  if (typeof db.migrate !== "function") missing.push("migrate() from @errand/db");
+  if (missing.length) throw new NotAvailable(`not available yet: ${[...new Set(missing)].join("; ")}`);
+  return { core, worker, db, kysely };
+}
+
+let noopTask;
+let currentOnTask;
+
+export async function makeAdapterAsync(key, { url, onTask }) {
+  const { core, worker, db, kysely } = await loadErrand();
+  core.configure({ backends: { default: { backend: "database", url } } });
+  currentOnTask = onTask;
+  // Defined once per process, before any worker starts, so a worker process knows it by name.
+  noopTask ??= core.task({ name: "bench.noop" }, async (payload) => {
+    currentOnTask?.(payload);
+  });
+  return {
+    key,
+    enqueueSameAs: null,
+    async setup() {
+      const pool = quietErrors(new pg.Pool({ connectionString: url, max: 2 }), "errand migrate pool");
+      const k = new kysely.Kysely({ dialect: new kysely.PostgresDialect({ pool }) });
+      try {
+        await db.migrate(k);
+      } finally {
+        await k.destroy();
+      }
+    },
+    async enqueueOne(payload) {
+      if (payload === undefined) await noopTask.enqueue();
+      else await noopTask.enqueue(payload);
+    },
+    async enqueueBulk(n) {
+      await noopTask.enqueueMany(Array.from({ length: n }, () => []));
+    },
+    async startWorker({ concurrency, workerId = `bench-${process.pid}` }) {
+      const w = new worker.Worker({ queues: ["*"], concurrency, workerId });
+      // start() may resolve once the worker runs, or only when it stops: do not wait on the latter.
+      const running = Promise.resolve(w.start());
+      running.catch((err) => process.stderr.write(`[bench] errand worker: ${err.stack ?? err}\n`));
+      await Promise.race([running, sleep(1000)]);
+      return async () => {
+        await w.stop();
+      };
+    },
+    async countDone(c) {
+      const { rows } = await c.query("SELECT count(*)::int AS n FROM errand_tasks WHERE status = 'SUCCESSFUL'");
+      return rows[0].n;
+    },
+    async close() {
+      for (const name of ["close", "shutdown", "disconnect"]) {
+        if (typeof core[name] === "function") {
+          await core[name]();
+          break;
+        }
+      }
+    },
+  };
+}
