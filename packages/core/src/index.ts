@@ -23,7 +23,7 @@ export type {
 export { DatabaseBackend } from "./backends/database/database-backend";
 export { ImmediateBackend } from "./backends/immediate/immediate-backend";
 export { DummyBackend } from "./backends/dummy/dummy-backend";
-export { ensureEmbeddedPostgres, stopEmbeddedPostgres, embeddedHome } from "./backends/database/embedded-postgres";
+export { ensureEmbeddedPostgres, stopEmbeddedPostgres, embeddedHome, embeddedDataDir } from "./backends/database/embedded-postgres";
 export { rowToRecord } from "./backends/database/row-to-record";
 export * as queries from "./backends/database/queries/index";
 

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
@@ -38,7 +39,7 @@ export function embeddedHome(dir?: string): string {
  */
 export async function ensureEmbeddedPostgres(dir?: string): Promise<string> {
   const home = embeddedHome(dir);
-  const data = path.join(home, "pgdata");
+  const data = await dataDir(home);
   const running = await runningServerUrl(data);
   if (running) return running;
   await fs.mkdir(home, { recursive: true });
@@ -87,12 +88,42 @@ export async function ensureEmbeddedPostgres(dir?: string): Promise<string> {
 
 /** Stops the project's embedded Postgres, if it runs. */
 export async function stopEmbeddedPostgres(dir?: string): Promise<boolean> {
-  const data = path.join(embeddedHome(dir), "pgdata");
+  const data = await dataDir(embeddedHome(dir));
   if (!(await runningServerUrl(data))) return false;
   const bin = await binaries();
   const owner = await serverUser();
   await run(bin.pg_ctl, ["stop", "-D", data, "-m", "fast", "-w"], { ...(owner ?? {}) });
   return true;
+}
+
+/**
+ * `<home>/pgdata`, unless the server runs as the `postgres` user (we are root) and cannot
+ * reach that folder (a project under `/root`, whose mode is 0700): then a folder of its
+ * own under `/var/tmp/errand/`, named after the project's home, so it persists and stays
+ * one per project.
+ */
+export async function embeddedDataDir(dir?: string): Promise<string> {
+  return dataDir(embeddedHome(dir));
+}
+
+async function dataDir(home: string): Promise<string> {
+  const inHome = path.join(home, "pgdata");
+  if (os.userInfo().uid !== 0 || (await reachableByOthers(home))) return inHome;
+  const key = createHash("sha1").update(home).digest("hex").slice(0, 12);
+  await fs.mkdir(path.join("/var/tmp/errand", key), { recursive: true, mode: 0o755 });
+  await fs.chmod("/var/tmp/errand", 0o755).catch(() => undefined);
+  return path.join("/var/tmp/errand", key, "pgdata");
+}
+
+async function reachableByOthers(dir: string): Promise<boolean> {
+  let current = path.resolve(dir);
+  for (;;) {
+    const stat = await fs.stat(current).catch(() => null);
+    if (stat && (stat.mode & 0o001) === 0) return false;
+    const parent = path.dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
 }
 
 function urlFor(port: number): string {
