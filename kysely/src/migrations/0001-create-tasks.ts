@@ -46,10 +46,7 @@ export const createTasks: Migration = {
       .addColumn("creator_id", "text")
       .addColumn("progress_done", "double precision")
       .addColumn("progress_total", "double precision")
-      .addCheckConstraint(
-        "errand_tasks_status_valid",
-        sql`status IN ('PENDING', 'RUNNING', 'SUCCESSFUL', 'FAILED')`,
-      )
+      .addCheckConstraint("errand_tasks_status_valid", sql`status IN ('PENDING', 'RUNNING', 'SUCCESSFUL', 'FAILED')`)
       .addCheckConstraint("errand_tasks_priority_range", sql`priority BETWEEN -100 AND 100`)
       .addCheckConstraint("errand_tasks_task_name_length", sql`char_length(task_name) BETWEEN 1 AND 255`)
       .addCheckConstraint("errand_tasks_queue_name_length", sql`char_length(queue_name) >= 1`)
@@ -74,10 +71,7 @@ export const createTasks: Migration = {
         sql`return_value IS NULL OR status = 'SUCCESSFUL'`,
       )
       .addCheckConstraint("errand_tasks_repeat_positive", sql`repeat_seconds IS NULL OR repeat_seconds > 0`)
-      .addCheckConstraint(
-        "errand_tasks_creator_complete",
-        sql`(creator_type IS NULL) = (creator_id IS NULL)`,
-      )
+      .addCheckConstraint("errand_tasks_creator_complete", sql`(creator_type IS NULL) = (creator_id IS NULL)`)
       .addCheckConstraint(
         "errand_tasks_progress_valid",
         sql`(progress_done IS NULL OR progress_done >= 0) AND (progress_total IS NULL OR (progress_done IS NOT NULL AND progress_total >= 0))`,

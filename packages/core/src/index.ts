@@ -1,4 +1,13 @@
-export { task, Task, defaultBackoff, type AnyTask, type TaskArgs, type TaskOptions, type TaskReturn, type UsingOptions } from "./task/task";
+export {
+  task,
+  Task,
+  defaultBackoff,
+  type AnyTask,
+  type TaskArgs,
+  type TaskOptions,
+  type TaskReturn,
+  type UsingOptions,
+} from "./task/task";
 export type { TaskContext } from "./task/task-context";
 export { Repeat, type Delay } from "./task/repeat";
 export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
@@ -6,7 +15,14 @@ export { runTask, TaskTimeoutError, type RunOutcome, type RunTaskOptions } from 
 export { MAX_PRIORITY, MIN_PRIORITY } from "./task/validate-options";
 
 export { TaskResult } from "./result/task-result";
-export { TASK_STATUSES, type TaskCreator, type TaskError, type TaskProgress, type TaskRecord, type TaskStatus } from "./result/task-record";
+export {
+  TASK_STATUSES,
+  type TaskCreator,
+  type TaskError,
+  type TaskProgress,
+  type TaskRecord,
+  type TaskStatus,
+} from "./result/task-record";
 export { errorToTaskError } from "./result/error-to-task-error";
 
 export type {
@@ -23,7 +39,12 @@ export type {
 export { DatabaseBackend } from "./backends/database/database-backend";
 export { ImmediateBackend } from "./backends/immediate/immediate-backend";
 export { DummyBackend } from "./backends/dummy/dummy-backend";
-export { ensureEmbeddedPostgres, stopEmbeddedPostgres, embeddedHome, embeddedDataDir } from "./backends/database/embedded-postgres";
+export {
+  ensureEmbeddedPostgres,
+  stopEmbeddedPostgres,
+  embeddedHome,
+  embeddedDataDir,
+} from "./backends/database/embedded-postgres";
 export { rowToRecord } from "./backends/database/row-to-record";
 export * as queries from "./backends/database/queries/index";
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ErrandError } from "@errand/core";
 import {
   closeBackends,
   configure,
-  ErrandError,
   getBackend,
   task,
   TaskResultDoesNotExist,
@@ -94,7 +94,9 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
   });
 
   it("distinguishes a missing id, a malformed id and another task's id", async () => {
-    await expect(backend.getRecord("00000000-0000-4000-8000-000000000000")).rejects.toBeInstanceOf(TaskResultDoesNotExist);
+    await expect(backend.getRecord("00000000-0000-4000-8000-000000000000")).rejects.toBeInstanceOf(
+      TaskResultDoesNotExist,
+    );
     await expect(t().getResult("not-a-uuid")).rejects.toBeInstanceOf(TaskResultDoesNotExist);
     const r = await other.using({ backend: alias }).enqueue();
     const err = await t()
@@ -109,7 +111,8 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
     const results = await t().enqueueMany([[1], [2], [3]]);
     expect(results.map((r) => r.args)).toEqual([[1], [2], [3]]);
     expect(new Set(results.map((r) => r.id)).size).toBe(3);
-    if (runsAtEnqueue) expect(results.map((r) => r.returnValue)).toEqual([{ doubled: 2 }, { doubled: 4 }, { doubled: 6 }]);
+    if (runsAtEnqueue)
+      expect(results.map((r) => r.returnValue)).toEqual([{ doubled: 2 }, { doubled: 4 }, { doubled: 6 }]);
   });
 
   it("lists newest first with filters and cursor pages", async () => {

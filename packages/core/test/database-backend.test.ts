@@ -91,6 +91,11 @@ describe("database backend", () => {
   it("reports a clear error for an unreachable server", async () => {
     configure({ backends: { default: { backend: "database", url: "postgres://postgres@127.0.0.1:1/nope" } } });
     await expect(ping.enqueue(1)).rejects.toThrow(/ECONNREFUSED|connect/);
-    configure({ backends: { default: { backend: "database", url: tdb.url }, mine: { backend: "database", db: logged, migrate: false } } });
+    configure({
+      backends: {
+        default: { backend: "database", url: tdb.url },
+        mine: { backend: "database", db: logged, migrate: false },
+      },
+    });
   });
 });

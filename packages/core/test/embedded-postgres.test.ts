@@ -6,7 +6,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
-import { closeBackends, configure, embeddedDataDir, ensureEmbeddedPostgres, getBackend, stopEmbeddedPostgres, task } from "@errand/core";
+import {
+  closeBackends,
+  configure,
+  embeddedDataDir,
+  ensureEmbeddedPostgres,
+  getBackend,
+  stopEmbeddedPostgres,
+  task,
+} from "@errand/core";
 import type { DatabaseBackendLike } from "@errand/core";
 
 const run = promisify(execFile);

@@ -67,7 +67,10 @@ describe("taskClaimBatch", () => {
   });
 
   it("never hands one task to two concurrent claimers", async () => {
-    await queries.taskInsert(tdb.db, Array.from({ length: 300 }, () => row()));
+    await queries.taskInsert(
+      tdb.db,
+      Array.from({ length: 300 }, () => row()),
+    );
     const batches = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         queries.taskClaimBatch(tdb.db, { queues: "*", limit: 60, workerId: `w${i}`, leaseSeconds: 30 }),
@@ -79,7 +82,10 @@ describe("taskClaimBatch", () => {
   });
 
   it("uses the partial pending index for the claim", async () => {
-    await queries.taskInsert(tdb.db, Array.from({ length: 2000 }, (_, i) => row({ priority: i % 7 })));
+    await queries.taskInsert(
+      tdb.db,
+      Array.from({ length: 2000 }, (_, i) => row({ priority: i % 7 })),
+    );
     await sql`ANALYZE errand_tasks`.execute(tdb.db);
     const plan = await sql<{ "QUERY PLAN": string }>`
       EXPLAIN SELECT id FROM errand_tasks WHERE status = 'PENDING' AND run_after <= now()
@@ -112,16 +118,24 @@ describe("taskComplete / taskFail", () => {
   it("retries with the given delay while attempts remain, then fails for good", async () => {
     const [t] = await queries.taskInsert(tdb.db, [row({ max_attempts: 2 })]);
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "w1", leaseSeconds: 30 });
-    const [first] = await queries.taskFail(tdb.db, { workerId: "w1", failures: [{ id: t!.id, error: error(1), retryDelay: 600 }] });
+    const [first] = await queries.taskFail(tdb.db, {
+      workerId: "w1",
+      failures: [{ id: t!.id, error: error(1), retryDelay: 600 }],
+    });
     expect(first).toMatchObject({ status: "PENDING", attempts: 1, finished_at: null, locked_by: null });
     expect(first!.run_after.getTime()).toBeGreaterThan(Date.now() + 590_000);
     expect(first!.errors).toHaveLength(1);
     // Not due yet: nothing to claim.
-    expect(await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "w2", leaseSeconds: 30 })).toEqual([]);
+    expect(await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "w2", leaseSeconds: 30 })).toEqual(
+      [],
+    );
     await sql`UPDATE errand_tasks SET run_after = now()`.execute(tdb.db);
     const [second] = await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "w2", leaseSeconds: 30 });
     expect(second).toMatchObject({ attempts: 2, worker_ids: ["w1", "w2"] });
-    const [last] = await queries.taskFail(tdb.db, { workerId: "w2", failures: [{ id: t!.id, error: error(2), retryDelay: 1 }] });
+    const [last] = await queries.taskFail(tdb.db, {
+      workerId: "w2",
+      failures: [{ id: t!.id, error: error(2), retryDelay: 1 }],
+    });
     expect(last).toMatchObject({ status: "FAILED", attempts: 2 });
     expect(last!.errors.map((e) => e.attempt)).toEqual([1, 2]);
     expect(last!.finished_at).toBeInstanceOf(Date);
@@ -130,7 +144,10 @@ describe("taskComplete / taskFail", () => {
   it("fails at once when no retry is asked for", async () => {
     const [t] = await queries.taskInsert(tdb.db, [row()]);
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "w1", leaseSeconds: 30 });
-    const [failed] = await queries.taskFail(tdb.db, { workerId: "w1", failures: [{ id: t!.id, error: error(1), retryDelay: null }] });
+    const [failed] = await queries.taskFail(tdb.db, {
+      workerId: "w1",
+      failures: [{ id: t!.id, error: error(1), retryDelay: null }],
+    });
     expect(failed!.status).toBe("FAILED");
   });
 
@@ -152,11 +169,19 @@ describe("taskComplete / taskFail", () => {
   it("stops repeating past repeat_until", async () => {
     const scheduled = new Date(Date.now() - 10_000);
     const [t] = await queries.taskInsert(tdb.db, [
-      row({ repeat_seconds: 3600, run_after: scheduled, scheduled_at: scheduled, repeat_until: new Date(Date.now() + 60_000) }),
+      row({
+        repeat_seconds: 3600,
+        run_after: scheduled,
+        scheduled_at: scheduled,
+        repeat_until: new Date(Date.now() + 60_000),
+      }),
     ]);
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "w1", leaseSeconds: 30 });
     await queries.taskComplete(tdb.db, { workerId: "w1", results: [{ id: t!.id, returnValue: "1" }] });
-    const count = await tdb.db.selectFrom("errand_tasks").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
+    const count = await tdb.db
+      .selectFrom("errand_tasks")
+      .select(sql<number>`count(*)::int`.as("n"))
+      .executeTakeFirstOrThrow();
     expect(count.n).toBe(1);
   });
 });
@@ -166,9 +191,9 @@ describe("leases", () => {
     const [a, b] = await queries.taskInsert(tdb.db, [row(), row({ max_attempts: 1 })]);
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 2, workerId: "dead", leaseSeconds: 30 });
     expect(await queries.taskRenewLease(tdb.db, { workerId: "other", ids: [a!.id], leaseSeconds: 30 })).toEqual([]);
-    expect((await queries.taskRenewLease(tdb.db, { workerId: "dead", ids: [a!.id, b!.id], leaseSeconds: 30 })).sort()).toEqual(
-      [a!.id, b!.id].sort(),
-    );
+    expect(
+      (await queries.taskRenewLease(tdb.db, { workerId: "dead", ids: [a!.id, b!.id], leaseSeconds: 30 })).sort(),
+    ).toEqual([a!.id, b!.id].sort());
     expect(await queries.taskRescueExpired(tdb.db)).toEqual([]);
     await sql`UPDATE errand_tasks SET locked_until = now() - interval '1 second'`.execute(tdb.db);
     const rescued = await queries.taskRescueExpired(tdb.db);
@@ -177,14 +202,22 @@ describe("leases", () => {
     expect(byId.get(b!.id)).toMatchObject({ status: "FAILED", attempts: 1 });
     expect(byId.get(a!.id)!.errors[0]).toMatchObject({ exceptionClass: "LeaseExpired", attempt: 1 });
     // The dead worker's late completion does not overwrite the rescue.
-    expect(await queries.taskComplete(tdb.db, { workerId: "dead", results: [{ id: a!.id, returnValue: "1" }] })).toEqual([]);
+    expect(
+      await queries.taskComplete(tdb.db, { workerId: "dead", results: [{ id: a!.id, returnValue: "1" }] }),
+    ).toEqual([]);
   });
 
   it("releases claimed-but-unstarted tasks as if never claimed", async () => {
     const [a] = await queries.taskInsert(tdb.db, [row()]);
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "w1", leaseSeconds: 30 });
     const [released] = await queries.taskRelease(tdb.db, { workerId: "w1", ids: [a!.id] });
-    expect(released).toMatchObject({ status: "PENDING", attempts: 0, worker_ids: [], started_at: null, last_attempted_at: null });
+    expect(released).toMatchObject({
+      status: "PENDING",
+      attempts: 0,
+      worker_ids: [],
+      started_at: null,
+      last_attempted_at: null,
+    });
   });
 });
 

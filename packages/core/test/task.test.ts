@@ -14,7 +14,13 @@ import {
 } from "@errand/core";
 
 beforeAll(() => {
-  configure({ backends: { default: { backend: "dummy" }, strict: { backend: "dummy", queues: ["default", "email"] }, inline: { backend: "immediate" } } });
+  configure({
+    backends: {
+      default: { backend: "dummy" },
+      strict: { backend: "dummy", queues: ["default", "email"] },
+      inline: { backend: "immediate" },
+    },
+  });
 });
 afterEach(() => {
   (getBackend("default") as DummyBackend).clear();
@@ -32,6 +38,7 @@ describe("task()", () => {
     expectTypeOf(add.call).returns.resolves.toEqualTypeOf<{ sum: number }>();
     const r = await add.enqueue(1, 2);
     expectTypeOf<typeof r.returnValue>().toEqualTypeOf<{ sum: number }>();
+    expect(r.status).toBe("PENDING");
     // @ts-expect-error a string is not a number
     await expect(add.enqueue("1", 2)).resolves.toBeDefined();
     expect(await add.call(2, 3)).toEqual({ sum: 5 });
@@ -100,7 +107,12 @@ describe("using()", () => {
   it("computes a delay at enqueue time and stores repeat, creator and verbose name", async () => {
     const before = Date.now();
     const r = await send
-      .using({ delay: { minutes: 20 }, repeat: Repeat.HOURLY, creator: { type: "user", id: "7" }, verboseName: "Send it" })
+      .using({
+        delay: { minutes: 20 },
+        repeat: Repeat.HOURLY,
+        creator: { type: "user", id: "7" },
+        verboseName: "Send it",
+      })
       .enqueue(1);
     expect(r.runAfter.getTime()).toBeGreaterThanOrEqual(before + 20 * 60_000);
     expect(r.repeat).toBe(3600);
@@ -138,7 +150,10 @@ describe("argument validation", () => {
   });
 
   it("normalises bytes to strings and drops undefined properties", () => {
-    expect(normalizeJson([new TextEncoder().encode("héllo"), { a: 1, b: undefined }], "args")).toEqual(["héllo", { a: 1 }]);
+    expect(normalizeJson([new TextEncoder().encode("héllo"), { a: 1, b: undefined }], "args")).toEqual([
+      "héllo",
+      { a: 1 },
+    ]);
   });
 
   it("refuses the whole batch in enqueueMany when one item is bad", async () => {

@@ -78,12 +78,14 @@ export abstract class MemoryBackend implements Backend {
 
   async list(filters: TaskListFilters = {}): Promise<TaskListPage> {
     const limit = listLimit(filters.limit);
-    const all = [...this.records.values()].reverse().filter(
-      (r) =>
-        (!filters.status || r.status === filters.status) &&
-        (!filters.queueName || r.queueName === filters.queueName) &&
-        (!filters.taskName || r.taskName === filters.taskName),
-    );
+    const all = [...this.records.values()]
+      .reverse()
+      .filter(
+        (r) =>
+          (!filters.status || r.status === filters.status) &&
+          (!filters.queueName || r.queueName === filters.queueName) &&
+          (!filters.taskName || r.taskName === filters.taskName),
+      );
     const start = filters.cursor ? all.findIndex((r) => r.id === filters.cursor) + 1 : 0;
     const page = all.slice(start, start + limit);
     const hasMore = all.length > start + limit;

@@ -78,7 +78,10 @@ function resolve(settings: ErrandSettings): ResolvedSettings {
   }
   const maxAttempts = settings.maxAttempts ?? 25;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new InvalidTaskBackend("default", `maxAttempts must be a positive integer, got ${String(settings.maxAttempts)}.`);
+    throw new InvalidTaskBackend(
+      "default",
+      `maxAttempts must be a positive integer, got ${String(settings.maxAttempts)}.`,
+    );
   }
   return { backends, maxAttempts };
 }

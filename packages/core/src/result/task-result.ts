@@ -36,7 +36,10 @@ export class TaskResult<TReturn = unknown> {
   get returnValue(): TReturn {
     if (this.#record.status === "SUCCESSFUL") return this.#record.returnValue as TReturn;
     if (this.#record.status === "FAILED") {
-      throw new ErrandError(ERROR_CODES.TASK_FAILED, `Task failed: ${this.#record.taskName} (${this.id}); read .errors for why.`);
+      throw new ErrandError(
+        ERROR_CODES.TASK_FAILED,
+        `Task failed: ${this.#record.taskName} (${this.id}); read .errors for why.`,
+      );
     }
     throw new ErrandError(
       ERROR_CODES.TASK_NOT_FINISHED,

@@ -14,14 +14,15 @@ export interface RunTaskOptions {
   setProgress: (done: number, total: number | null) => Promise<void>;
 }
 
-export type RunOutcome =
-  | { ok: true; returnValue: JsonValue; json: string }
-  | { ok: false; error: unknown };
+export type RunOutcome = { ok: true; returnValue: JsonValue; json: string } | { ok: false; error: unknown };
 
 /** A task ran past its `timeout`. */
 export class TaskTimeoutError extends ErrandError {
   constructor(taskName: string, seconds: number) {
-    super(ERROR_CODES.TASK_TIMEOUT, `Task "${taskName}" ran longer than its timeout of ${seconds} s; its signal was aborted.`);
+    super(
+      ERROR_CODES.TASK_TIMEOUT,
+      `Task "${taskName}" ran longer than its timeout of ${seconds} s; its signal was aborted.`,
+    );
   }
 }
 
@@ -41,7 +42,15 @@ export async function runTask(options: RunTaskOptions): Promise<RunOutcome> {
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    const fail = () => reject(controller.signal.reason instanceof Error ? controller.signal.reason : new ErrandError(ERROR_CODES.TASK_CANCELLED, `Task "${task.name}" was aborted: ${String(controller.signal.reason)}`));
+    const fail = () =>
+      reject(
+        controller.signal.reason instanceof Error
+          ? controller.signal.reason
+          : new ErrandError(
+              ERROR_CODES.TASK_CANCELLED,
+              `Task "${task.name}" was aborted: ${String(controller.signal.reason)}`,
+            ),
+      );
     if (controller.signal.aborted) fail();
     else controller.signal.addEventListener("abort", fail, { once: true });
   });
@@ -55,10 +64,16 @@ export async function runTask(options: RunTaskOptions): Promise<RunOutcome> {
     signal: controller.signal,
     setProgress: async (done, total) => {
       if (typeof done !== "number" || !Number.isFinite(done) || done < 0) {
-        throw new ErrandError(ERROR_CODES.INVALID_STATE, `setProgress(done, total): done must be a finite number >= 0, got ${String(done)}.`);
+        throw new ErrandError(
+          ERROR_CODES.INVALID_STATE,
+          `setProgress(done, total): done must be a finite number >= 0, got ${String(done)}.`,
+        );
       }
       if (total !== undefined && (typeof total !== "number" || !Number.isFinite(total) || total < 0)) {
-        throw new ErrandError(ERROR_CODES.INVALID_STATE, `setProgress(done, total): total must be a finite number >= 0, got ${String(total)}.`);
+        throw new ErrandError(
+          ERROR_CODES.INVALID_STATE,
+          `setProgress(done, total): total must be a finite number >= 0, got ${String(total)}.`,
+        );
       }
       await options.setProgress(done, total ?? null);
     },

@@ -74,7 +74,11 @@ interface TaskDefinition {
   key: string;
 }
 
-type UsingState = Readonly<Omit<UsingOptions, "delay" | "runAfter">> & { queueName: string; priority: number; backend: string };
+type UsingState = Readonly<Omit<UsingOptions, "delay" | "runAfter">> & {
+  queueName: string;
+  priority: number;
+  backend: string;
+};
 
 /** A task of any argument and return types. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -147,16 +151,22 @@ export class Task<TArgs extends unknown[], TReturn> {
   using(options: UsingOptions): Task<TArgs, TReturn> {
     const name = this.#def.name;
     const next: { -readonly [K in keyof UsingState]: UsingState[K] } = { ...this.#using };
-    if (options.priority !== undefined && options.priority !== null) next.priority = validatePriority(options.priority, name);
-    if (options.queueName !== undefined && options.queueName !== null) next.queueName = validateQueueName(options.queueName, name);
+    if (options.priority !== undefined && options.priority !== null)
+      next.priority = validatePriority(options.priority, name);
+    if (options.queueName !== undefined && options.queueName !== null)
+      next.queueName = validateQueueName(options.queueName, name);
     if (options.backend !== undefined && options.backend !== null) {
       next.backend = options.backend;
       getBackend(options.backend);
     }
-    if (options.repeat !== undefined && options.repeat !== null) next.repeat = validatePositiveInteger(options.repeat, "repeat (seconds)", name);
-    if (options.repeatUntil !== undefined && options.repeatUntil !== null) next.repeatUntil = validateDate(options.repeatUntil, "repeatUntil", name);
-    if (options.maxAttempts !== undefined && options.maxAttempts !== null) next.maxAttempts = validatePositiveInteger(options.maxAttempts, "maxAttempts", name);
-    if (options.verboseName !== undefined && options.verboseName !== null) next.verboseName = String(options.verboseName);
+    if (options.repeat !== undefined && options.repeat !== null)
+      next.repeat = validatePositiveInteger(options.repeat, "repeat (seconds)", name);
+    if (options.repeatUntil !== undefined && options.repeatUntil !== null)
+      next.repeatUntil = validateDate(options.repeatUntil, "repeatUntil", name);
+    if (options.maxAttempts !== undefined && options.maxAttempts !== null)
+      next.maxAttempts = validatePositiveInteger(options.maxAttempts, "maxAttempts", name);
+    if (options.verboseName !== undefined && options.verboseName !== null)
+      next.verboseName = String(options.verboseName);
     if (options.creator !== undefined && options.creator !== null) {
       const { type, id } = options.creator;
       if (typeof type !== "string" || typeof id !== "string" || !type || !id) {
@@ -173,7 +183,8 @@ export class Task<TArgs extends unknown[], TReturn> {
     }
     if (options.delay !== undefined && options.delay !== null) {
       const ms = delayToMilliseconds(options.delay);
-      if (!Number.isFinite(ms) || ms < 0) throw new InvalidTask(`delay must be a non-negative duration, got ${JSON.stringify(options.delay)}.`, name);
+      if (!Number.isFinite(ms) || ms < 0)
+        throw new InvalidTask(`delay must be a non-negative duration, got ${JSON.stringify(options.delay)}.`, name);
       delayMs = ms;
       runAfter = null;
     }
@@ -278,7 +289,12 @@ export class Task<TArgs extends unknown[], TReturn> {
 
   #validateForBackend(runAfter: Date | null = this.#runAfter ?? (this.#delayMs !== null ? new Date() : null)): Backend {
     const backend = this.backend;
-    validateForBackend(backend, { taskName: this.name, priority: this.#using.priority, runAfter, queueName: this.#using.queueName });
+    validateForBackend(backend, {
+      taskName: this.name,
+      priority: this.#using.priority,
+      runAfter,
+      queueName: this.#using.queueName,
+    });
     return backend;
   }
 }
@@ -315,12 +331,18 @@ export function task(
   // here runs async functions), the context parameter, priority, then per-backend checks
   // at enqueue (defer support, queue allow-list), once the backend is configured.
   if (typeof name !== "string" || name.trim().length === 0 || name.length > 255) {
-    throw new InvalidTask(`A task needs a stable, non-empty name of at most 255 characters, e.g. task({ name: "emails.send" }, fn).`);
+    throw new InvalidTask(
+      `A task needs a stable, non-empty name of at most 255 characters, e.g. task({ name: "emails.send" }, fn).`,
+    );
   }
-  if (typeof fn !== "function") throw new InvalidTask(`Task "${name}" needs a function to run, got ${typeof fn}.`, name);
+  if (typeof fn !== "function")
+    throw new InvalidTask(`Task "${name}" needs a function to run, got ${typeof fn}.`, name);
   const takesContext = options.takesContext ?? false;
   if (takesContext && fn.length < 1) {
-    throw new InvalidTask(`Task "${name}" has takesContext: true, so its function must accept the context as its first parameter.`, name);
+    throw new InvalidTask(
+      `Task "${name}" has takesContext: true, so its function must accept the context as its first parameter.`,
+      name,
+    );
   }
   const priority = validatePriority(options.priority ?? 0, name);
   const queueName = validateQueueName(options.queueName ?? "default", name);
@@ -328,7 +350,8 @@ export function task(
   if (typeof backend !== "string" || backend.length === 0 || backend.length > MAX_NAME_LENGTH) {
     throw new InvalidTask(`backend must be a configured backend alias, got ${JSON.stringify(backend)}.`, name);
   }
-  const maxAttempts = options.maxAttempts === undefined ? null : validatePositiveInteger(options.maxAttempts, "maxAttempts", name);
+  const maxAttempts =
+    options.maxAttempts === undefined ? null : validatePositiveInteger(options.maxAttempts, "maxAttempts", name);
   const timeout = options.timeout === undefined ? null : validatePositiveNumber(options.timeout, "timeout", name);
   if (options.backoff !== undefined && typeof options.backoff !== "function") {
     throw new InvalidTask(`backoff must be a function (attempts) => seconds.`, name);
@@ -342,7 +365,12 @@ export function task(
     maxAttempts,
     key: [fn.toString(), JSON.stringify({ ...options, backoff: options.backoff?.toString() })].join("\u0000"),
   };
-  const created = new Task({ def, using: { queueName, priority, backend, verboseName: options.verboseName }, runAfter: null, delayMs: null });
+  const created = new Task({
+    def,
+    using: { queueName, priority, backend, verboseName: options.verboseName },
+    runAfter: null,
+    delayMs: null,
+  });
   registerTask(created);
   return created;
 }

@@ -21,7 +21,10 @@ export function validatePriority(priority: unknown, taskName?: string): number {
 
 export function validateQueueName(queueName: unknown, taskName?: string): string {
   if (typeof queueName !== "string" || queueName.length === 0 || queueName.length > MAX_NAME_LENGTH) {
-    throw new InvalidTask(`queueName must be a non-empty string of at most ${MAX_NAME_LENGTH} characters, got ${JSON.stringify(queueName)}.`, taskName);
+    throw new InvalidTask(
+      `queueName must be a non-empty string of at most ${MAX_NAME_LENGTH} characters, got ${JSON.stringify(queueName)}.`,
+      taskName,
+    );
   }
   return queueName;
 }
@@ -56,7 +59,10 @@ export function validateForBackend(
   options: { taskName: string; priority: number; runAfter: Date | null; queueName: string },
 ): void {
   if (!backend.supportsPriority && options.priority !== 0) {
-    throw new InvalidTask(`Backend "${backend.alias}" does not support priority; leave priority at 0.`, options.taskName);
+    throw new InvalidTask(
+      `Backend "${backend.alias}" does not support priority; leave priority at 0.`,
+      options.taskName,
+    );
   }
   if (!backend.supportsDefer && options.runAfter !== null) {
     throw new InvalidTask(

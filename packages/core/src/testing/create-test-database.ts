@@ -38,7 +38,11 @@ async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Pro
 /** One migrated template per schema version: cloning it is much faster than migrating. */
 async function ensureTemplate(serverUrl: string): Promise<string> {
   const fingerprint = createHash("sha1")
-    .update(Object.entries(migrations).map(([name, m]) => `${name}:${m.up.toString()}`).join("\n"))
+    .update(
+      Object.entries(migrations)
+        .map(([name, m]) => `${name}:${m.up.toString()}`)
+        .join("\n"),
+    )
     .digest("hex")
     .slice(0, 12);
   const template = `errand_template_${fingerprint}`;
@@ -52,7 +56,9 @@ async function ensureTemplate(serverUrl: string): Promise<string> {
       await client.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
       await client.query(`CREATE DATABASE "${building}"`);
       const db = new Kysely<unknown>({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: withDatabase(serverUrl, building), max: 1 }) }),
+        dialect: new PostgresDialect({
+          pool: new pg.Pool({ connectionString: withDatabase(serverUrl, building), max: 1 }),
+        }),
       });
       try {
         await migrate(db);
@@ -76,7 +82,9 @@ async function ensureTemplate(serverUrl: string): Promise<string> {
  * beforeAll(async () => { tdb = await createTestDatabase(); configure({ backends: { default: { backend: "database", url: tdb.url } } }); });
  * afterAll(() => tdb.drop());
  */
-export async function createTestDatabase(options: { serverUrl?: string; poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { serverUrl?: string; poolSize?: number } = {},
+): Promise<TestDatabase> {
   const serverUrl = options.serverUrl ?? testServerUrl();
   const template = await ensureTemplate(serverUrl);
   const name = `errand_test_${randomBytes(6).toString("hex")}`;

@@ -35,7 +35,10 @@ let savepointCounter = 0;
  *   transaction.onCommit(() => sendWelcomeEmail.enqueue(user.id));
  * });
  */
-export async function atomic<DB, T>(db: Kysely<DB> | Transaction<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+export async function atomic<DB, T>(
+  db: Kysely<DB> | Transaction<DB>,
+  fn: (trx: Transaction<DB>) => Promise<T>,
+): Promise<T> {
   const current = storage.getStore();
   if (current && (db === current.trx || db === current.root)) {
     return savepoint(current, fn as never) as Promise<T>;

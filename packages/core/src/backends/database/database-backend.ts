@@ -121,7 +121,10 @@ export class DatabaseBackend implements DatabaseBackendLike {
   }
 
   async enqueueMany(requests: EnqueueRequest[], context?: EnqueueContext): Promise<TaskRecord[]> {
-    const rows = await taskInsert(await this.#executor(context), requests.map((r) => this.#toRow(r)));
+    const rows = await taskInsert(
+      await this.#executor(context),
+      requests.map((r) => this.#toRow(r)),
+    );
     return rows.map(rowToRecord);
   }
 

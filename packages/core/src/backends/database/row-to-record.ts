@@ -25,6 +25,7 @@ export function rowToRecord(row: TaskRow): TaskRecord {
     repeat: row.repeat_seconds,
     repeatUntil: row.repeat_until,
     verboseName: row.verbose_name,
-    creator: row.creator_type !== null && row.creator_id !== null ? { type: row.creator_type, id: row.creator_id } : null,
+    creator:
+      row.creator_type !== null && row.creator_id !== null ? { type: row.creator_type, id: row.creator_id } : null,
   };
 }

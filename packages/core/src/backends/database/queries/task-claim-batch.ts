@@ -26,8 +26,7 @@ export interface TaskClaimBatchParams {
  */
 export async function taskClaimBatch(db: Executor, params: TaskClaimBatchParams): Promise<TaskRow[]> {
   if (params.limit <= 0) return [];
-  const queueFilter =
-    params.queues === "*" ? sql`` : sql`AND queue_name = ANY(${sql.val([...params.queues])}::text[])`;
+  const queueFilter = params.queues === "*" ? sql`` : sql`AND queue_name = ANY(${sql.val([...params.queues])}::text[])`;
   const { rows } = await sql<TaskRow>`
     UPDATE errand_tasks AS t SET
       status = 'RUNNING',
@@ -48,8 +47,6 @@ export async function taskClaimBatch(db: Executor, params: TaskClaimBatchParams)
     RETURNING t.*`.execute(db);
   return rows.sort(
     (a, b) =>
-      b.priority - a.priority ||
-      a.run_after.getTime() - b.run_after.getTime() ||
-      Number(BigInt(a.seq) - BigInt(b.seq)),
+      b.priority - a.priority || a.run_after.getTime() - b.run_after.getTime() || Number(BigInt(a.seq) - BigInt(b.seq)),
   );
 }

@@ -16,7 +16,13 @@ export async function taskInsert(db: Executor, rows: NewTaskRow[]): Promise<Task
   }
   const out: TaskRow[] = [];
   for (let i = 0; i < rows.length; i += CHUNK) {
-    out.push(...(await db.insertInto("errand_tasks").values(rows.slice(i, i + CHUNK)).returningAll().execute()));
+    out.push(
+      ...(await db
+        .insertInto("errand_tasks")
+        .values(rows.slice(i, i + CHUNK))
+        .returningAll()
+        .execute()),
+    );
   }
   return out;
 }

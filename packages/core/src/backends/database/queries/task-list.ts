@@ -17,5 +17,8 @@ export async function taskList(db: Executor, params: TaskListParams): Promise<Ta
   if (params.queueName) query = query.where("queue_name", "=", params.queueName);
   if (params.taskName) query = query.where("task_name", "=", params.taskName);
   if (params.beforeSeq) query = query.where("seq", "<", params.beforeSeq as never);
-  return query.orderBy("seq", "desc").limit(params.limit + 1).execute();
+  return query
+    .orderBy("seq", "desc")
+    .limit(params.limit + 1)
+    .execute();
 }
