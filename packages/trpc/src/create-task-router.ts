@@ -3,7 +3,7 @@ import { z } from "zod";
 import { getBackend, type AnyTask, type Backend, type TaskCreator } from "@errand/core";
 import { toTaskRecordJSON, toTaskStatsJSON, type TaskListPageJSON, type TaskRecordJSON, type TaskStatsJSON } from "./task-record-json";
 import { toTRPCError } from "./to-trpc-error";
-import { formatZodIssues } from "./format-zod-issues";
+import { formatZodIssues, readableInput } from "./format-zod-issues";
 
 /** What `authorize` is asked about. */
 export type TaskRouterAction = "enqueue" | "getResult" | "list" | "stats" | "cancel" | "retry";
@@ -65,7 +65,8 @@ const listSchema = z
     status: statusSchema.optional(),
     queueName: z.string().min(1).max(32).optional(),
     taskName: z.string().min(1).max(255).optional(),
-    cursor: z.string().min(1).max(200).optional(),
+    // Opaque to callers; today a sequence number. Checked so that garbage is a BAD_REQUEST, not page one.
+    cursor: z.string().regex(/^\d{1,19}$/, "cursor must be the nextCursor of a previous page").optional(),
     limit: z.number().int().min(1).max(200).default(50),
   })
   .strict();
@@ -140,7 +141,7 @@ export function createTaskRouter<TContext extends object = object>(options: Crea
 
   return t.router({
     /** Enqueues one of the listed tasks. Arguments are checked before anything is stored. */
-    enqueue: t.procedure.input(enqueueInput).mutation(({ ctx, input }) =>
+    enqueue: t.procedure.input(readableInput(enqueueInput)).mutation(({ ctx, input }) =>
       guarded({ ctx: ctx as unknown as TContext, action: "enqueue", taskName: input.task }, async (): Promise<TaskRecordJSON> => {
         const entry = exposed.get(input.task)!;
         let args: unknown[] = input.args;
@@ -166,14 +167,14 @@ export function createTaskRouter<TContext extends object = object>(options: Crea
     ),
 
     /** One task's current state. */
-    getResult: t.procedure.input(idSchema).query(({ ctx, input }) =>
+    getResult: t.procedure.input(readableInput(idSchema)).query(({ ctx, input }) =>
       guarded({ ctx: ctx as unknown as TContext, action: "getResult", id: input.id }, async (): Promise<TaskRecordJSON> =>
         toTaskRecordJSON(await resolveBackend().getRecord(input.id)),
       ),
     ),
 
     /** Tasks newest first, filtered, a page at a time. */
-    list: t.procedure.input(listSchema.optional()).query(({ ctx, input }) =>
+    list: t.procedure.input(readableInput(listSchema.optional())).query(({ ctx, input }) =>
       guarded({ ctx: ctx as unknown as TContext, action: "list" }, async (): Promise<TaskListPageJSON> => {
         const page = await resolveBackend().list(input ?? { limit: 50 });
         return { items: page.items.map(toTaskRecordJSON), nextCursor: page.nextCursor };
@@ -186,14 +187,14 @@ export function createTaskRouter<TContext extends object = object>(options: Crea
     ),
 
     /** PENDING → FAILED with a TaskCancelled error. CONFLICT if it already started. */
-    cancel: t.procedure.input(idSchema).mutation(({ ctx, input }) =>
+    cancel: t.procedure.input(readableInput(idSchema)).mutation(({ ctx, input }) =>
       guarded({ ctx: ctx as unknown as TContext, action: "cancel", id: input.id }, async (): Promise<TaskRecordJSON> =>
         toTaskRecordJSON(await resolveBackend().cancel(input.id)),
       ),
     ),
 
     /** FAILED → PENDING, same row and arguments. CONFLICT unless it failed. */
-    retry: t.procedure.input(idSchema).mutation(({ ctx, input }) =>
+    retry: t.procedure.input(readableInput(idSchema)).mutation(({ ctx, input }) =>
       guarded({ ctx: ctx as unknown as TContext, action: "retry", id: input.id }, async (): Promise<TaskRecordJSON> =>
         toTaskRecordJSON(await resolveBackend().retry(input.id)),
       ),

@@ -12,3 +12,30 @@ export function formatZodIssues(issues: readonly z.core.$ZodIssue[], prefix?: st
     })
     .join("; ");
 }
+
+/** What a failed input parse throws: a readable message, the issues kept for the client. */
+export class InvalidInputError extends Error {
+  readonly issues: readonly z.core.$ZodIssue[];
+  constructor(issues: readonly z.core.$ZodIssue[]) {
+    super(formatZodIssues(issues));
+    this.name = "InvalidInputError";
+    this.issues = issues;
+  }
+}
+
+/**
+ * The same schema, but its failures read `options.priority: Too big: expected number to be
+ * <=100` instead of zod's JSON dump — for `createCaller` users as much as HTTP clients
+ * (tRPC calls `parseAsync` and wraps what it throws in a BAD_REQUEST).
+ */
+export function readableInput<S extends z.ZodType>(schema: S): S {
+  const wrapped = Object.create(schema) as S;
+  Object.defineProperty(wrapped, "parseAsync", {
+    value: async (value: unknown) => {
+      const result = await schema.safeParseAsync(value);
+      if (!result.success) throw new InvalidInputError(result.error.issues);
+      return result.data;
+    },
+  });
+  return wrapped;
+}

@@ -16,5 +16,5 @@ export {
   type TaskStatsJSON,
 } from "./task-record-json";
 export { toTRPCError, TRPC_CODE_BY_ERRAND_CODE } from "./to-trpc-error";
-export { formatZodIssues } from "./format-zod-issues";
+export { formatZodIssues, readableInput, InvalidInputError } from "./format-zod-issues";
 export type { TaskStatus, TaskProgress, TaskCreator } from "@errand/core";

@@ -1,0 +1,279 @@
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { configure, closeBackends, queries, task, type TaskReturn } from "@errand/core";
+import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
+import { createTaskRouter, type AuthorizeRequest, type TaskRecordJSON } from "../src/index";
+
+interface Ctx {
+  user: { id: string; admin: boolean } | null;
+}
+
+const add = task({ name: "trpc-test.add", queueName: "math" }, async (a: number, b: number) => a + b);
+const greet = task({ name: "trpc-test.greet" }, async (name: string) => `hello ${name}`);
+const secret = task({ name: "trpc-test.secret" }, async () => "not exposed");
+
+const asked: AuthorizeRequest<Ctx>[] = [];
+const router = createTaskRouter<Ctx>({
+  tasks: [add, { task: greet, schema: z.tuple([z.string().min(1).max(20)]) }],
+  authorize: (request) => {
+    asked.push(request);
+    if (!request.ctx.user) return false;
+    if (request.action === "cancel" || request.action === "retry") return request.ctx.user.admin;
+    return true;
+  },
+  creator: (ctx) => (ctx.user ? { type: "user", id: ctx.user.id } : null),
+});
+
+const admin = router.createCaller({ user: { id: "1", admin: true } });
+const member = router.createCaller({ user: { id: "2", admin: false } });
+const anonymous = router.createCaller({ user: null });
+
+let tdb: TestDatabase;
+
+async function count(): Promise<number> {
+  const row = await tdb.db.selectFrom("errand_tasks").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function expectCode(promise: Promise<unknown>, code: TRPCError["code"], message?: RegExp): Promise<TRPCError> {
+  const error = await promise.then(
+    () => {
+      throw new Error(`expected ${code}, but the call succeeded`);
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TRPCError);
+  expect((error as TRPCError).code).toBe(code);
+  if (message) expect((error as TRPCError).message).toMatch(message);
+  return error as TRPCError;
+}
+
+/** Claims every due task as a worker would, then fails it for good. */
+async function runAndFail(): Promise<void> {
+  const claimed = await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 100, workerId: "test-worker", leaseSeconds: 60 });
+  await queries.taskFail(tdb.db, {
+    workerId: "test-worker",
+    failures: claimed.map((row) => ({
+      id: row.id,
+      error: { exceptionClass: "Error", message: "boom", traceback: "Error: boom\n    at test", attempt: row.attempts, failedAt: new Date().toISOString() },
+      retryDelay: null,
+    })),
+  });
+}
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  configure({ backends: { default: { backend: "database", url: tdb.url } } });
+});
+
+afterAll(async () => {
+  await closeBackends();
+  await tdb.drop();
+});
+
+describe("enqueue", () => {
+  it("stores a listed task with its args and returns the record with ISO dates", async () => {
+    const record = await member.enqueue({ task: "trpc-test.add", args: [1, 2] });
+    expect(record).toMatchObject({ taskName: "trpc-test.add", queueName: "math", args: [1, 2], status: "PENDING", attempts: 0 });
+    expect(record.creator).toEqual({ type: "user", id: "2" });
+    expect(typeof record.enqueuedAt).toBe("string");
+    expect(new Date(record.enqueuedAt).toISOString()).toBe(record.enqueuedAt);
+    expectTypeOf(record.enqueuedAt).toEqualTypeOf<string>();
+    expect(asked.at(-1)).toMatchObject({ action: "enqueue", taskName: "trpc-test.add" });
+  });
+
+  it("applies priority and delay within bounds", async () => {
+    const before = Date.now();
+    const record = await member.enqueue({ task: "trpc-test.add", args: [3, 4], options: { priority: 100, delay: 60 } });
+    expect(record.priority).toBe(100);
+    expect(new Date(record.runAfter).getTime()).toBeGreaterThanOrEqual(before + 59_000);
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    const scheduled = await member.enqueue({ task: "trpc-test.add", args: [5, 6], options: { runAfter: at, priority: -100 } });
+    expect(scheduled.runAfter).toBe(at);
+  });
+
+  it("validates args against the task's schema when it has one", async () => {
+    const record = await member.enqueue({ task: "trpc-test.greet", args: ["ada"] });
+    expect(record.args).toEqual(["ada"]);
+    const before = await count();
+    await expectCode(member.enqueue({ task: "trpc-test.greet", args: [42] }), "BAD_REQUEST", /args\.0/);
+    await expectCode(member.enqueue({ task: "trpc-test.greet", args: ["x".repeat(21)] }), "BAD_REQUEST", /args\.0/);
+    await expectCode(member.enqueue({ task: "trpc-test.greet", args: ["a", "b"] }), "BAD_REQUEST");
+    expect(await count()).toBe(before);
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ["an unlisted task", { task: "trpc-test.secret", args: [] }, /Unknown task "trpc-test\.secret".*"trpc-test\.add"/],
+    ["an unknown task", { task: "nope", args: [] }, /Unknown task/],
+    ["a missing task", { args: [1, 2] }, /task/],
+    ["args that are not an array", { task: "trpc-test.add", args: { a: 1 } }, /args/],
+    ["priority above 100", { task: "trpc-test.add", args: [1, 2], options: { priority: 101 } }, /options\.priority/],
+    ["priority below -100", { task: "trpc-test.add", args: [1, 2], options: { priority: -101 } }, /options\.priority/],
+    ["a fractional priority", { task: "trpc-test.add", args: [1, 2], options: { priority: 1.5 } }, /integer/],
+    ["a negative delay", { task: "trpc-test.add", args: [1, 2], options: { delay: -1 } }, /delay/],
+    ["a bad runAfter", { task: "trpc-test.add", args: [1, 2], options: { runAfter: "tomorrow" } }, /runAfter/],
+    ["delay and runAfter", { task: "trpc-test.add", args: [1, 2], options: { delay: 1, runAfter: new Date().toISOString() } }, /not both/],
+    ["a backend", { task: "trpc-test.add", args: [1, 2], options: { backend: "other" } }, /backend/],
+    ["a queue", { task: "trpc-test.add", args: [1, 2], options: { queueName: "other" } }, /queueName/],
+    ["an extra key", { task: "trpc-test.add", args: [1, 2], name: "x" }, /name/],
+  ];
+  for (const [what, input, message] of bad) {
+    it(`refuses ${what} with BAD_REQUEST and stores nothing`, async () => {
+      const before = await count();
+      // Inputs arrive as untyped JSON over HTTP; the cast stands in for that.
+      await expectCode(member.enqueue(input as never), "BAD_REQUEST", message);
+      expect(await count()).toBe(before);
+    });
+  }
+
+  it("refuses args that are not JSON through core's check (a string body cannot carry them, a caller can)", async () => {
+    const before = await count();
+    await expectCode(member.enqueue({ task: "trpc-test.add", args: [1, Number.NaN] }), "BAD_REQUEST", /args\[1\]/);
+    expect(await count()).toBe(before);
+  });
+});
+
+describe("getResult", () => {
+  it("returns the record with the return type visible to a caller that knows the task", async () => {
+    const created = await member.enqueue({ task: "trpc-test.add", args: [2, 2] });
+    const record = await member.getResult({ id: created.id });
+    expect(record.id).toBe(created.id);
+    const typed = record as TaskRecordJSON<TaskReturn<typeof add>>;
+    expectTypeOf(typed.returnValue).toEqualTypeOf<number | undefined>();
+    expect(asked.at(-1)).toMatchObject({ action: "getResult", id: created.id });
+  });
+
+  it("is NOT_FOUND for an unknown or malformed id", async () => {
+    await expectCode(member.getResult({ id: "00000000-0000-4000-8000-000000000000" }), "NOT_FOUND", /No task result/);
+    await expectCode(member.getResult({ id: "not-a-uuid" }), "NOT_FOUND");
+  });
+
+  it("is BAD_REQUEST for an empty or missing id", async () => {
+    await expectCode(member.getResult({ id: "" }), "BAD_REQUEST", /id/);
+    await expectCode(member.getResult({} as never), "BAD_REQUEST", /id/);
+    await expectCode(member.getResult({ id: "x".repeat(101) }), "BAD_REQUEST", /too long/);
+  });
+});
+
+describe("list", () => {
+  it("lists newest first with filters and cursor pagination", async () => {
+    for (let i = 0; i < 5; i++) await member.enqueue({ task: "trpc-test.greet", args: [`n${i}`] });
+    const first = await member.list({ taskName: "trpc-test.greet", limit: 3 });
+    expect(first.items.map((t) => t.args[0])).toEqual(["n4", "n3", "n2"]);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await member.list({ taskName: "trpc-test.greet", limit: 3, cursor: first.nextCursor! });
+    expect(second.items.map((t) => t.args[0])).toEqual(["n1", "n0", "ada"]);
+    const math = await member.list({ queueName: "math" });
+    expect(math.items.every((t) => t.queueName === "math")).toBe(true);
+    const pending = await member.list({ status: "PENDING" });
+    expect(pending.items.length).toBeGreaterThan(0);
+    expect((await member.list()).items.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ["an unknown status", { status: "DONE" }],
+    ["a zero limit", { limit: 0 }],
+    ["a huge limit", { limit: 10_000 }],
+    ["a garbage cursor", { cursor: "abc" }],
+    ["an empty queue name", { queueName: "" }],
+    ["an unknown key", { sort: "asc" }],
+  ])("refuses %s with BAD_REQUEST", async (_what, input) => {
+    await expectCode(member.list(input as never), "BAD_REQUEST");
+  });
+});
+
+describe("stats", () => {
+  it("counts by status and queue and gives 60 minutes of throughput", async () => {
+    const stats = await member.stats();
+    expect(stats.byStatus.PENDING).toBeGreaterThan(0);
+    expect(Object.keys(stats.byStatus).sort()).toEqual(["FAILED", "PENDING", "RUNNING", "SUCCESSFUL"]);
+    expect(stats.byQueue.some((q) => q.queueName === "math" && q.status === "PENDING")).toBe(true);
+    expect(stats.throughput).toHaveLength(60);
+    expect(typeof stats.generatedAt).toBe("string");
+  });
+});
+
+describe("cancel and retry", () => {
+  it("cancels a PENDING task, retries the FAILED one, and refuses the wrong states with CONFLICT", async () => {
+    const created = await admin.enqueue({ task: "trpc-test.add", args: [9, 9] });
+    const cancelled = await admin.cancel({ id: created.id });
+    expect(cancelled.status).toBe("FAILED");
+    expect(cancelled.errors.at(-1)?.exceptionClass).toBe("TaskCancelled");
+    await expectCode(admin.cancel({ id: created.id }), "CONFLICT");
+
+    const retried = await admin.retry({ id: created.id });
+    expect(retried).toMatchObject({ id: created.id, status: "PENDING", args: [9, 9] });
+    await expectCode(admin.retry({ id: created.id }), "CONFLICT");
+  });
+
+  it("retries a task that failed in a worker, keeping its attempts and errors", async () => {
+    await tdb.db.deleteFrom("errand_tasks").execute();
+    const created = await admin.enqueue({ task: "trpc-test.add", args: [1, 1] });
+    await runAndFail();
+    const failed = await admin.getResult({ id: created.id });
+    expect(failed).toMatchObject({ status: "FAILED", attempts: 1 });
+    expect(failed.errors[0]?.traceback).toContain("Error: boom");
+    const retried = await admin.retry({ id: created.id });
+    expect(retried).toMatchObject({ status: "PENDING", attempts: 1 });
+    expect(retried.errors).toHaveLength(1);
+  });
+
+  it("cannot cancel a RUNNING task", async () => {
+    const created = await admin.enqueue({ task: "trpc-test.add", args: [7, 7] });
+    await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 100, workerId: "test-worker", leaseSeconds: 60 });
+    await expectCode(admin.cancel({ id: created.id }), "CONFLICT");
+  });
+
+  it("is NOT_FOUND for unknown ids and BAD_REQUEST for empty ones", async () => {
+    await expectCode(admin.cancel({ id: "00000000-0000-4000-8000-000000000000" }), "NOT_FOUND");
+    await expectCode(admin.retry({ id: "00000000-0000-4000-8000-000000000000" }), "NOT_FOUND");
+    await expectCode(admin.cancel({ id: "" }), "BAD_REQUEST");
+    await expectCode(admin.retry({ id: "" }), "BAD_REQUEST");
+  });
+});
+
+describe("authorize", () => {
+  it("is asked before every procedure and denial is FORBIDDEN with nothing done", async () => {
+    const before = await count();
+    const existing = await admin.enqueue({ task: "trpc-test.add", args: [0, 0] });
+    await expectCode(anonymous.enqueue({ task: "trpc-test.add", args: [1, 2] }), "FORBIDDEN", /enqueue "trpc-test\.add"/);
+    await expectCode(anonymous.getResult({ id: existing.id }), "FORBIDDEN");
+    await expectCode(anonymous.list(), "FORBIDDEN");
+    await expectCode(anonymous.stats(), "FORBIDDEN");
+    await expectCode(anonymous.cancel({ id: existing.id }), "FORBIDDEN");
+    await expectCode(anonymous.retry({ id: existing.id }), "FORBIDDEN");
+    await expectCode(member.cancel({ id: existing.id }), "FORBIDDEN", /cancel/);
+    await expectCode(member.retry({ id: existing.id }), "FORBIDDEN", /retry/);
+    expect(await count()).toBe(before + 1);
+    expect((await admin.getResult({ id: existing.id })).status).toBe("PENDING");
+  });
+
+  it("treats a throwing authorize as a denial", async () => {
+    const strict = createTaskRouter<Ctx>({
+      tasks: [add],
+      authorize: () => {
+        throw new Error("session store down");
+      },
+    });
+    await expectCode(strict.createCaller({ user: null }).stats(), "FORBIDDEN");
+  });
+
+  it("supports async authorize", async () => {
+    const asyncRouter = createTaskRouter<Ctx>({ tasks: [add], authorize: async ({ ctx }) => ctx.user !== null });
+    await expect(asyncRouter.createCaller({ user: { id: "1", admin: false } }).stats()).resolves.toBeDefined();
+    await expectCode(asyncRouter.createCaller({ user: null }).stats(), "FORBIDDEN");
+  });
+});
+
+describe("errors that are the server's fault", () => {
+  it("are INTERNAL_SERVER_ERROR without the driver's message", async () => {
+    const broken = createTaskRouter<Ctx>({ tasks: [add], authorize: () => true, backend: "nope" });
+    // An unknown backend alias is a configuration mistake of the caller: BAD_REQUEST.
+    await expectCode(broken.createCaller({ user: null }).stats(), "BAD_REQUEST", /No backend is configured as "nope"/);
+  });
+
+  it("keeps secret tasks out of enqueue even though they are registered", () => {
+    expect(secret.name).toBe("trpc-test.secret");
+  });
+});
