@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
+import type { Database } from "@errand/db";
 import { closeBackends, configure, task, transaction } from "@errand/core";
 import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
 
