@@ -29,7 +29,7 @@ async function userCount(): Promise<number> {
   return r.rows[0]!.n;
 }
 async function insertUser(
-  trx: Parameters<Parameters<typeof transaction.atomic>[1]>[0],
+  trx: Transaction<Database>,
   email: string,
 ): Promise<number> {
   const r = await sql<{ id: number }>`INSERT INTO app_user (email) VALUES (${email}) RETURNING id`.execute(trx);
