@@ -200,7 +200,7 @@ function runChild({ node, execArgv, script, spec, hardTimeoutMs }) {
 let current = null;
 let currentDb = null;
 
-const fmtInt = (n) => Math.round(n).toLocaleString("en-US");
+const fmtInt = (n) => (n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString("en-US"));
 const fmtMs = (n) => (n >= 100 ? fmtInt(n) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
 function cell(r, field, fmt) {
@@ -288,6 +288,14 @@ function ratioTable(results, systems) {
   return markdown(header, rows);
 }
 
+function firstLine(text) {
+  const line =
+    String(text)
+      .split("\n")
+      .find((l) => l.trim()) ?? "";
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
 function markdown(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? "").length)));
   const line = (cells) =>
@@ -335,13 +343,17 @@ async function main() {
       results.push({ ...job, status: "same", sameAs });
       continue;
     }
-    if (unavailable.has(job.system)) {
-      results.push({ ...job, status: "unavailable", error: unavailable.get(job.system) });
+    const unavailableKey = `${job.system}:${job.scenario === "drain" || job.scenario === "latency"}`;
+    if (unavailable.has(unavailableKey)) {
+      results.push({ ...job, status: "unavailable", error: unavailable.get(unavailableKey) });
       continue;
     }
     if (NEEDS_TSX.has(job.system) && !tsx) {
-      unavailable.set(job.system, "tsx not found at the repo root (npm ci at the root first)");
-      results.push({ ...job, status: "unavailable", error: unavailable.get(job.system) });
+      results.push({
+        ...job,
+        status: "unavailable",
+        error: "tsx not found at the repo root (npm ci at the root first)",
+      });
       continue;
     }
     const db = `bench_${FAMILY[job.system]}_${job.scenario}_${process.pid}_${n}`.replace(/[^a-z0-9_]/g, "_");
@@ -362,6 +374,7 @@ async function main() {
     };
     const execArgv = NEEDS_TSX.has(job.system) ? ["--import", tsx] : [];
     process.stderr.write(`[bench] ${String(n).padStart(3)}/${jobs.length} ${label} `);
+    const loadBefore = os.loadavg()[0];
     const t = Date.now();
     const exit = await runChild({
       node: node22,
@@ -384,7 +397,7 @@ async function main() {
       .query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
       .catch((err) => console.error(`[bench] drop ${db}: ${err.message}`));
     currentDb = null;
-    if (result.status === "unavailable") unavailable.set(job.system, result.error);
+    if (result.status === "unavailable") unavailable.set(unavailableKey, result.error);
     const summary =
       result.status === "unavailable" || result.status === "error"
         ? `${result.status}: ${result.error.split("\n")[0]}`
@@ -392,8 +405,13 @@ async function main() {
           ? `p50 ${fmtMs(result.p50)} ms, p99 ${fmtMs(result.p99)} ms${result.status === "partial" ? ` (only ${result.done}/${result.tasks} started)` : ""}`
           : `${fmtInt(result.perSec)} tasks/s${result.status === "partial" ? ` (partial: ${result.done}/${result.tasks} in ${(result.ms / 1000).toFixed(1)} s)` : ""}`;
     process.stderr.write(`${summary}  [${((Date.now() - t) / 1000).toFixed(1)} s]\n`);
+    if (result.ran != null && result.ran !== result.doneAfterStop)
+      process.stderr.write(
+        `[bench]     check: the workers ran ${result.ran} task functions, the database shows ${result.doneAfterStop} done\n`,
+      );
     if (result.status === "error" && exit.stderr) process.stderr.write(exit.stderr.slice(-3000) + "\n");
-    results.push({ ...job, ...result });
+    // Other work on the machine skews every figure: keep the 1-minute load average with each.
+    results.push({ ...job, ...result, load1: [loadBefore, os.loadavg()[0]] });
   }
   await admin.end();
   rmSync(scratch, { recursive: true, force: true });
@@ -412,7 +430,14 @@ async function main() {
     "`*` partial: the drain hit its time limit (or was hopelessly slow) and the rate is over the tasks done so far;",
     "for latency, not every task had started within 30 s of the last enqueue.",
   );
-  for (const [s, why] of unavailable) lines.push(`${SYSTEM_INFO[s].label}: ${why}`);
+  for (const [key, why] of unavailable) lines.push(`${SYSTEM_INFO[key.split(":")[0]].label}: ${why}`);
+  for (const r of results.filter((x) => x.status === "error"))
+    lines.push(`error, ${SYSTEM_INFO[r.system].label}, ${r.row}: ${firstLine(r.error)}`);
+  const loads = results.flatMap((r) => r.load1 ?? []);
+  if (loads.length)
+    lines.push(
+      `1-minute load average during the run: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} (${os.cpus().length} cores)`,
+    );
   lines.push("", "Set-ups:", ...systems.map((s) => `- ${SYSTEM_INFO[s].label}: ${SYSTEM_INFO[s].note}`));
   console.log(lines.join("\n"));
 

@@ -8,6 +8,7 @@ import { makeAdapter } from "./adapters/index.mjs";
 import { percentile, quietErrors, sleep, withTimeout } from "./util.mjs";
 
 const spec = JSON.parse(process.argv[2]);
+const PREFILL_CHUNK = 2000;
 const WORKER_PROC = fileURLToPath(new URL("./worker-proc.mjs", import.meta.url));
 
 function finish(result, code = 0) {
@@ -59,8 +60,10 @@ function spawnWorker(index) {
     { execArgv: process.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] },
   );
   const waiters = new Map();
+  const state = { ran: null };
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   child.on("message", (msg) => {
+    if (msg.type === "stopped") state.ran = msg.ran;
     const w = waiters.get(msg.type);
     if (w) {
       waiters.delete(msg.type);
@@ -78,17 +81,19 @@ function spawnWorker(index) {
       ms,
       `worker process ${index} '${type}'`,
     );
-  return { child, next, exited };
+  return { child, next, exited, state };
 }
 
 async function drain(adapter, client) {
   const n = spec.tasks;
-  await adapter.enqueueBulk(n);
+  // The prefill is not measured: chunks of 2,000 keep every system within its bulk limits.
+  for (let left = n; left > 0; left -= PREFILL_CHUNK) await adapter.enqueueBulk(Math.min(PREFILL_CHUNK, left));
   await client.query("ANALYZE");
   const before = await adapter.countDone(client, n);
   if (before !== 0) throw new Error(`expected 0 tasks done before the workers start, found ${before}`);
 
   const workers = Array.from({ length: spec.processes }, (_, i) => spawnWorker(i));
+  let result;
   try {
     // Workers load their modules first; the clock starts when every one of them is told to go.
     const ready = workers.map((w) => w.next("ready", 30_000));
@@ -128,7 +133,8 @@ async function drain(adapter, client) {
       (msgs) => Math.max(...msgs.map((m) => m.startupMs)),
       () => null,
     );
-    return { status, tasks: n, done, ms: elapsed, perSec: (done / elapsed) * 1000, workerStartupMs: startupMs };
+    result = { status, tasks: n, done, ms: elapsed, perSec: (done / elapsed) * 1000, workerStartupMs: startupMs };
+    return result;
   } finally {
     await Promise.allSettled(
       workers.map(async (w) => {
@@ -139,6 +145,13 @@ async function drain(adapter, client) {
         clearTimeout(t);
       }),
     );
+    // Task functions the workers ran, against what the database says completed: a check on
+    // the harness (and on duplicates), after the workers stopped and flushed what they ran.
+    if (result) {
+      const counts = workers.map((w) => w.state.ran);
+      result.ran = counts.every((c) => c !== null) ? counts.reduce((a, b) => a + b, 0) : null;
+      result.doneAfterStop = await adapter.countDone(client, n);
+    }
   }
 }
 
@@ -190,7 +203,7 @@ async function main() {
     if (spec.scenario === "latency") {
       return finish(await latency((onTask) => makeAdapter(spec.system, { url: spec.url, onTask })));
     }
-    adapter = await makeAdapter(spec.system, { url: spec.url });
+    adapter = await makeAdapter(spec.system, { url: spec.url, needWorker: spec.scenario === "drain" });
     await adapter.setup();
     let result;
     if (spec.scenario === "enqueue") result = await enqueueOne(adapter);

@@ -10,7 +10,13 @@ setTimeout(() => process.exit(4), HARD_LIMIT_MS).unref();
 process.on("disconnect", () => process.exit(5));
 
 let stop = null;
-const adapter = await makeAdapter(spec.system, { url: spec.url });
+let ran = 0; // task functions run in this process: checked against the database's count
+const adapter = await makeAdapter(spec.system, {
+  url: spec.url,
+  onTask: () => {
+    ran++;
+  },
+});
 
 process.on("message", async (msg) => {
   try {
@@ -23,7 +29,7 @@ process.on("message", async (msg) => {
       process.send({ type: "started", startupMs: performance.now() - t0 });
     } else if (msg.type === "stop") {
       if (stop) await withTimeout(stop(), 10_000, "stopping the worker").catch(() => {});
-      process.exit(0);
+      process.send({ type: "stopped", ran }, () => process.exit(0));
     }
   } catch (err) {
     process.stderr.write(`[bench] worker process ${spec.index}: ${err?.stack ?? err}\n`);

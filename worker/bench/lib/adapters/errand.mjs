@@ -5,8 +5,11 @@ import { quietErrors, sleep } from "../util.mjs";
 
 export class NotAvailable extends Error {}
 
-/** Loads Errand's packages, or throws NotAvailable saying what is missing. */
-export async function loadErrand() {
+/**
+ * Loads Errand's packages, or throws NotAvailable saying what is missing. The enqueue
+ * scenarios need only @errand/core and @errand/db; the worker ones need @errand/worker too.
+ */
+export async function loadErrand({ needWorker }) {
   const missing = [];
   const load = async (name) => {
     try {
@@ -18,13 +21,13 @@ export async function loadErrand() {
   };
   const [core, worker, db, kysely] = await Promise.all([
     load("@errand/core"),
-    load("@errand/worker"),
+    needWorker ? load("@errand/worker") : {},
     load("@errand/db"),
     load("kysely"),
   ]);
   if (typeof core.task !== "function") missing.push("task() from @errand/core");
   if (typeof core.configure !== "function") missing.push("configure() from @errand/core");
-  if (typeof worker.Worker !== "function") missing.push("Worker from @errand/worker");
+  if (needWorker && typeof worker.Worker !== "function") missing.push("Worker from @errand/worker");
   if (typeof db.migrate !== "function") missing.push("migrate() from @errand/db");
   if (missing.length) throw new NotAvailable(`not available yet: ${[...new Set(missing)].join("; ")}`);
   return { core, worker, db, kysely };
@@ -33,8 +36,8 @@ export async function loadErrand() {
 let noopTask;
 let currentOnTask;
 
-export async function makeAdapterAsync(key, { url, onTask }) {
-  const { core, worker, db, kysely } = await loadErrand();
+export async function makeAdapterAsync(key, { url, onTask, needWorker = true }) {
+  const { core, worker, db, kysely } = await loadErrand({ needWorker });
   core.configure({ backends: { default: { backend: "database", url } } });
   currentOnTask = onTask;
   // Defined once per process, before any worker starts, so a worker process knows it by name.
@@ -75,12 +78,7 @@ export async function makeAdapterAsync(key, { url, onTask }) {
       return rows[0].n;
     },
     async close() {
-      for (const name of ["close", "shutdown", "disconnect"]) {
-        if (typeof core[name] === "function") {
-          await core[name]();
-          break;
-        }
-      }
+      if (typeof core.closeBackends === "function") await core.closeBackends();
     },
   };
 }
