@@ -1,0 +1,73 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ErrandConfig } from "@errand/core";
+import { InvalidWorkerOption } from "./errors";
+
+/** File names looked for in the working directory, in order. */
+export const CONFIG_FILE_NAMES = ["errand.config.ts", "errand.config.mts", "errand.config.js", "errand.config.mjs"];
+
+export interface LoadedConfig {
+  /** The config file's absolute path, or `null` when none was found (defaults apply). */
+  file: string | null;
+  config: ErrandConfig;
+  /** The task modules imported, as absolute paths. */
+  taskModules: string[];
+}
+
+/**
+ * Finds and imports `errand.config.ts` (or the file given), then imports each module of
+ * its `tasks`, relative to the config file, so that their tasks register. Does not call
+ * `configure()`: the caller may adjust the settings first.
+ *
+ * @throws InvalidWorkerOption when a given file or a task module is missing or fails to load.
+ * @example
+ * const { config } = await loadConfig({ configPath: "./errand.config.ts" });
+ * configure(config);
+ */
+export async function loadConfig(options: { configPath?: string | undefined; cwd?: string | undefined } = {}): Promise<LoadedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  let file: string | null;
+  if (options.configPath) {
+    file = path.resolve(cwd, options.configPath);
+    if (!existsSync(file)) {
+      throw new InvalidWorkerOption("config", `Config file ${file} does not exist. Check the --config path.`);
+    }
+  } else {
+    file = CONFIG_FILE_NAMES.map((name) => path.join(cwd, name)).find((f) => existsSync(f)) ?? null;
+  }
+  if (!file) return { file: null, config: {}, taskModules: [] };
+
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new InvalidWorkerOption("config", `Could not load ${file}: ${(error as Error).message}`);
+  }
+  const config = (mod.default ?? mod.config) as ErrandConfig | undefined;
+  if (!config || typeof config !== "object") {
+    throw new InvalidWorkerOption(
+      "config",
+      `${file} has no default export. Export the settings: export default defineConfig({ backends: {...}, tasks: ["./src/tasks.ts"] }).`,
+    );
+  }
+  if (config.tasks !== undefined && (!Array.isArray(config.tasks) || config.tasks.some((t) => typeof t !== "string"))) {
+    throw new InvalidWorkerOption("config", `${file}: "tasks" must be a list of module paths, e.g. ["./src/tasks.ts"].`);
+  }
+  const dir = path.dirname(file);
+  const taskModules: string[] = [];
+  for (const spec of config.tasks ?? []) {
+    // Relative paths are relative to the config file; bare names are packages.
+    const target = spec.startsWith(".") || path.isAbsolute(spec) ? pathToFileURL(path.resolve(dir, spec)).href : spec;
+    try {
+      await import(target);
+    } catch (error) {
+      throw new InvalidWorkerOption(
+        "config",
+        `Could not import task module "${spec}" listed in ${file}: ${(error as Error).message}`,
+      );
+    }
+    taskModules.push(target);
+  }
+  return { file, config, taskModules };
+}
