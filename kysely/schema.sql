@@ -1,0 +1,97 @@
+CREATE FUNCTION public.errand_tasks_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      DECLARE q text;
+      BEGIN
+        FOR q IN SELECT DISTINCT queue_name FROM inserted_rows LOOP
+          PERFORM pg_notify('errand_tasks', q);
+        END LOOP;
+        RETURN NULL;
+      END
+      $$;
+
+CREATE TABLE public.errand_migrations (
+    name character varying(255) NOT NULL,
+    "timestamp" character varying(255) NOT NULL
+);
+
+CREATE TABLE public.errand_migrations_lock (
+    id character varying(255) NOT NULL,
+    is_locked integer DEFAULT 0 NOT NULL
+);
+
+CREATE TABLE public.errand_tasks (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    seq bigint NOT NULL,
+    task_name text NOT NULL,
+    queue_name character varying(32) DEFAULT 'default'::character varying NOT NULL,
+    backend character varying(32) DEFAULT 'default'::character varying NOT NULL,
+    priority integer DEFAULT 0 NOT NULL,
+    args jsonb DEFAULT '[]'::jsonb NOT NULL,
+    status text DEFAULT 'PENDING'::text NOT NULL,
+    run_after timestamp with time zone DEFAULT now() NOT NULL,
+    scheduled_at timestamp with time zone DEFAULT now() NOT NULL,
+    enqueued_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    last_attempted_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 25 NOT NULL,
+    worker_ids text[] DEFAULT '{}'::text[] NOT NULL,
+    return_value jsonb,
+    errors jsonb DEFAULT '[]'::jsonb NOT NULL,
+    locked_by text,
+    locked_until timestamp with time zone,
+    repeat_seconds integer,
+    repeat_until timestamp with time zone,
+    verbose_name text,
+    creator_type text,
+    creator_id text,
+    progress_done double precision,
+    progress_total double precision,
+    CONSTRAINT errand_tasks_args_array CHECK ((jsonb_typeof(args) = 'array'::text)),
+    CONSTRAINT errand_tasks_attempts_counted CHECK ((attempts = cardinality(worker_ids))),
+    CONSTRAINT errand_tasks_creator_complete CHECK (((creator_type IS NULL) = (creator_id IS NULL))),
+    CONSTRAINT errand_tasks_errors_array CHECK ((jsonb_typeof(errors) = 'array'::text)),
+    CONSTRAINT errand_tasks_finished_iff_finished_at CHECK (((status = ANY (ARRAY['SUCCESSFUL'::text, 'FAILED'::text])) = (finished_at IS NOT NULL))),
+    CONSTRAINT errand_tasks_max_attempts_positive CHECK ((max_attempts >= 1)),
+    CONSTRAINT errand_tasks_priority_range CHECK (((priority >= '-100'::integer) AND (priority <= 100))),
+    CONSTRAINT errand_tasks_progress_valid CHECK ((((progress_done IS NULL) OR (progress_done >= (0)::double precision)) AND ((progress_total IS NULL) OR ((progress_done IS NOT NULL) AND (progress_total >= (0)::double precision))))),
+    CONSTRAINT errand_tasks_queue_name_length CHECK ((char_length((queue_name)::text) >= 1)),
+    CONSTRAINT errand_tasks_repeat_positive CHECK (((repeat_seconds IS NULL) OR (repeat_seconds > 0))),
+    CONSTRAINT errand_tasks_return_value_only_successful CHECK (((return_value IS NULL) OR (status = 'SUCCESSFUL'::text))),
+    CONSTRAINT errand_tasks_running_iff_locked CHECK (((status = 'RUNNING'::text) = ((locked_until IS NOT NULL) AND (locked_by IS NOT NULL)))),
+    CONSTRAINT errand_tasks_started_once_attempted CHECK (((attempts = 0) = ((started_at IS NULL) AND (last_attempted_at IS NULL)))),
+    CONSTRAINT errand_tasks_status_valid CHECK ((status = ANY (ARRAY['PENDING'::text, 'RUNNING'::text, 'SUCCESSFUL'::text, 'FAILED'::text]))),
+    CONSTRAINT errand_tasks_task_name_length CHECK (((char_length(task_name) >= 1) AND (char_length(task_name) <= 255)))
+);
+
+ALTER TABLE public.errand_tasks ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.errand_tasks_seq_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+ALTER TABLE ONLY public.errand_migrations_lock
+    ADD CONSTRAINT errand_migrations_lock_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.errand_migrations
+    ADD CONSTRAINT errand_migrations_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY public.errand_tasks
+    ADD CONSTRAINT errand_tasks_pkey PRIMARY KEY (id);
+
+CREATE INDEX errand_tasks_finished_idx ON public.errand_tasks USING btree (finished_at) WHERE (finished_at IS NOT NULL);
+
+CREATE INDEX errand_tasks_pending_idx ON public.errand_tasks USING btree (priority DESC, run_after, seq) WHERE (status = 'PENDING'::text);
+
+CREATE INDEX errand_tasks_pending_queue_idx ON public.errand_tasks USING btree (queue_name, priority DESC, run_after, seq) WHERE (status = 'PENDING'::text);
+
+CREATE INDEX errand_tasks_running_lease_idx ON public.errand_tasks USING btree (locked_until) WHERE (status = 'RUNNING'::text);
+
+CREATE INDEX errand_tasks_seq_idx ON public.errand_tasks USING btree (seq);
+
+CREATE TRIGGER errand_tasks_notify_insert AFTER INSERT ON public.errand_tasks REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_tasks_notify();
