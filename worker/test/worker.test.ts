@@ -153,7 +153,9 @@ describe("outcomes", () => {
   });
 
   it("fails a task whose name is not registered with TaskNotRegistered, and keeps going", async () => {
-    const [ghost] = await queries.taskInsert(tdb.db, [{ task_name: "nobody.knows", args: "[1]" }]);
+    const {
+      rows: [ghost],
+    } = await sql<{ id: string }>`INSERT INTO errand_tasks (task_name, args) VALUES ('nobody.knows', '[1]') RETURNING id`.execute(tdb.db);
     const fine = await noop.enqueue();
     await drain();
     const final = await row(ghost!.id);
