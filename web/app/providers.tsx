@@ -1,8 +1,9 @@
 "use client";
 
 import type { ReactNode } from "react";
+import { ErrandProvider } from "@errand/react";
 
-/** Client-side context for every page (the tRPC client and query cache arrive here). */
+/** Connects every page to the task router at /api/trpc. */
 export function Providers({ children }: { children: ReactNode }) {
-  return <>{children}</>;
+  return <ErrandProvider url="/api/trpc">{children}</ErrandProvider>;
 }

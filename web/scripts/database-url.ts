@@ -1,4 +1,6 @@
+import path from "node:path";
 import pg from "pg";
+import { ensureEmbeddedPostgres } from "@errand/core";
 
 /** The system server's default database, used when creating throwaway databases. */
 export const DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -40,6 +42,9 @@ export async function recreateDatabase(serverUrl: string, name: string): Promise
 }
 
 async function startEmbedded(rootDir: string): Promise<string> {
-  void rootDir;
-  throw new Error("DATABASE_URL is not set and the embedded Postgres is not available yet.");
+  // Started here, once, so the web app and the worker join one server instead of racing
+  // to initialise it. It keeps running after the app stops (`errand` data lives in .errand/).
+  process.env.ERRAND_HOME ??= path.join(rootDir, ".errand");
+  console.log(`[errand] DATABASE_URL is not set: using the embedded Postgres in ${process.env.ERRAND_HOME}`);
+  return ensureEmbeddedPostgres(process.env.ERRAND_HOME);
 }
