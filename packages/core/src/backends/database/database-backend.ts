@@ -70,6 +70,10 @@ export class DatabaseBackend implements DatabaseBackendLike {
         // Without a listener, an idle connection the server closes (restart,
         // pg_terminate_backend) crashes the process; the pool replaces it on next use.
         pool.on("error", () => undefined);
+        // The pool listens only on idle clients: a connection that drops while checked out
+        // emits 'error' with no listener and crashes the process. The query in flight
+        // still rejects, and the pool discards the dead client on release.
+        pool.on("connect", (client) => client.on("error", () => undefined));
         db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
       }
       if (this.#settings.migrate !== false) await migrate(db as Kysely<unknown>);
