@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { queries } from "@errand/core";
-import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
+import { createTestDatabase, insertTasks, type TestDatabase } from "@errand/core/testing";
 import type { NewTaskRow, TaskStatus } from "@errand/db";
 
 let tdb: TestDatabase;
@@ -13,7 +13,7 @@ beforeEach(async () => {
   await tdb.db.deleteFrom("errand_tasks").execute();
 });
 
-function row(overrides: Partial<NewTaskRow> = {}): NewTaskRow {
+function row(overrides: Partial<NewTaskRow> = {}): Partial<NewTaskRow> {
   return { task_name: "t.noop", args: "[]", ...overrides };
 }
 
@@ -28,7 +28,7 @@ const error = (attempt: number) => ({
 describe("taskClaimBatch", () => {
   it("claims due PENDING tasks by priority, then run_after, then enqueue order", async () => {
     const past = (s: number) => new Date(Date.now() - s * 1000);
-    const inserted = await queries.taskInsert(tdb.db, [
+    const inserted = await insertTasks(tdb.db, [
       row({ args: '["low"]', priority: -5, run_after: past(100) }),
       row({ args: '["high-late"]', priority: 10, run_after: past(1) }),
       row({ args: '["high-early"]', priority: 10, run_after: past(50) }),
@@ -52,7 +52,7 @@ describe("taskClaimBatch", () => {
   });
 
   it("respects the limit and the queue filter", async () => {
-    await queries.taskInsert(tdb.db, [
+    await insertTasks(tdb.db, [
       row({ queue_name: "a" }),
       row({ queue_name: "a" }),
       row({ queue_name: "b" }),
@@ -67,7 +67,7 @@ describe("taskClaimBatch", () => {
   });
 
   it("never hands one task to two concurrent claimers", async () => {
-    await queries.taskInsert(
+    await insertTasks(
       tdb.db,
       Array.from({ length: 300 }, () => row()),
     );
@@ -82,7 +82,7 @@ describe("taskClaimBatch", () => {
   });
 
   it("uses the partial pending index for the claim", async () => {
-    await queries.taskInsert(
+    await insertTasks(
       tdb.db,
       Array.from({ length: 2000 }, (_, i) => row({ priority: i % 7 })),
     );
@@ -96,7 +96,7 @@ describe("taskClaimBatch", () => {
 
 describe("taskComplete / taskFail", () => {
   it("completes a batch and ignores tasks this worker no longer holds", async () => {
-    await queries.taskInsert(tdb.db, [row(), row()]);
+    await insertTasks(tdb.db, [row(), row()]);
     const [a, b] = await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 2, workerId: "w1", leaseSeconds: 30 });
     const done = await queries.taskComplete(tdb.db, {
       workerId: "w1",
@@ -116,7 +116,7 @@ describe("taskComplete / taskFail", () => {
   });
 
   it("retries with the given delay while attempts remain, then fails for good", async () => {
-    const [t] = await queries.taskInsert(tdb.db, [row({ max_attempts: 2 })]);
+    const [t] = await insertTasks(tdb.db, [row({ max_attempts: 2 })]);
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "w1", leaseSeconds: 30 });
     const [first] = await queries.taskFail(tdb.db, {
       workerId: "w1",
@@ -142,7 +142,7 @@ describe("taskComplete / taskFail", () => {
   });
 
   it("fails at once when no retry is asked for", async () => {
-    const [t] = await queries.taskInsert(tdb.db, [row()]);
+    const [t] = await insertTasks(tdb.db, [row()]);
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "w1", leaseSeconds: 30 });
     const [failed] = await queries.taskFail(tdb.db, {
       workerId: "w1",
@@ -153,7 +153,7 @@ describe("taskComplete / taskFail", () => {
 
   it("schedules the next run of a repeating task from its original time, skipping missed slots", async () => {
     const scheduled = new Date(Date.now() - 250_000);
-    const [t] = await queries.taskInsert(tdb.db, [
+    const [t] = await insertTasks(tdb.db, [
       row({ repeat_seconds: 100, run_after: scheduled, scheduled_at: scheduled, args: '["r"]' }),
     ]);
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "w1", leaseSeconds: 30 });
@@ -168,7 +168,7 @@ describe("taskComplete / taskFail", () => {
 
   it("stops repeating past repeat_until", async () => {
     const scheduled = new Date(Date.now() - 10_000);
-    const [t] = await queries.taskInsert(tdb.db, [
+    const [t] = await insertTasks(tdb.db, [
       row({
         repeat_seconds: 3600,
         run_after: scheduled,
@@ -188,7 +188,7 @@ describe("taskComplete / taskFail", () => {
 
 describe("leases", () => {
   it("renews only what the worker holds, and rescues lapsed leases counting the lost attempt", async () => {
-    const [a, b] = await queries.taskInsert(tdb.db, [row(), row({ max_attempts: 1 })]);
+    const [a, b] = await insertTasks(tdb.db, [row(), row({ max_attempts: 1 })]);
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 2, workerId: "dead", leaseSeconds: 30 });
     expect(await queries.taskRenewLease(tdb.db, { workerId: "other", ids: [a!.id], leaseSeconds: 30 })).toEqual([]);
     expect(
@@ -208,7 +208,7 @@ describe("leases", () => {
   });
 
   it("releases claimed-but-unstarted tasks as if never claimed", async () => {
-    const [a] = await queries.taskInsert(tdb.db, [row()]);
+    const [a] = await insertTasks(tdb.db, [row()]);
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "w1", leaseSeconds: 30 });
     const [released] = await queries.taskRelease(tdb.db, { workerId: "w1", ids: [a!.id] });
     expect(released).toMatchObject({
@@ -223,7 +223,7 @@ describe("leases", () => {
 
 describe("cancel, retry, progress, prune, stats", () => {
   it("cancels only PENDING and retries only FAILED", async () => {
-    const [a] = await queries.taskInsert(tdb.db, [row()]);
+    const [a] = await insertTasks(tdb.db, [row()]);
     const cancelled = await queries.taskCancel(tdb.db, { id: a!.id });
     expect(cancelled).toMatchObject({ status: "FAILED" });
     expect(cancelled!.errors[0]!.exceptionClass).toBe("TaskCancelled");
@@ -235,7 +235,7 @@ describe("cancel, retry, progress, prune, stats", () => {
   });
 
   it("stores progress for the holder only", async () => {
-    const [a] = await queries.taskInsert(tdb.db, [row()]);
+    const [a] = await insertTasks(tdb.db, [row()]);
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "w1", leaseSeconds: 30 });
     expect(await queries.taskSetProgress(tdb.db, { id: a!.id, workerId: "w2", done: 1, total: 2 })).toBe(false);
     expect(await queries.taskSetProgress(tdb.db, { id: a!.id, workerId: "w1", done: 1, total: 2 })).toBe(true);
@@ -246,7 +246,7 @@ describe("cancel, retry, progress, prune, stats", () => {
     const statuses: TaskStatus[] = ["PENDING", "RUNNING", "SUCCESSFUL", "FAILED"];
     for (const status of statuses) {
       const finished = status === "SUCCESSFUL" || status === "FAILED";
-      await queries.taskInsert(tdb.db, [
+      await insertTasks(tdb.db, [
         row({
           status,
           attempts: status === "PENDING" ? 0 : 1,
@@ -269,6 +269,57 @@ describe("cancel, retry, progress, prune, stats", () => {
   });
 });
 
+describe("taskInsert", () => {
+  it("inserts one row, or many in one statement, in input order with defaults filled in", async () => {
+    const base = {
+      task_name: "t.insert",
+      queue_name: "default",
+      backend: "default",
+      priority: 0,
+      max_attempts: 3,
+      repeat_seconds: null,
+      repeat_until: null,
+      verbose_name: null,
+      creator_type: null,
+      creator_id: null,
+    };
+    const when = new Date(Date.now() + 60_000);
+    const [one] = await queries.taskInsert(tdb.db, [{ ...base, args: "[0]", run_after: when, verbose_name: "V" }]);
+    expect(one!.run_after).toEqual(when);
+    const single = await queries.taskGet(tdb.db, { id: one!.id });
+    expect(single).toMatchObject({
+      status: "PENDING",
+      args: [0],
+      run_after: when,
+      scheduled_at: when,
+      verbose_name: "V",
+    });
+    const inserted = await queries.taskInsert(
+      tdb.db,
+      Array.from({ length: 5000 }, (_, i) => ({
+        ...base,
+        args: JSON.stringify([i]),
+        run_after: i === 1 ? when : null,
+        creator_type: "user",
+        creator_id: String(i),
+      })),
+    );
+    expect(inserted).toHaveLength(5000);
+    expect(inserted[1]!.run_after).toEqual(when);
+    const many = await tdb.db
+      .selectFrom("errand_tasks")
+      .selectAll()
+      .where("task_name", "=", "t.insert")
+      .where("id", "!=", one!.id)
+      .orderBy("seq")
+      .execute();
+    expect(many.map((r) => r.id)).toEqual(inserted.map((r) => r.id));
+    expect(many.map((r) => r.args[0])).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect(many[0]!.run_after.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(many[4999]).toMatchObject({ creator_type: "user", creator_id: "4999", max_attempts: 3, attempts: 0 });
+  });
+});
+
 describe("schema invariants", () => {
   it.each([
     ["priority 101", { priority: 101 }, "errand_tasks_priority_range"],
@@ -277,6 +328,6 @@ describe("schema invariants", () => {
     ["args not an array", { args: '{"a":1}' }, "errand_tasks_args_array"],
     ["attempts without workers", { attempts: 2 }, "errand_tasks_attempts_counted"],
   ])("refuses %s with a named constraint", async (_label, overrides, constraint) => {
-    await expect(queries.taskInsert(tdb.db, [row(overrides)])).rejects.toThrow(constraint);
+    await expect(insertTasks(tdb.db, [row(overrides)])).rejects.toThrow(constraint);
   });
 });

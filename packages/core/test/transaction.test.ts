@@ -28,10 +28,7 @@ async function userCount(): Promise<number> {
   const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM app_user`.execute(tdb.db);
   return r.rows[0]!.n;
 }
-async function insertUser(
-  trx: Transaction<Database>,
-  email: string,
-): Promise<number> {
+async function insertUser(trx: Transaction<Database>, email: string): Promise<number> {
   const r = await sql<{ id: number }>`INSERT INTO app_user (email) VALUES (${email}) RETURNING id`.execute(trx);
   return r.rows[0]!.id;
 }

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import { migrate, type Database, type NewTaskRow } from "@errand/db";
+import { migrate, type Database } from "@errand/db";
 import { TaskResultDoesNotExist } from "../../errors";
 import type { TaskRecord } from "../../result/task-record";
 import type {
@@ -26,6 +26,8 @@ import {
   taskRetry,
   taskStats,
   type Executor,
+  type InsertedTask,
+  type TaskInsertRow,
 } from "./queries/index";
 
 /**
@@ -90,46 +92,63 @@ export class DatabaseBackend implements DatabaseBackendLike {
     return (context?.transaction as Executor | undefined) ?? db;
   }
 
-  #toRow(request: EnqueueRequest): NewTaskRow {
-    const row: NewTaskRow = {
+  #toRow(request: EnqueueRequest): TaskInsertRow {
+    return {
       task_name: request.taskName,
       queue_name: request.queueName,
       backend: this.alias,
       priority: request.priority,
       args: JSON.stringify(request.args),
+      run_after: request.runAfter,
       max_attempts: request.maxAttempts,
-      started_at: null,
-      last_attempted_at: null,
-      finished_at: null,
-      return_value: null,
-      locked_by: null,
-      locked_until: null,
       repeat_seconds: request.repeat,
       repeat_until: request.repeatUntil,
       verbose_name: request.verboseName,
       creator_type: request.creator?.type ?? null,
       creator_id: request.creator?.id ?? null,
-      progress_done: null,
-      progress_total: null,
     };
-    if (request.runAfter) {
-      row.run_after = request.runAfter;
-      row.scheduled_at = request.runAfter;
-    }
-    return row;
   }
 
   async enqueue(request: EnqueueRequest, context?: EnqueueContext): Promise<TaskRecord> {
     const [row] = await taskInsert(await this.#executor(context), [this.#toRow(request)]);
-    return rowToRecord(row!);
+    return this.#newRecord(request, row!);
   }
 
   async enqueueMany(requests: EnqueueRequest[], context?: EnqueueContext): Promise<TaskRecord[]> {
+    const executor = await this.#executor(context);
     const rows = await taskInsert(
-      await this.#executor(context),
+      executor,
       requests.map((r) => this.#toRow(r)),
     );
-    return rows.map(rowToRecord);
+    return rows.map((row, i) => this.#newRecord(requests[i]!, row));
+  }
+
+  /** The record of a task just inserted: what we sent, plus what the database chose. */
+  #newRecord(request: EnqueueRequest, row: InsertedTask): TaskRecord {
+    return {
+      id: row.id,
+      taskName: request.taskName,
+      queueName: request.queueName,
+      backend: this.alias,
+      priority: request.priority,
+      args: request.args,
+      status: "PENDING",
+      runAfter: row.run_after,
+      enqueuedAt: row.enqueued_at,
+      startedAt: null,
+      lastAttemptedAt: null,
+      finishedAt: null,
+      attempts: 0,
+      maxAttempts: request.maxAttempts,
+      workerIds: [],
+      returnValue: undefined,
+      errors: [],
+      progress: null,
+      repeat: request.repeat,
+      repeatUntil: request.repeatUntil,
+      verboseName: request.verboseName,
+      creator: request.creator,
+    };
   }
 
   async getRecord(id: string): Promise<TaskRecord> {

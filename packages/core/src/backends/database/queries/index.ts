@@ -4,7 +4,7 @@ export { taskClaimBatch, type TaskClaimBatchParams } from "./task-claim-batch";
 export { taskComplete, type TaskCompleteParams } from "./task-complete";
 export { taskFail, type TaskFailParams } from "./task-fail";
 export { taskGet } from "./task-get";
-export { taskInsert } from "./task-insert";
+export { taskInsert, type InsertedTask, type TaskInsertRow } from "./task-insert";
 export { taskList, type TaskListParams } from "./task-list";
 export { taskPrune, type TaskPruneParams } from "./task-prune";
 export { taskRelease } from "./task-release";
