@@ -44,6 +44,13 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const json = options.json ?? !stream.isTTY;
   const min = RANK[options.level ?? "info"];
   const base = options.base ?? {};
+  // A closed pipe (`errand worker | head`) must not crash the worker.
+  if (!(stream as { __errandLogGuard?: boolean }).__errandLogGuard && "on" in stream) {
+    (stream as { __errandLogGuard?: boolean }).__errandLogGuard = true;
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") process.stderr.write(`errand: log output failed: ${error.message}\n`);
+    });
+  }
   const write = (level: Exclude<LogLevel, "silent">, message: string, fields?: LogFields) => {
     if (RANK[level] < min) return;
     const time = new Date().toISOString();

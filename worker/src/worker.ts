@@ -346,6 +346,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.#mayHaveWork = false;
         const epoch = this.#flushEpoch;
         let rows: TaskRow[];
+        const claimStart = performance.now();
         try {
           rows = await queries.taskClaimBatch(db, {
             queues: this.queues,
@@ -370,6 +371,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           break;
         }
         this.#claimed += rows.length;
+        this.#logger.debug("claimed", { asked: budget, got: rows.length, ms: round(performance.now() - claimStart) });
         for (const row of rows) this.#startTask(row);
         if (rows.length === budget) {
           // A full batch: more may be due. Claim again as soon as slots free up.
@@ -468,7 +470,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { row } = entry;
     this.#running.delete(row.id);
     this.#finished += 1;
-    const durationMs = Math.round((performance.now() - entry.startedAt) * 10) / 10;
+    const durationMs = round(performance.now() - entry.startedAt);
     const fields = { taskId: row.id, taskName: row.task_name, attempt: row.attempts, durationMs };
     if (entry.lost) {
       this.#held.delete(row.id);
@@ -549,6 +551,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const db = this.#db!;
     const completions = this.#completions.splice(0, MAX_FLUSH_BATCH);
     const failures = this.#failures.splice(0, MAX_FLUSH_BATCH);
+    const flushStart = performance.now();
     const [done, failed] = await Promise.allSettled([
       completions.length ? queries.taskComplete(db, { workerId: this.workerId, results: completions }) : Promise.resolve([]),
       failures.length ? queries.taskFail(db, { workerId: this.workerId, failures }) : Promise.resolve([]),
@@ -577,6 +580,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await sleep(delay);
     } else {
       this.#flushBackoff.reset();
+      this.#logger.debug("stored results", {
+        completed: completions.length,
+        failed: failures.length,
+        ms: round(performance.now() - flushStart),
+      });
     }
   }
 
@@ -645,6 +653,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#logger.warn("lease rescue failed; will retry", { error: toErrandError(error).message });
     }
   }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }
 
 function unref<T extends { unref(): unknown }>(timer: T): T {

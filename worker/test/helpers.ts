@@ -12,7 +12,7 @@ export const FIXTURE_CONFIG = path.resolve(here, "fixtures/errand.config.ts");
 /** A fresh database with the `executions` side table, configured as the default backend. */
 export async function setUpDatabase(): Promise<TestDatabase> {
   const tdb = await createTestDatabase();
-  await sql`CREATE TABLE executions (
+  await sql`CREATE UNLOGGED TABLE executions (
     id bigserial PRIMARY KEY, task_id uuid NOT NULL, attempt int NOT NULL, label text, pid int NOT NULL,
     at timestamptz NOT NULL DEFAULT clock_timestamp())`.execute(tdb.db);
   configure({ backends: { default: { backend: "database", url: tdb.url, migrate: false, poolSize: 10 } } });

@@ -1,0 +1,171 @@
+// Real worker processes (the `errand worker` CLI), killed and cut off in the ways
+// production kills them.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import type { TestDatabase } from "@errand/core/testing";
+import { record, slow, stubborn } from "./fixtures/tasks";
+import {
+  executions,
+  FIXTURE_CONFIG,
+  logLines,
+  setUpDatabase,
+  spawnCli,
+  statusCounts,
+  tearDownDatabase,
+  waitFor,
+  type CliProcess,
+} from "./helpers";
+
+let tdb: TestDatabase;
+const procs: CliProcess[] = [];
+
+beforeAll(async () => {
+  tdb = await setUpDatabase();
+});
+
+afterEach(async () => {
+  for (const p of procs.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+    await p.exited;
+  }
+  await sql`DELETE FROM errand_tasks`.execute(tdb.db);
+  await sql`DELETE FROM executions`.execute(tdb.db);
+});
+
+afterAll(async () => {
+  await tearDownDatabase(tdb);
+});
+
+function startWorker(...args: string[]): CliProcess {
+  const p = spawnCli(["worker", "--config", FIXTURE_CONFIG, "--interval", "0.2", ...args], { databaseUrl: tdb.url });
+  procs.push(p);
+  return p;
+}
+
+const started = (p: CliProcess) => p.waitForLine("worker started", (l) => l.includes('"worker started"'));
+
+describe("several worker processes", () => {
+  it("drain 5,000 tasks, each run exactly once", async () => {
+    const results = await record.enqueueMany(Array.from({ length: 5_000 }, (_, i) => [`t${i}`] as [string]));
+    const a = startWorker("--batch", "--concurrency", "25", "--log-level", "warn");
+    const b = startWorker("--batch", "--concurrency", "25", "--log-level", "warn");
+    const c = startWorker("--batch", "--concurrency", "25", "--log-level", "warn");
+    const codes = await Promise.all([a.exited, b.exited, c.exited]);
+    expect(codes, [...a.stderr, ...b.stderr, ...c.stderr].join("\n")).toEqual([0, 0, 0]);
+
+    expect(await statusCounts(tdb)).toEqual({ SUCCESSFUL: 5_000 });
+    const runs = await executions(tdb);
+    expect(runs).toHaveLength(5_000);
+    expect(new Set(runs.map((r) => r.task_id)).size).toBe(5_000);
+    expect(new Set(runs.map((r) => r.task_id))).toEqual(new Set(results.map((r) => r.id)));
+    // Every process took part.
+    const byPid = new Map<number, number>();
+    for (const r of runs) byPid.set(r.pid, (byPid.get(r.pid) ?? 0) + 1);
+    expect(byPid.size).toBe(3);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM errand_tasks WHERE attempts <> 1 OR errors <> '[]'::jsonb`.execute(tdb.db);
+    expect(rows[0]!.n).toBe(0);
+  }, 90_000);
+});
+
+describe("crash safety", () => {
+  it("kill -9 mid-task: after the lease lapses another worker finishes the tasks; none lost, none run to success twice", async () => {
+    const results = await slow.enqueueMany(Array.from({ length: 6 }, () => [2_500] as [number]));
+    const doomed = startWorker("--lease", "1", "--concurrency", "10");
+    await waitFor("all six started", async () => (await executions(tdb)).filter((e) => e.label === "start").length === 6);
+    doomed.child.kill("SIGKILL");
+    expect(await doomed.exited).toBe("SIGKILL");
+
+    const rescuer = startWorker("--lease", "1", "--concurrency", "10");
+    await waitFor("all SUCCESSFUL", async () => (await statusCounts(tdb)).SUCCESSFUL === 6, { timeoutMs: 20_000 });
+    const runs = await executions(tdb);
+    // The killed attempts never ended; each task ended exactly once, on the rescuer.
+    const ends = runs.filter((e) => e.label === "end");
+    expect(ends).toHaveLength(6);
+    expect(new Set(ends.map((e) => e.task_id))).toEqual(new Set(results.map((r) => r.id)));
+    expect(new Set(ends.map((e) => e.pid))).toEqual(new Set([rescuer.child.pid]));
+    const rows = await tdb.db.selectFrom("errand_tasks").selectAll().execute();
+    for (const r of rows) {
+      expect(r.attempts).toBe(2);
+      expect(r.errors.map((e) => e.exceptionClass)).toEqual(["LeaseExpired"]);
+    }
+    expect(logLines(rescuer.stdout).some((l) => l.msg === "re-queued tasks whose lease lapsed")).toBe(true);
+  }, 40_000);
+
+  it("survives pg_terminate_backend of its connections mid-run: nothing finished is lost or re-run", async () => {
+    const first = await record.enqueueMany(Array.from({ length: 300 }, (_, i) => [`a${i}`] as [string]));
+    const w = startWorker("--lease", "2", "--concurrency", "5");
+    await started(w);
+    const kill = () =>
+      sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> 'keep'`.execute(tdb.db);
+    await waitFor("some finished", async () => ((await statusCounts(tdb)).SUCCESSFUL ?? 0) > 20);
+    await kill();
+    await waitFor("more finished", async () => ((await statusCounts(tdb)).SUCCESSFUL ?? 0) > 150);
+    await kill();
+    // Nothing gets lost: every task ends SUCCESSFUL.
+    await waitFor("first batch done", async () => (await statusCounts(tdb)).SUCCESSFUL === 300, { timeoutMs: 20_000 });
+    // The notification connection came back: a new enqueue runs without waiting for lapsed leases.
+    const late = await record.enqueue("late");
+    await waitFor("late task done", async () => (await late.refresh()).status === "SUCCESSFUL", { timeoutMs: 10_000 });
+
+    const runs = await executions(tdb);
+    const perTask = new Map<string, number>();
+    for (const r of runs) perTask.set(r.task_id, (perTask.get(r.task_id) ?? 0) + 1);
+    const rows = await tdb.db.selectFrom("errand_tasks").selectAll().execute();
+    for (const r of rows) {
+      // A task ran again only if an attempt failed or its lease lapsed, and that is recorded.
+      expect(perTask.get(r.id) ?? 0).toBeLessThanOrEqual(r.attempts);
+      expect(r.errors).toHaveLength(r.attempts - 1);
+    }
+    expect(rows.filter((r) => r.status === "SUCCESSFUL")).toHaveLength(301);
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set([...first.map((r) => r.id), late.id]));
+    const logs = logLines(w.stdout);
+    expect(logs.some((l) => l.msg.startsWith("notification connection lost"))).toBe(true);
+    expect(logs.some((l) => l.msg === "notification connection restored")).toBe(true);
+    expect(w.child.exitCode).toBeNull();
+  }, 60_000);
+});
+
+describe("shutdown", () => {
+  it("SIGTERM: stops claiming, lets the running task finish, exits 0", async () => {
+    const running = await slow.enqueue(1_500);
+    const w = startWorker("--concurrency", "1", "--shutdown-grace", "20");
+    await waitFor("started", async () => (await executions(tdb)).length === 1);
+    const waiting = await slow.enqueue(10);
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+    expect((await running.refresh()).status).toBe("SUCCESSFUL");
+    expect((await executions(tdb)).map((e) => e.label)).toEqual(["start", "end"]);
+    // The task enqueued after the signal was not claimed.
+    await waiting.refresh();
+    expect([waiting.status, waiting.attempts]).toEqual(["PENDING", 0]);
+    const msgs = logLines(w.stdout).map((l) => l.msg);
+    expect(msgs.some((m) => m.startsWith("SIGTERM received"))).toBe(true);
+    expect(msgs.at(-1)).toBe("worker stopped");
+  }, 30_000);
+
+  it("SIGTERM with a task that outlives the grace period: its signal aborts, the attempt is stored for retry, exit 0", async () => {
+    const result = await stubborn.enqueue(60_000);
+    const w = startWorker("--shutdown-grace", "0.5");
+    await waitFor("started", async () => (await executions(tdb)).length === 1);
+    const t0 = Date.now();
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await result.refresh();
+    expect(result.status).toBe("PENDING");
+    expect(result.errors.map((e) => e.exceptionClass)).toEqual(["WorkerShutdown"]);
+  }, 30_000);
+
+  it("a second signal exits at once", async () => {
+    await stubborn.enqueue(60_000);
+    const w = startWorker("--shutdown-grace", "60");
+    await waitFor("started", async () => (await executions(tdb)).length === 1);
+    w.child.kill("SIGINT");
+    await w.waitForLine("first signal seen", (l) => l.includes("SIGINT received"));
+    const t0 = Date.now();
+    w.child.kill("SIGINT");
+    expect(await w.exited).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  }, 30_000);
+});
