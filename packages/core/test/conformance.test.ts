@@ -63,6 +63,8 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
     expect(r.priority).toBe(7);
     expect(r.backend).toBe(alias);
     expect(r.enqueuedAt).toBeInstanceOf(Date);
+    const viaBackend = await backend.getResult(r.id);
+    expect(viaBackend.taskName).toBe("conf.double");
     const found = await t().getResult(r.id);
     expect(found.id).toBe(r.id);
     expect(found.args).toEqual([21]);

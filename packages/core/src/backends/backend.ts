@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database } from "@errand/db";
 import type { TaskCreator, TaskRecord, TaskStatus } from "../result/task-record";
 import type { JsonValue } from "../json/normalize-json";
+import type { TaskResult } from "../result/task-result";
 
 /** One task row to store, fully validated and normalised. */
 export interface EnqueueRequest {
@@ -86,8 +87,14 @@ export interface Backend {
   enqueue(request: EnqueueRequest, context?: EnqueueContext): Promise<TaskRecord>;
   /** Stores every request in one round trip where the backend can. */
   enqueueMany(requests: EnqueueRequest[], context?: EnqueueContext): Promise<TaskRecord[]>;
-  /** @throws TaskResultDoesNotExist */
+  /** @throws TaskResultDoesNotExist (also for a malformed id) */
   getRecord(id: string): Promise<TaskRecord>;
+  /**
+   * The result with this id, whatever its task. `task.getResult(id)` also checks the task.
+   *
+   * @throws TaskResultDoesNotExist (also for a malformed id)
+   */
+  getResult(id: string): Promise<TaskResult>;
   list(filters?: TaskListFilters): Promise<TaskListPage>;
   stats(): Promise<TaskStats>;
   /** PENDING → FAILED with a `TaskCancelled` error. @throws ErrandError `INVALID_STATE` otherwise. */

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { TaskResultDoesNotExist } from "../errors";
+import { TaskResult } from "../result/task-result";
 import type { TaskRecord, TaskStatus } from "../result/task-record";
 import type {
   Backend,
@@ -68,6 +69,10 @@ export abstract class MemoryBackend implements Backend {
     const out: TaskRecord[] = [];
     for (const request of requests) out.push(await this.enqueue(request, context));
     return out;
+  }
+
+  async getResult(id: string): Promise<TaskResult> {
+    return new TaskResult(await this.getRecord(id), this);
   }
 
   async getRecord(id: string): Promise<TaskRecord> {

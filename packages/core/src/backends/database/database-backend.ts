@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { migrate, type Database } from "@errand/db";
 import { TaskResultDoesNotExist } from "../../errors";
+import { TaskResult } from "../../result/task-result";
 import type { TaskRecord } from "../../result/task-record";
 import type {
   DatabaseBackendLike,
@@ -149,6 +150,10 @@ export class DatabaseBackend implements DatabaseBackendLike {
       verboseName: request.verboseName,
       creator: request.creator,
     };
+  }
+
+  async getResult(id: string): Promise<TaskResult> {
+    return new TaskResult(await this.getRecord(id), this);
   }
 
   async getRecord(id: string): Promise<TaskRecord> {
