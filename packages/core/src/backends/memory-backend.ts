@@ -29,6 +29,15 @@ export abstract class MemoryBackend implements Backend {
   readonly alias: string;
   readonly queues: readonly string[] | null;
   protected readonly records = new Map<string, TaskRecord>();
+  /** Enqueue sequence numbers, the list cursor (as the database backend's `seq`). */
+  readonly #seq = new Map<string, number>();
+  #nextSeq = 1;
+
+  /** Stores a new record in enqueue order. */
+  protected store(record: TaskRecord): void {
+    this.records.set(record.id, record);
+    this.#seq.set(record.id, this.#nextSeq++);
+  }
 
   constructor(alias: string, settings: { queues?: string[] | undefined }) {
     this.alias = alias;
@@ -91,10 +100,14 @@ export abstract class MemoryBackend implements Backend {
           (!filters.queueName || r.queueName === filters.queueName) &&
           (!filters.taskName || r.taskName === filters.taskName),
       );
-    const start = filters.cursor ? all.findIndex((r) => r.id === filters.cursor) + 1 : 0;
-    const page = all.slice(start, start + limit);
-    const hasMore = all.length > start + limit;
-    return { items: structuredClone(page), nextCursor: hasMore ? (page[page.length - 1]?.id ?? null) : null };
+    const before = filters.cursor && /^\d+$/.test(filters.cursor) ? Number(filters.cursor) : Infinity;
+    const older = all.filter((r) => this.#seq.get(r.id)! < before);
+    const page = older.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: structuredClone(page),
+      nextCursor: older.length > limit && last ? String(this.#seq.get(last.id)) : null,
+    };
   }
 
   async stats(): Promise<TaskStats> {

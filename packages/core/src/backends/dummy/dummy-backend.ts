@@ -23,7 +23,7 @@ export class DummyBackend extends MemoryBackend {
 
   async enqueue(request: EnqueueRequest): Promise<TaskRecord> {
     const record = this.newRecord(request);
-    this.records.set(record.id, record);
+    this.store(record);
     return structuredClone(record);
   }
 

@@ -23,7 +23,7 @@ export class ImmediateBackend extends MemoryBackend {
 
   async enqueue(request: EnqueueRequest): Promise<TaskRecord> {
     const record = this.newRecord(request);
-    this.records.set(record.id, record);
+    this.store(record);
     await this.#run(record);
     return structuredClone(record);
   }
