@@ -62,6 +62,7 @@ export {
 export { defineConfig, type ErrandConfig } from "./config/define-config";
 
 export { transaction } from "./transaction/index";
+export { emitTaskEvent, taskEvents, type TaskEvent, type TaskEventMap } from "./events/task-events";
 
 export { normalizeJson, type JsonValue } from "./json/normalize-json";
 

@@ -8,6 +8,8 @@ import {
   TaskResultDoesNotExist,
   TaskResultMismatch,
   type Backend,
+  taskEvents,
+  type TaskEvent,
 } from "@errand/core";
 import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
 
@@ -185,5 +187,35 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
     const when = new Date(Date.now() + 3_600_000);
     const r = await t().using({ runAfter: when }).enqueue(1);
     expect(r.runAfter.getTime()).toBe(when.getTime());
+  });
+});
+
+describe("task events", () => {
+  it("reports enqueues, and the starts and finishes of tasks run in this process", async () => {
+    const seen: string[] = [];
+    const onEnqueued = ({ record }: TaskEvent) => seen.push(`enqueued:${record.backend}:${record.status}`);
+    const onStarted = ({ record }: TaskEvent) => seen.push(`started:${record.status}`);
+    const onFinished = ({ record }: TaskEvent) => seen.push(`finished:${record.status}`);
+    taskEvents.on("enqueued", onEnqueued).on("started", onStarted).on("finished", onFinished);
+    const broken = () => {
+      throw new Error("listener bug");
+    };
+    taskEvents.on("enqueued", broken);
+    try {
+      await double.using({ backend: "fake" }).enqueue(1);
+      await double.using({ backend: "inline" }).enqueue(1);
+    } finally {
+      taskEvents
+        .off("enqueued", onEnqueued)
+        .off("started", onStarted)
+        .off("finished", onFinished)
+        .off("enqueued", broken);
+    }
+    expect(seen).toEqual([
+      "enqueued:fake:PENDING",
+      "started:RUNNING",
+      "finished:SUCCESSFUL",
+      "enqueued:inline:SUCCESSFUL",
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { emitTaskEvent } from "../../events/task-events";
 import { errorToTaskError } from "../../result/error-to-task-error";
 import type { TaskRecord } from "../../result/task-record";
 import { TaskResult } from "../../result/task-result";
@@ -39,6 +40,7 @@ export class ImmediateBackend extends MemoryBackend {
     record.workerIds.push(this.workerId);
     record.startedAt ??= now;
     record.lastAttemptedAt = now;
+    emitTaskEvent("started", structuredClone(record));
     let outcome;
     try {
       const task = getRegisteredTask(record.taskName);
@@ -61,5 +63,6 @@ export class ImmediateBackend extends MemoryBackend {
       record.status = "FAILED";
       record.errors.push(errorToTaskError(outcome.error, record.attempts, record.finishedAt));
     }
+    emitTaskEvent("finished", structuredClone(record));
   }
 }
