@@ -30,7 +30,7 @@ const HELP = `Usage: node worker/bench/run.mjs [options]
   --gap-ms N           pause between latency enqueues (default 20)
   --concurrency LIST   drain concurrencies (default 1,10,50)
   --processes LIST     drain worker processes (default 1,2)
-  --drain-timeout S    give up a drain after S seconds and report the rate so far (default 60)
+  --drain-timeout S    stop a drain after S seconds and report the rate so far (default 30)
   --json FILE          where to write raw figures (default worker/bench/results/bench-<time>.json)
   --quick              --tasks 5000 --enqueue-tasks 500 --latency-tasks 100 --drain-timeout 20
 
@@ -47,7 +47,7 @@ function parseArgs(argv) {
     gapMs: 20,
     concurrency: [1, 10, 50],
     processes: [1, 2],
-    drainTimeout: 60,
+    drainTimeout: 30,
     json: null,
   };
   const list = (v) =>
@@ -370,7 +370,7 @@ async function main() {
       hardTimeoutMs,
       drainTimeoutMs: o.drainTimeout * 1000,
       pollMs: 50,
-      latencyWaitMs: 30_000,
+      latencyWaitMs: 10_000,
     };
     const execArgv = NEEDS_TSX.has(job.system) ? ["--import", tsx] : [];
     process.stderr.write(`[bench] ${String(n).padStart(3)}/${jobs.length} ${label} `);
@@ -428,7 +428,7 @@ async function main() {
   if (ratios) lines.push("Ratios (higher is better):", "", ratios, "");
   lines.push(
     "`*` partial: the drain hit its time limit (or was hopelessly slow) and the rate is over the tasks done so far;",
-    "for latency, not every task had started within 30 s of the last enqueue.",
+    "for latency, not every task had started within 10 s of the last enqueue.",
   );
   for (const [key, why] of unavailable) lines.push(`${SYSTEM_INFO[key.split(":")[0]].label}: ${why}`);
   for (const r of results.filter((x) => x.status === "error"))

@@ -105,18 +105,24 @@ async function drain(adapter, client) {
 
     let done = 0;
     let elapsed = 0;
+    const progress = []; // [ms since go, tasks done], about every 500 ms: shows a rate that sags
+    let nextSample = 0;
     let status = "ok";
     const limit = spec.drainTimeoutMs;
     for (;;) {
       done = await adapter.countDone(client, n);
       elapsed = performance.now() - t0;
+      if (elapsed >= nextSample) {
+        progress.push([Math.round(elapsed), done]);
+        nextSample = elapsed + 500;
+      }
       if (done >= n) break;
       if (elapsed > limit) {
         status = "partial";
         break;
       }
       // Hopelessly slow (would need over 3× the limit): stop early, report the rate so far.
-      if (elapsed > Math.min(10_000, limit / 2) && done > 0 && (n / done) * elapsed > 3 * limit) {
+      if (elapsed > Math.min(5_000, limit / 2) && done > 0 && (n / done) * elapsed > 3 * limit) {
         status = "partial";
         break;
       }
@@ -133,7 +139,16 @@ async function drain(adapter, client) {
       (msgs) => Math.max(...msgs.map((m) => m.startupMs)),
       () => null,
     );
-    result = { status, tasks: n, done, ms: elapsed, perSec: (done / elapsed) * 1000, workerStartupMs: startupMs };
+    progress.push([Math.round(elapsed), done]);
+    result = {
+      status,
+      tasks: n,
+      done,
+      ms: elapsed,
+      perSec: (done / elapsed) * 1000,
+      workerStartupMs: startupMs,
+      progress,
+    };
     return result;
   } finally {
     await Promise.allSettled(
