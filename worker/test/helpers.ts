@@ -74,10 +74,10 @@ export interface CliProcess {
   waitForLine(what: string, match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
 }
 
-export function spawnCli(args: string[], options: { databaseUrl: string; env?: Record<string, string> }): CliProcess {
+export function spawnCli(args: string[], options: { databaseUrl: string; cwd?: string }): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: path.dirname(FIXTURE_CONFIG),
-    env: { ...process.env, DATABASE_URL: options.databaseUrl, ...options.env },
+    cwd: options.cwd ?? path.dirname(FIXTURE_CONFIG),
+    env: { ...process.env, DATABASE_URL: options.databaseUrl },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const stdout: string[] = [];
@@ -115,7 +115,7 @@ export function spawnCli(args: string[], options: { databaseUrl: string; env?: R
 /** Runs an `errand` command to completion. */
 export async function runCli(
   args: string[],
-  options: { databaseUrl: string; timeoutMs?: number },
+  options: { databaseUrl: string; cwd?: string; timeoutMs?: number },
 ): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const proc = spawnCli(args, options);
   const timer = setTimeout(() => proc.child.kill("SIGKILL"), options.timeoutMs ?? 30_000);
