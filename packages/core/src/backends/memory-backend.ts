@@ -12,6 +12,7 @@ import type {
   TaskStats,
 } from "./backend";
 import { buildStats, listLimit } from "./build-stats";
+import { newTaskRecord } from "./new-task-record";
 import { invalidState } from "./invalid-state";
 
 /**
@@ -46,30 +47,10 @@ export abstract class MemoryBackend implements Backend {
 
   protected newRecord(request: EnqueueRequest): TaskRecord {
     const now = new Date();
-    return {
-      id: randomUUID(),
-      taskName: request.taskName,
-      queueName: request.queueName,
-      backend: this.alias,
-      priority: request.priority,
-      args: structuredClone(request.args),
-      status: "PENDING",
-      runAfter: request.runAfter ?? now,
-      enqueuedAt: now,
-      startedAt: null,
-      lastAttemptedAt: null,
-      finishedAt: null,
-      attempts: 0,
-      maxAttempts: request.maxAttempts,
-      workerIds: [],
-      returnValue: undefined,
-      errors: [],
-      progress: null,
-      repeat: request.repeat,
-      repeatUntil: request.repeatUntil,
-      verboseName: request.verboseName,
-      creator: request.creator,
-    };
+    return newTaskRecord(
+      { ...request, args: structuredClone(request.args) },
+      { id: randomUUID(), backend: this.alias, enqueuedAt: now, runAfter: request.runAfter ?? now },
+    );
   }
 
   abstract enqueue(request: EnqueueRequest, context?: EnqueueContext): Promise<TaskRecord>;

@@ -14,6 +14,7 @@ import type {
   TaskStats,
 } from "../backend";
 import { buildStats, listLimit } from "../build-stats";
+import { newTaskRecord } from "../new-task-record";
 import type { DatabaseBackendSettings } from "../../config/configure";
 import { invalidState } from "../invalid-state";
 import { ensureEmbeddedPostgres } from "./embedded-postgres";
@@ -126,30 +127,12 @@ export class DatabaseBackend implements DatabaseBackendLike {
 
   /** The record of a task just inserted: what we sent, plus what the database chose. */
   #newRecord(request: EnqueueRequest, row: InsertedTask): TaskRecord {
-    return {
+    return newTaskRecord(request, {
       id: row.id,
-      taskName: request.taskName,
-      queueName: request.queueName,
       backend: this.alias,
-      priority: request.priority,
-      args: request.args,
-      status: "PENDING",
-      runAfter: row.run_after,
       enqueuedAt: row.enqueued_at,
-      startedAt: null,
-      lastAttemptedAt: null,
-      finishedAt: null,
-      attempts: 0,
-      maxAttempts: request.maxAttempts,
-      workerIds: [],
-      returnValue: undefined,
-      errors: [],
-      progress: null,
-      repeat: request.repeat,
-      repeatUntil: request.repeatUntil,
-      verboseName: request.verboseName,
-      creator: request.creator,
-    };
+      runAfter: row.run_after,
+    });
   }
 
   async getResult(id: string): Promise<TaskResult> {
