@@ -281,6 +281,21 @@ describe("stop()", () => {
     expect(final.errors.map((e) => e.exceptionClass)).toEqual(["WorkerShutdown"]);
   });
 
+  it("stopping while busy leaves nothing RUNNING: every task is finished or back to PENDING untouched", async () => {
+    await slow.enqueueMany(Array.from({ length: 200 }, () => [20] as [number]));
+    const w = worker({ concurrency: 10 });
+    await w.start();
+    await waitFor("some done", async () => ((await statusCounts(tdb)).SUCCESSFUL ?? 0) >= 15);
+    await w.stop();
+    const counts = await statusCounts(tdb);
+    expect(counts.RUNNING).toBeUndefined();
+    expect((counts.SUCCESSFUL ?? 0) + (counts.PENDING ?? 0)).toBe(200);
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM errand_tasks
+      WHERE status = 'PENDING' AND (attempts <> 0 OR errors <> '[]'::jsonb OR locked_by IS NOT NULL)`.execute(tdb.db);
+    expect(rows[0]!.n).toBe(0);
+  });
+
   it("a task that ignores its signal does not hold up the stop", async () => {
     const result = await stubborn.enqueue(30_000);
     const w = worker({ shutdownGraceSeconds: 0.2 });
