@@ -28,7 +28,7 @@ describe("createLogger", () => {
   it("writes readable lines to a TTY", () => {
     const { stream, lines } = sink(true);
     createLogger({ stream }).warn("task failed", { taskName: "emails.send", error: "Error: boom now" });
-    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z WARN  task failed taskName=emails\.send error="Error: boom now"$/);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z WARN {2}task failed taskName=emails\.send error="Error: boom now"$/);
   });
 
   it("drops lines below its level", () => {
