@@ -1,6 +1,15 @@
 export { Worker, type WorkerEvents, type WorkerOptions } from "./worker";
 export { NotifyListener, NOTIFY_CHANNEL, type NotifyListenerOptions } from "./notify-listener";
-export { createLogger, isLogLevel, LOG_LEVELS, silentLogger, type CreateLoggerOptions, type LogFields, type Logger, type LogLevel } from "./logger";
+export {
+  createLogger,
+  isLogLevel,
+  LOG_LEVELS,
+  silentLogger,
+  type CreateLoggerOptions,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+} from "./logger";
 export { loadConfig, CONFIG_FILE_NAMES, type LoadedConfig } from "./load-config";
 export { installSignalHandlers } from "./signals";
 export { defaultWorkerId, MAX_WORKER_ID_LENGTH } from "./worker-id";

@@ -25,7 +25,9 @@ export interface LoadedConfig {
  * const { config } = await loadConfig({ configPath: "./errand.config.ts" });
  * configure(config);
  */
-export async function loadConfig(options: { configPath?: string | undefined; cwd?: string | undefined } = {}): Promise<LoadedConfig> {
+export async function loadConfig(
+  options: { configPath?: string | undefined; cwd?: string | undefined } = {},
+): Promise<LoadedConfig> {
   const cwd = options.cwd ?? process.cwd();
   let file: string | null;
   if (options.configPath) {
@@ -52,7 +54,10 @@ export async function loadConfig(options: { configPath?: string | undefined; cwd
     );
   }
   if (config.tasks !== undefined && (!Array.isArray(config.tasks) || config.tasks.some((t) => typeof t !== "string"))) {
-    throw new InvalidWorkerOption("config", `${file}: "tasks" must be a list of module paths, e.g. ["./src/tasks.ts"].`);
+    throw new InvalidWorkerOption(
+      "config",
+      `${file}: "tasks" must be a list of module paths, e.g. ["./src/tasks.ts"].`,
+    );
   }
   const dir = path.dirname(file);
   const taskModules: string[] = [];

@@ -19,7 +19,7 @@ export interface CreateLoggerOptions {
   /** One JSON object a line. Default: when `stream` is not a TTY. */
   json?: boolean | undefined;
   /** Default `process.stdout`. */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean } | undefined;
+  stream?: (NodeJS.WritableStream & { isTTY?: boolean }) | undefined;
   /** Fields added to every line (e.g. `{ workerId }`). */
   base?: LogFields | undefined;
 }

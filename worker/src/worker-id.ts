@@ -9,6 +9,10 @@ export const MAX_WORKER_ID_LENGTH = 64;
  * part keeps two processes with a recycled pid (containers) apart.
  */
 export function defaultWorkerId(): string {
-  const host = os.hostname().replace(/[^\w.-]/g, "").slice(0, 40) || "worker";
+  const host =
+    os
+      .hostname()
+      .replace(/[^\w.-]/g, "")
+      .slice(0, 40) || "worker";
   return `${host}-${process.pid}-${randomBytes(4).toString("hex")}`;
 }

@@ -154,8 +154,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.concurrency = positiveInteger("concurrency", options.concurrency ?? 10);
     this.#interval = nonNegative("interval", options.interval ?? 1);
     this.workerId = options.workerId ?? defaultWorkerId();
-    if (typeof this.workerId !== "string" || this.workerId.length === 0 || this.workerId.length > MAX_WORKER_ID_LENGTH) {
-      throw new InvalidWorkerOption("workerId", `workerId must be 1 to ${MAX_WORKER_ID_LENGTH} characters, got ${JSON.stringify(this.workerId)}.`);
+    if (
+      typeof this.workerId !== "string" ||
+      this.workerId.length === 0 ||
+      this.workerId.length > MAX_WORKER_ID_LENGTH
+    ) {
+      throw new InvalidWorkerOption(
+        "workerId",
+        `workerId must be 1 to ${MAX_WORKER_ID_LENGTH} characters, got ${JSON.stringify(this.workerId)}.`,
+      );
     }
     this.#backendAlias = options.backend ?? "default";
     this.#leaseSeconds = positive("leaseSeconds", options.leaseSeconds ?? 30);
@@ -195,7 +202,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
    * @throws InvalidTaskBackend when the backend is not a database backend.
    */
   async start(): Promise<void> {
-    if (this.#state !== "new") throw new InvalidWorkerOption("start", "This worker was already started; create a new Worker.");
+    if (this.#state !== "new")
+      throw new InvalidWorkerOption("start", "This worker was already started; create a new Worker.");
     this.#state = "running";
     try {
       const backend = getBackend(this.#backendAlias);
@@ -414,7 +422,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   #isSettled(): boolean {
-    return this.#completions.length === 0 && this.#failures.length === 0 && this.#flushing === null && !this.#flushScheduled;
+    return (
+      this.#completions.length === 0 && this.#failures.length === 0 && this.#flushing === null && !this.#flushScheduled
+    );
   }
 
   async #release(rows: TaskRow[]): Promise<void> {
@@ -446,7 +456,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const entry: Running = { row, controller, startedAt: performance.now(), lost: false, done: Promise.resolve() };
     this.#running.set(row.id, entry);
     this.#held.add(row.id);
-    this.#logger.info("task started", { taskId: row.id, taskName: row.task_name, attempt: row.attempts, queue: row.queue_name });
+    this.#logger.info("task started", {
+      taskId: row.id,
+      taskName: row.task_name,
+      attempt: row.attempts,
+      queue: row.queue_name,
+    });
     if (this.listenerCount("taskStarted") > 0) this.emit("taskStarted", rowToRecord(row));
     entry.done = this.#execute(row, controller.signal).then(
       (outcome) => this.#taskDone(entry, outcome),
@@ -561,7 +576,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const failures = this.#failures.splice(0, MAX_FLUSH_BATCH);
     const flushStart = performance.now();
     const [done, failed] = await Promise.allSettled([
-      completions.length ? queries.taskComplete(db, { workerId: this.workerId, results: completions }) : Promise.resolve([]),
+      completions.length
+        ? queries.taskComplete(db, { workerId: this.workerId, results: completions })
+        : Promise.resolve([]),
       failures.length ? queries.taskFail(db, { workerId: this.workerId, failures }) : Promise.resolve([]),
     ]);
     let error: unknown = null;
@@ -601,7 +618,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (rows.length < sent.length) {
       const took = new Set(rows.map((r) => r.id));
       const dropped = sent.filter((s) => !took.has(s.id)).map((s) => s.id);
-      this.#logger.warn("results dropped: these tasks are no longer held by this worker (lease lapsed)", { ids: dropped });
+      this.#logger.warn("results dropped: these tasks are no longer held by this worker (lease lapsed)", {
+        ids: dropped,
+      });
     }
     if (this.listenerCount("taskFinished") > 0) for (const row of rows) this.emit("taskFinished", rowToRecord(row));
   }
@@ -610,9 +629,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const deadline = Date.now() + options.giveUpAfterMs;
     while (this.#completions.length > 0 || this.#failures.length > 0 || this.#flushing) {
       if (Date.now() > deadline) {
-        this.#logger.error("could not store results before exiting; those tasks will be re-queued when their lease lapses", {
-          ids: [...this.#completions, ...this.#failures].map((r) => r.id),
-        });
+        this.#logger.error(
+          "could not store results before exiting; those tasks will be re-queued when their lease lapses",
+          {
+            ids: [...this.#completions, ...this.#failures].map((r) => r.id),
+          },
+        );
         return;
       }
       await this.#flush();
@@ -678,7 +700,8 @@ function normalizeQueues(queues: readonly string[] | "*" | undefined): readonly 
     throw new InvalidWorkerOption("queues", `queues must be "*" or a non-empty list of queue names.`);
   }
   if (queues.includes("*")) {
-    if (queues.length > 1) throw new InvalidWorkerOption("queues", `"*" means every queue; do not list other queues with it.`);
+    if (queues.length > 1)
+      throw new InvalidWorkerOption("queues", `"*" means every queue; do not list other queues with it.`);
     return "*";
   }
   for (const q of queues) {

@@ -92,7 +92,11 @@ describe("errand worker", () => {
     const run = await inProcess(["worker", "--batch", "--queue-name", "a, c", "--log-level", "warn"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("");
-    for (const [r, status] of [[a, "SUCCESSFUL"], [b, "PENDING"], [c, "SUCCESSFUL"]] as const) {
+    for (const [r, status] of [
+      [a, "SUCCESSFUL"],
+      [b, "PENDING"],
+      [c, "SUCCESSFUL"],
+    ] as const) {
       expect((await r.refresh()).status).toBe(status);
     }
   });
@@ -123,7 +127,9 @@ describe("errand worker", () => {
     const flag = await cli(["worker", "--concurrency", "0"]);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/--concurrency must be at least 1.*\nRun "errand --help"/s);
-    await expect(inProcess(["status", "--backend", "nope"])).rejects.toThrow(/--backend nope: No backend is configured as "nope"/);
+    await expect(inProcess(["status", "--backend", "nope"])).rejects.toThrow(
+      /--backend nope: No backend is configured as "nope"/,
+    );
   });
 
   it("refuses to run without an errand.config.ts", async () => {
@@ -142,7 +148,9 @@ describe("errand status and prune", () => {
     await sql`DELETE FROM errand_tasks`.execute(tdb.db);
     await record.enqueue("x");
     await record.using({ queueName: "email" }).enqueueMany([["y"], ["z"]]);
-    await sql`UPDATE errand_tasks SET status = 'FAILED', finished_at = now() WHERE args = '["z"]'::jsonb`.execute(tdb.db);
+    await sql`UPDATE errand_tasks SET status = 'FAILED', finished_at = now() WHERE args = '["z"]'::jsonb`.execute(
+      tdb.db,
+    );
     const text = await inProcess(["status"]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^queue\s+PENDING\s+RUNNING\s+SUCCESSFUL\s+FAILED$/m);
@@ -157,8 +165,12 @@ describe("errand status and prune", () => {
     await sql`DELETE FROM errand_tasks`.execute(tdb.db);
     await record.enqueueMany([["old-ok"], ["old-failed"], ["new-ok"], ["pending"]]);
     await record.using({ queueName: "other" }).enqueue("old-other");
-    await sql`UPDATE errand_tasks SET status = 'SUCCESSFUL', finished_at = now() - interval '10 days' WHERE args ?| array['old-ok', 'old-other']`.execute(tdb.db);
-    await sql`UPDATE errand_tasks SET status = 'FAILED', finished_at = now() - interval '10 days' WHERE args ? 'old-failed'`.execute(tdb.db);
+    await sql`UPDATE errand_tasks SET status = 'SUCCESSFUL', finished_at = now() - interval '10 days' WHERE args ?| array['old-ok', 'old-other']`.execute(
+      tdb.db,
+    );
+    await sql`UPDATE errand_tasks SET status = 'FAILED', finished_at = now() - interval '10 days' WHERE args ? 'old-failed'`.execute(
+      tdb.db,
+    );
     await sql`UPDATE errand_tasks SET status = 'SUCCESSFUL', finished_at = now() WHERE args ? 'new-ok'`.execute(tdb.db);
 
     const dry = await inProcess(["prune", "--age", "7", "--dry-run"]);

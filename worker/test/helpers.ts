@@ -53,12 +53,17 @@ export interface Execution {
 }
 
 export async function executions(tdb: TestDatabase): Promise<Execution[]> {
-  const { rows } = await sql<Execution>`SELECT task_id, attempt, label, pid FROM executions ORDER BY id`.execute(tdb.db);
+  const { rows } = await sql<Execution>`SELECT task_id, attempt, label, pid FROM executions ORDER BY id`.execute(
+    tdb.db,
+  );
   return rows;
 }
 
 export async function statusCounts(tdb: TestDatabase, taskName?: string): Promise<Record<string, number>> {
-  let q = tdb.db.selectFrom("errand_tasks").select(["status", sql<number>`count(*)::int`.as("n")]).groupBy("status");
+  let q = tdb.db
+    .selectFrom("errand_tasks")
+    .select(["status", sql<number>`count(*)::int`.as("n")])
+    .groupBy("status");
   if (taskName) q = q.where("task_name", "=", taskName);
   const rows = await q.execute();
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
@@ -106,9 +111,13 @@ export function spawnCli(args: string[], options: { databaseUrl: string; cwd?: s
     stderr,
     exited,
     waitForLine: (what, match, timeoutMs = 15_000) =>
-      waitFor(`${what}\n--- stdout:\n${stdout.slice(-20).join("\n")}\n--- stderr:\n${stderr.join("\n")}`, () => stdout.find(match), {
-        timeoutMs,
-      }),
+      waitFor(
+        `${what}\n--- stdout:\n${stdout.slice(-20).join("\n")}\n--- stderr:\n${stderr.join("\n")}`,
+        () => stdout.find(match),
+        {
+          timeoutMs,
+        },
+      ),
   };
 }
 

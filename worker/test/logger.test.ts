@@ -21,14 +21,23 @@ describe("createLogger", () => {
     const { stream, lines } = sink(false);
     const logger = createLogger({ stream, base: { workerId: "w1" } });
     logger.info("task finished", { taskId: "abc", attempt: 1, durationMs: 2.5 });
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: "info", msg: "task finished", workerId: "w1", taskId: "abc", attempt: 1, durationMs: 2.5 });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: "info",
+      msg: "task finished",
+      workerId: "w1",
+      taskId: "abc",
+      attempt: 1,
+      durationMs: 2.5,
+    });
     expect(new Date((JSON.parse(lines[0]!) as { time: string }).time).getTime()).not.toBeNaN();
   });
 
   it("writes readable lines to a TTY", () => {
     const { stream, lines } = sink(true);
     createLogger({ stream }).warn("task failed", { taskName: "emails.send", error: "Error: boom now" });
-    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z WARN {2}task failed taskName=emails\.send error="Error: boom now"$/);
+    expect(lines[0]).toMatch(
+      /^\d{4}-\d\d-\d\dT\S+Z WARN {2}task failed taskName=emails\.send error="Error: boom now"$/,
+    );
   });
 
   it("drops lines below its level", () => {

@@ -62,7 +62,9 @@ describe("several worker processes", () => {
     const byPid = new Map<number, number>();
     for (const r of runs) byPid.set(r.pid, (byPid.get(r.pid) ?? 0) + 1);
     expect(byPid.size).toBe(3);
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM errand_tasks WHERE attempts <> 1 OR errors <> '[]'::jsonb`.execute(tdb.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM errand_tasks WHERE attempts <> 1 OR errors <> '[]'::jsonb`.execute(tdb.db);
     expect(rows[0]!.n).toBe(0);
   }, 90_000);
 });
@@ -71,7 +73,10 @@ describe("crash safety", () => {
   it("kill -9 mid-task: after the lease lapses another worker finishes the tasks; none lost, none run to success twice", async () => {
     const results = await slow.enqueueMany(Array.from({ length: 6 }, () => [2_500] as [number]));
     const doomed = startWorker("--lease", "1", "--concurrency", "10");
-    await waitFor("all six started", async () => (await executions(tdb)).filter((e) => e.label === "start").length === 6);
+    await waitFor(
+      "all six started",
+      async () => (await executions(tdb)).filter((e) => e.label === "start").length === 6,
+    );
     doomed.child.kill("SIGKILL");
     expect(await doomed.exited).toBe("SIGKILL");
 
@@ -97,7 +102,9 @@ describe("crash safety", () => {
     await started(w);
     const kill = () =>
       sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-          WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> 'keep'`.execute(tdb.db);
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> 'keep'`.execute(
+        tdb.db,
+      );
     await waitFor("some finished", async () => ((await statusCounts(tdb)).SUCCESSFUL ?? 0) > 20);
     await kill();
     await waitFor("more finished", async () => ((await statusCounts(tdb)).SUCCESSFUL ?? 0) > 150);

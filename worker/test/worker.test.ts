@@ -135,7 +135,9 @@ describe("outcomes", () => {
     const start = Date.now();
     await record.using({ repeat: 1, repeatUntil: new Date(start + 2_500) }).enqueue("tick");
     worker().start();
-    await waitFor("three runs", async () => (await statusCounts(tdb, "test.record")).SUCCESSFUL === 3, { timeoutMs: 8_000 });
+    await waitFor("three runs", async () => (await statusCounts(tdb, "test.record")).SUCCESSFUL === 3, {
+      timeoutMs: 8_000,
+    });
     const rows = await tdb.db.selectFrom("errand_tasks").selectAll().orderBy("scheduled_at").execute();
     const gaps = rows.slice(1).map((r, i) => r.scheduled_at.getTime() - rows[i]!.scheduled_at.getTime());
     expect(gaps).toEqual([1000, 1000]);
@@ -155,7 +157,9 @@ describe("outcomes", () => {
   it("fails a task whose name is not registered with TaskNotRegistered, and keeps going", async () => {
     const {
       rows: [ghost],
-    } = await sql<{ id: string }>`INSERT INTO errand_tasks (task_name, args) VALUES ('nobody.knows', '[1]') RETURNING id`.execute(tdb.db);
+    } = await sql<{
+      id: string;
+    }>`INSERT INTO errand_tasks (task_name, args) VALUES ('nobody.knows', '[1]') RETURNING id`.execute(tdb.db);
     const fine = await noop.enqueue();
     await drain();
     const final = await row(ghost!.id);
@@ -192,7 +196,9 @@ describe("outcomes", () => {
     w.on("taskFinished", (r) => finished.push(r));
     await w.run();
     expect(started.map((r) => [r.id, r.status, r.attempts])).toEqual([[result.id, "RUNNING", 1]]);
-    expect(finished.map((r) => [r.id, r.status, r.returnValue])).toEqual([[result.id, "SUCCESSFUL", { label: "events" }]]);
+    expect(finished.map((r) => [r.id, r.status, r.returnValue])).toEqual([
+      [result.id, "SUCCESSFUL", { label: "events" }],
+    ]);
   });
 });
 

@@ -108,7 +108,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (name) {
     case "worker": {
       const logLevel = str("log-level");
-      if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}".`);
+      if (!isLogLevel(logLevel))
+        throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}".`);
       const workerId = str("worker-id");
       if (workerId !== undefined && (workerId.length === 0 || workerId.length > 64)) {
         throw new UsageError(`--worker-id must be 1 to 64 characters, got ${workerId.length}.`);
@@ -149,10 +150,14 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function parseQueues(raw: string): string[] | "*" {
-  const names = raw.split(",").map((q) => q.trim()).filter((q) => q.length > 0);
+  const names = raw
+    .split(",")
+    .map((q) => q.trim())
+    .filter((q) => q.length > 0);
   if (names.length === 0) throw new UsageError(`--queue-name needs "*" or queue names, got "${raw}".`);
   if (names.includes("*")) {
-    if (names.length > 1) throw new UsageError(`--queue-name: "*" already means every queue; do not list others with it.`);
+    if (names.length > 1)
+      throw new UsageError(`--queue-name: "*" already means every queue; do not list others with it.`);
     return "*";
   }
   const tooLong = names.find((q) => q.length > 32);

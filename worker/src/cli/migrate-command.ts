@@ -10,7 +10,9 @@ export async function migrateCommand(flags: { config?: string | undefined; backe
   const result = await migrate(db as Kysely<unknown>);
   const applied = (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
   process.stdout.write(
-    applied.length ? `Applied ${applied.length} migration(s): ${applied.join(", ")}\n` : "The database is up to date.\n",
+    applied.length
+      ? `Applied ${applied.length} migration(s): ${applied.join(", ")}\n`
+      : "The database is up to date.\n",
   );
   return 0;
 }

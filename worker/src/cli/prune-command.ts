@@ -45,7 +45,9 @@ function parseStatuses(raw: string[] | undefined): Prunable[] {
   for (const value of raw.flatMap((r) => r.split(","))) {
     const upper = value.trim().toUpperCase();
     if (!(PRUNABLE as readonly string[]).includes(upper)) {
-      throw new UsageError(`--status must be SUCCESSFUL or FAILED (PENDING and RUNNING tasks are never pruned), got "${value}".`);
+      throw new UsageError(
+        `--status must be SUCCESSFUL or FAILED (PENDING and RUNNING tasks are never pruned), got "${value}".`,
+      );
     }
     out.add(upper as Prunable);
   }

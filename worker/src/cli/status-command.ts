@@ -2,7 +2,11 @@ import { TASK_STATUSES } from "@errand/core";
 import { databaseBackend, setUp } from "./common";
 
 /** `errand status`: task counts by queue and status, and the oldest due task. */
-export async function statusCommand(flags: { config?: string | undefined; backend: string; json: boolean }): Promise<number> {
+export async function statusCommand(flags: {
+  config?: string | undefined;
+  backend: string;
+  json: boolean;
+}): Promise<number> {
   await setUp({ config: flags.config });
   const backend = databaseBackend(flags.backend);
   const stats = await backend.stats();
@@ -17,10 +21,14 @@ export async function statusCommand(flags: { config?: string | undefined; backen
     byQueue.set(row.queueName, counts);
   }
   const header = ["queue", ...TASK_STATUSES];
-  const rows = [...byQueue.entries()].map(([queue, counts]) => [queue, ...TASK_STATUSES.map((s) => String(counts[s] ?? 0))]);
+  const rows = [...byQueue.entries()].map(([queue, counts]) => [
+    queue,
+    ...TASK_STATUSES.map((s) => String(counts[s] ?? 0)),
+  ]);
   rows.push(["(all)", ...TASK_STATUSES.map((s) => String(stats.byStatus[s] ?? 0))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   const out = [line(header), ...rows.map(line)];
   if (stats.oldestDueAt) {
     const waiting = Math.max(0, Math.round((Date.now() - stats.oldestDueAt.getTime()) / 1000));

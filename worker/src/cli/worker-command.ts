@@ -25,7 +25,11 @@ export interface WorkerCommandFlags {
 /** `errand worker`: loads the config and its tasks, then runs a worker until told to stop. */
 export async function workerCommand(flags: WorkerCommandFlags): Promise<number> {
   const logger = createLogger({ level: flags.logLevel });
-  const loaded = await setUp({ config: flags.config, requireConfig: true, autoMigrate: flags.migrate ? false : undefined });
+  const loaded = await setUp({
+    config: flags.config,
+    requireConfig: true,
+    autoMigrate: flags.migrate ? false : undefined,
+  });
   const backend = databaseBackend(flags.backend);
   if (flags.migrate) {
     const result = await migrate((await backend.getDb()) as Kysely<unknown>);
