@@ -68,6 +68,8 @@ const listSchema = z
     // Opaque to callers; today a sequence number. Checked so that garbage is a BAD_REQUEST, not page one.
     cursor: z.string().regex(/^\d{1,19}$/, "cursor must be the nextCursor of a previous page").optional(),
     limit: z.number().int().min(1).max(200).default(50),
+    /** Sent by tRPC's infinite queries; pages only go forward (older), so it is ignored. */
+    direction: z.enum(["forward", "backward"]).optional(),
   })
   .strict();
 
@@ -176,7 +178,8 @@ export function createTaskRouter<TContext extends object = object>(options: Crea
     /** Tasks newest first, filtered, a page at a time. */
     list: t.procedure.input(readableInput(listSchema.optional())).query(({ ctx, input }) =>
       guarded({ ctx: ctx as unknown as TContext, action: "list" }, async (): Promise<TaskListPageJSON> => {
-        const page = await resolveBackend().list(input ?? { limit: 50 });
+        const { direction: _direction, ...filters } = input ?? { limit: 50 };
+        const page = await resolveBackend().list(filters);
         return { items: page.items.map(toTaskRecordJSON), nextCursor: page.nextCursor };
       }),
     ),

@@ -1,0 +1,60 @@
+import { expect, test } from "@playwright/test";
+import { enqueueViaApi } from "./helpers";
+
+test.describe("dashboard", () => {
+  test("a task enqueued elsewhere appears and moves to SUCCESSFUL without a reload", async ({ page, request }) => {
+    await page.goto("/");
+    await expect(page.getByRole("heading", { name: "Tasks" })).toBeVisible();
+    const { id } = await enqueueViaApi(request, { task: "demo.buildReport", args: [6] });
+    const row = page.locator(`tr[data-task-id="${id}"]`);
+    await expect(row).toBeVisible();
+    await expect(row.locator("[data-status]")).toHaveAttribute("data-status", /PENDING|RUNNING/);
+    await expect(row.locator("[data-status]")).toHaveAttribute("data-status", "RUNNING");
+    await expect(row.locator("[data-status]")).toHaveAttribute("data-status", "SUCCESSFUL", { timeout: 20_000 });
+    await expect(page.getByTestId("count-SUCCESSFUL")).not.toHaveText("0");
+  });
+
+  test("cancel a pending task, then retry it, from the detail panel", async ({ page, request }) => {
+    const { id } = await enqueueViaApi(request, { task: "demo.add", args: [20, 22], options: { delay: 600 } });
+    await page.goto("/");
+    const row = page.locator(`tr[data-task-id="${id}"]`);
+    await row.getByRole("button", { name: /show details/ }).click();
+    await expect(page).toHaveURL(new RegExp(`task=${id}`));
+    const panel = page.locator(`article[data-task-id="${id}"]`);
+    await expect(panel.locator("[data-status]").first()).toHaveAttribute("data-status", "PENDING");
+
+    await panel.getByRole("button", { name: "Cancel task" }).click();
+    await expect(panel.locator("[data-status]").first()).toHaveAttribute("data-status", "FAILED");
+    await expect(panel.getByText("TaskCancelled", { exact: true })).toBeVisible();
+    await expect(row.locator("[data-status]")).toHaveAttribute("data-status", "FAILED");
+
+    await panel.getByRole("button", { name: "Retry task" }).click();
+    // Back to PENDING, due now: the worker picks it up and it succeeds, keeping the old error.
+    await expect(panel.locator("[data-status]").first()).toHaveAttribute("data-status", "SUCCESSFUL", { timeout: 15_000 });
+    await expect(panel.getByText("42", { exact: true })).toBeVisible();
+    await expect(panel.getByRole("heading", { name: "Errors (1)" })).toBeVisible();
+  });
+
+  test("filters narrow the table", async ({ page, request }) => {
+    await enqueueViaApi(request, { task: "demo.chargeCard", args: [0] });
+    await page.goto("/");
+    await page.getByLabel("Status").selectOption("FAILED");
+    await expect(page.locator("tbody tr[data-task-id]").first()).toBeVisible();
+    for (const badge of await page.locator("tbody tr[data-task-id] [data-status]").all()) {
+      await expect(badge).toHaveAttribute("data-status", "FAILED");
+    }
+    await page.getByLabel("Task name").fill("demo.chargeCard");
+    await expect(page.locator("tbody tr[data-task-id]").first()).toContainText("Charge a card");
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await expect(page.getByLabel("Status")).toHaveValue("");
+  });
+
+  test("the API refuses bad input with 400 and an unknown task name", async ({ request }) => {
+    const bad = await request.post("/api/trpc/enqueue", { data: { task: "demo.add", args: ["x", 1] } });
+    expect(bad.status()).toBe(400);
+    expect(await bad.text()).toContain("args.0");
+    const unknown = await request.post("/api/trpc/enqueue", { data: { task: "os.exec", args: [] } });
+    expect(unknown.status()).toBe(400);
+    expect(await unknown.text()).toContain("Unknown task");
+  });
+});
