@@ -42,11 +42,15 @@ export async function loadConfig(
 
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = await importModule(pathToFileURL(file).href);
   } catch (error) {
     throw new InvalidWorkerOption("config", `Could not load ${file}: ${(error as Error).message}`);
   }
-  const config = (mod.default ?? mod.config) as ErrandConfig | undefined;
+  let config = (mod.default ?? mod.config) as (ErrandConfig & { default?: unknown }) | undefined;
+  // A CommonJS-compiled config's `export default` arrives one level down.
+  if (config && typeof config === "object" && "default" in config && !("backends" in config) && !("tasks" in config)) {
+    config = config.default as ErrandConfig | undefined;
+  }
   if (!config || typeof config !== "object") {
     throw new InvalidWorkerOption(
       "config",
@@ -65,7 +69,7 @@ export async function loadConfig(
     // Relative paths are relative to the config file; bare names are packages.
     const target = spec.startsWith(".") || path.isAbsolute(spec) ? pathToFileURL(path.resolve(dir, spec)).href : spec;
     try {
-      await import(target);
+      await importModule(target);
     } catch (error) {
       throw new InvalidWorkerOption(
         "config",
@@ -75,4 +79,19 @@ export async function loadConfig(
     taskModules.push(target);
   }
   return { file, config, taskModules };
+}
+
+/**
+ * `import()`, with a fallback for `.ts` files in a package without `"type": "module"` (a
+ * default Next.js app): Node treats them as CommonJS and refuses to `require()` them from
+ * an ESM import ("in a cycle"); tsx's `tsImport` loads them.
+ */
+async function importModule(href: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(href)) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ERR_REQUIRE_CYCLE_MODULE") throw error;
+    const { tsImport } = await import("tsx/esm/api");
+    return (await tsImport(href, import.meta.url)) as Record<string, unknown>;
+  }
 }

@@ -227,6 +227,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
         });
         await this.#listener.start();
       }
+      if (this.#state !== "running") {
+        // stop() was called while starting; it has already finished.
+        await this.#listener?.close();
+        return;
+      }
     } catch (error) {
       this.#state = "stopped";
       await this.#listener?.close();

@@ -1,5 +1,6 @@
 // The `errand` command line, run as users run it.
 import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "kysely";
 import pg from "pg";
@@ -82,6 +83,28 @@ describe("errand worker", () => {
     expect(typeof finishes[0]!.durationMs).toBe("number");
     expect(typeof finishes[0]!.taskId).toBe("string");
     expect(lines[0]).toMatchObject({ msg: "worker started", workerId: "cli-test" });
+  });
+
+  it("loads the config and tasks of an app whose package.json is not ESM", async () => {
+    await sql`DELETE FROM errand_tasks`.execute(tdb.db);
+    const {
+      rows: [row],
+    } = await sql<{
+      id: string;
+    }>`INSERT INTO errand_tasks (task_name, args) VALUES ('cjs.double', '[21]') RETURNING id`.execute(tdb.db);
+    const run = await runCli(
+      ["worker", "--batch", "--config", path.join(path.dirname(FIXTURE_CONFIG), "cjs-app/errand.config.ts")],
+      {
+        databaseUrl: tdb.url,
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const done = await tdb.db
+      .selectFrom("errand_tasks")
+      .selectAll()
+      .where("id", "=", row!.id)
+      .executeTakeFirstOrThrow();
+    expect([done.status, done.return_value]).toEqual(["SUCCESSFUL", { doubled: 42 }]);
   });
 
   it("--queue-name limits it to those queues", async () => {
