@@ -1,5 +1,6 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect, test } from "@playwright/test";
 import { enqueueViaApi } from "./helpers";
 
@@ -34,7 +35,7 @@ test("screenshots of the dashboard and the detail panel", async ({ page, request
   await testInfo.attach("dashboard at phone width", { path: phone, contentType: "image/png" });
 
   if (process.env.ERRAND_UPDATE_SCREENSHOTS === "1") {
-    const docs = path.resolve(__dirname, "..", "docs");
+    const docs = fileURLToPath(new URL("../docs", import.meta.url));
     await mkdir(docs, { recursive: true });
     await copyFile(dashboard, path.join(docs, "dashboard.png"));
   }
