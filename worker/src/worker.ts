@@ -216,9 +216,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#backend = backend as DatabaseBackendLike;
       this.#db = await this.#backend.getDb();
       if (this.#startupDelay > 0) await sleep(Math.random() * this.#startupDelay * 1000);
-      if (this.#listen) {
+      const connectionString = this.#listen ? await this.#backend.getConnectionString() : "";
+      if (this.#listen && !connectionString) {
+        // A backend configured with its own Kysely instance (`db`) and no `url`: there is
+        // no address to open the LISTEN connection to.
+        this.#logger.warn("backend has no connection string (set its url); polling only, no LISTEN/NOTIFY");
+      }
+      if (this.#listen && connectionString) {
         this.#listener = new NotifyListener({
-          connectionString: await this.#backend.getConnectionString(),
+          connectionString,
           logger: this.#logger,
           onNotify: (queue) => {
             if (this.queues === "*" || this.queues.includes(queue)) this.#wake();
