@@ -49,7 +49,14 @@ function LogoMark() {
   return (
     <svg viewBox="0 0 24 24" aria-hidden="true" className="size-6 text-indigo-600 dark:text-indigo-400">
       <rect x="2" y="2" width="20" height="20" rx="6" fill="currentColor" />
-      <path d="M7 12.5l3 3 7-7" fill="none" stroke="white" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round" />
+      <path
+        d="M7 12.5l3 3 7-7"
+        fill="none"
+        stroke="white"
+        strokeWidth="2.2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
     </svg>
   );
 }

@@ -44,14 +44,21 @@ test.describe("demo page", () => {
     const tracked = page.getByTestId("tracked-task").first();
     const bar = tracked.getByRole("progressbar");
     await expect(bar).toBeVisible();
-    await expect.poll(async () => Number(await bar.getAttribute("aria-valuenow")), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(async () => Number(await bar.getAttribute("aria-valuenow")), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(2);
     const early = Number(await bar.getAttribute("aria-valuenow"));
-    await expect.poll(async () => Number(await bar.getAttribute("aria-valuenow")), { timeout: 15_000 }).toBeGreaterThan(early + 2);
+    await expect
+      .poll(async () => Number(await bar.getAttribute("aria-valuenow")), { timeout: 15_000 })
+      .toBeGreaterThan(early + 2);
     await expect(tracked).toHaveAttribute("data-status", "SUCCESSFUL", { timeout: 20_000 });
     await expect(tracked.getByTestId("return-value")).toContainText('"pages":12');
   });
 
-  test("a sign-up enqueues its welcome email after COMMIT; the rolled-back one enqueues nothing", async ({ page, request }) => {
+  test("a sign-up enqueues its welcome email after COMMIT; the rolled-back one enqueues nothing", async ({
+    page,
+    request,
+  }) => {
     await page.getByRole("button", { name: "Sign up and send welcome email" }).click();
     const tracked = page.getByTestId("tracked-task").first();
     await expect(tracked).toHaveAttribute("data-status", "SUCCESSFUL");

@@ -30,7 +30,9 @@ test.describe("dashboard", () => {
 
     await panel.getByRole("button", { name: "Retry task" }).click();
     // Back to PENDING, due now: the worker picks it up and it succeeds, keeping the old error.
-    await expect(panel.locator("[data-status]").first()).toHaveAttribute("data-status", "SUCCESSFUL", { timeout: 15_000 });
+    await expect(panel.locator("[data-status]").first()).toHaveAttribute("data-status", "SUCCESSFUL", {
+      timeout: 15_000,
+    });
     await expect(panel.getByText("42", { exact: true })).toBeVisible();
     await expect(panel.getByRole("heading", { name: "Errors (1)" })).toBeVisible();
   });

@@ -11,9 +11,13 @@ export async function enqueueViaApi(
 }
 
 /** Tasks of one name, through the app's tRPC `list`. */
-export async function listTasks(request: APIRequestContext, taskName: string): Promise<{ id: string; status: string }[]> {
+export async function listTasks(
+  request: APIRequestContext,
+  taskName: string,
+): Promise<{ id: string; status: string }[]> {
   const input = encodeURIComponent(JSON.stringify({ taskName, limit: 200 }));
   const response = await request.get(`/api/trpc/list?input=${input}`);
   if (!response.ok()) throw new Error(`list failed: ${response.status()} ${await response.text()}`);
-  return ((await response.json()) as { result: { data: { items: { id: string; status: string }[] } } }).result.data.items;
+  return ((await response.json()) as { result: { data: { items: { id: string; status: string }[] } } }).result.data
+    .items;
 }

@@ -13,7 +13,10 @@ export const DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres";
  * - else `DATABASE_URL` as it is.
  * - else the embedded Postgres under `.errand/`, started once here so both children join it.
  */
-export async function resolveDatabaseUrl(options: { freshDatabase?: string | undefined; rootDir: string }): Promise<string> {
+export async function resolveDatabaseUrl(options: {
+  freshDatabase?: string | undefined;
+  rootDir: string;
+}): Promise<string> {
   const given = process.env.DATABASE_URL;
   if (options.freshDatabase) {
     return recreateDatabase(given ?? DEFAULT_SERVER_URL, options.freshDatabase);

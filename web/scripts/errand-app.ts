@@ -133,7 +133,10 @@ function buildIsStale(): boolean {
   const buildId = path.join(webDir, ".next", "BUILD_ID");
   if (!existsSync(buildId)) return true;
   const built = statSync(buildId).mtimeMs;
-  const sources = [webDir, ...["packages/core/src", "packages/trpc/src", "packages/react/src", "kysely/src"].map((p) => path.join(rootDir, p))];
+  const sources = [
+    webDir,
+    ...["packages/core/src", "packages/trpc/src", "packages/react/src", "kysely/src"].map((p) => path.join(rootDir, p)),
+  ];
   return sources.some((dir) => newestMtime(dir) > built);
 }
 

@@ -38,7 +38,11 @@ export function formatTimestamp(iso: string | null | undefined): string {
 }
 
 /** Milliseconds between two ISO instants (or until now), or null. */
-export function between(from: string | null | undefined, to: string | null | undefined, now: number = Date.now()): number | null {
+export function between(
+  from: string | null | undefined,
+  to: string | null | undefined,
+  now: number = Date.now(),
+): number | null {
   if (!from) return null;
   return (to ? new Date(to).getTime() : now) - new Date(from).getTime();
 }

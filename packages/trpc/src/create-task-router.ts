@@ -1,7 +1,13 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { getBackend, type AnyTask, type Backend, type TaskCreator } from "@errand/core";
-import { toTaskRecordJSON, toTaskStatsJSON, type TaskListPageJSON, type TaskRecordJSON, type TaskStatsJSON } from "./task-record-json";
+import {
+  toTaskRecordJSON,
+  toTaskStatsJSON,
+  type TaskListPageJSON,
+  type TaskRecordJSON,
+  type TaskStatsJSON,
+} from "./task-record-json";
 import { toTRPCError } from "./to-trpc-error";
 import { formatZodIssues, readableInput } from "./format-zod-issues";
 
@@ -26,7 +32,9 @@ export type ExposedTask = AnyTask | { task: AnyTask; schema: ArgsSchema };
 
 /** Anything with zod's `safeParse`, applied to the argument array. */
 export interface ArgsSchema {
-  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: readonly z.core.$ZodIssue[] } };
+  safeParse(
+    value: unknown,
+  ): { success: true; data: unknown } | { success: false; error: { issues: readonly z.core.$ZodIssue[] } };
 }
 
 export interface CreateTaskRouterOptions<TContext extends object> {
@@ -53,7 +61,11 @@ const enqueueOptionsSchema = z
   .object({
     priority: z.number().int("priority must be an integer").min(-100).max(100).optional(),
     /** Seconds from now. */
-    delay: z.number().min(0, "delay must not be negative").max(MAX_DELAY_SECONDS, "delay must be at most a year").optional(),
+    delay: z
+      .number()
+      .min(0, "delay must not be negative")
+      .max(MAX_DELAY_SECONDS, "delay must be at most a year")
+      .optional(),
     /** ISO 8601 instant. */
     runAfter: z.iso.datetime({ offset: true, message: "runAfter must be an ISO 8601 date-time" }).optional(),
   })
@@ -66,7 +78,10 @@ const listSchema = z
     queueName: z.string().min(1).max(32).optional(),
     taskName: z.string().min(1).max(255).optional(),
     // Opaque to callers; today a sequence number. Checked so that garbage is a BAD_REQUEST, not page one.
-    cursor: z.string().regex(/^\d{1,19}$/, "cursor must be the nextCursor of a previous page").optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,19}$/, "cursor must be the nextCursor of a previous page")
+      .optional(),
     limit: z.number().int().min(1).max(200).default(50),
     /** Sent by tRPC's infinite queries; pages only go forward (older), so it is ignored. */
     direction: z.enum(["forward", "backward"]).optional(),
@@ -121,7 +136,10 @@ export function createTaskRouter<TContext extends object = object>(options: Crea
       throw new TRPCError({ code: "FORBIDDEN", message: `Not allowed to ${request.action}.`, cause: error });
     }
     if (allowed !== true) {
-      throw new TRPCError({ code: "FORBIDDEN", message: `Not allowed to ${request.action}${request.taskName ? ` "${request.taskName}"` : ""}.` });
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `Not allowed to ${request.action}${request.taskName ? ` "${request.taskName}"` : ""}.`,
+      });
     }
     try {
       return await run();
@@ -144,36 +162,42 @@ export function createTaskRouter<TContext extends object = object>(options: Crea
   return t.router({
     /** Enqueues one of the listed tasks. Arguments are checked before anything is stored. */
     enqueue: t.procedure.input(readableInput(enqueueInput)).mutation(({ ctx, input }) =>
-      guarded({ ctx: ctx as unknown as TContext, action: "enqueue", taskName: input.task }, async (): Promise<TaskRecordJSON> => {
-        const entry = exposed.get(input.task)!;
-        let args: unknown[] = input.args;
-        if (entry.schema) {
-          const parsed = entry.schema.safeParse(args);
-          if (!parsed.success) {
-            throw new TRPCError({ code: "BAD_REQUEST", message: formatZodIssues(parsed.error.issues, "args") });
+      guarded(
+        { ctx: ctx as unknown as TContext, action: "enqueue", taskName: input.task },
+        async (): Promise<TaskRecordJSON> => {
+          const entry = exposed.get(input.task)!;
+          let args: unknown[] = input.args;
+          if (entry.schema) {
+            const parsed = entry.schema.safeParse(args);
+            if (!parsed.success) {
+              throw new TRPCError({ code: "BAD_REQUEST", message: formatZodIssues(parsed.error.issues, "args") });
+            }
+            args = parsed.data as unknown[];
           }
-          args = parsed.data as unknown[];
-        }
-        entry.task.validateArgs(args);
-        const o = input.options ?? {};
-        const creator = options.creator?.(ctx as unknown as TContext) ?? undefined;
-        const configured = entry.task.using({
-          priority: o.priority,
-          delay: o.delay,
-          runAfter: o.runAfter === undefined ? undefined : new Date(o.runAfter),
-          creator,
-        });
-        const result = await configured.enqueue(...args);
-        return toTaskRecordJSON(result.toJSON());
-      }),
+          entry.task.validateArgs(args);
+          const o = input.options ?? {};
+          const creator = options.creator?.(ctx as unknown as TContext) ?? undefined;
+          const configured = entry.task.using({
+            priority: o.priority,
+            delay: o.delay,
+            runAfter: o.runAfter === undefined ? undefined : new Date(o.runAfter),
+            creator,
+          });
+          const result = await configured.enqueue(...args);
+          return toTaskRecordJSON(result.toJSON());
+        },
+      ),
     ),
 
     /** One task's current state. */
-    getResult: t.procedure.input(readableInput(idSchema)).query(({ ctx, input }) =>
-      guarded({ ctx: ctx as unknown as TContext, action: "getResult", id: input.id }, async (): Promise<TaskRecordJSON> =>
-        toTaskRecordJSON(await resolveBackend().getRecord(input.id)),
+    getResult: t.procedure
+      .input(readableInput(idSchema))
+      .query(({ ctx, input }) =>
+        guarded(
+          { ctx: ctx as unknown as TContext, action: "getResult", id: input.id },
+          async (): Promise<TaskRecordJSON> => toTaskRecordJSON(await resolveBackend().getRecord(input.id)),
+        ),
       ),
-    ),
 
     /** Tasks newest first, filtered, a page at a time. */
     list: t.procedure.input(readableInput(listSchema.optional())).query(({ ctx, input }) =>
@@ -186,22 +210,29 @@ export function createTaskRouter<TContext extends object = object>(options: Crea
 
     /** Counts by status and queue, and tasks finished per minute over the last hour. */
     stats: t.procedure.query(({ ctx }) =>
-      guarded({ ctx: ctx as unknown as TContext, action: "stats" }, async (): Promise<TaskStatsJSON> => toTaskStatsJSON(await resolveBackend().stats())),
+      guarded({ ctx: ctx as unknown as TContext, action: "stats" }, async (): Promise<TaskStatsJSON> =>
+        toTaskStatsJSON(await resolveBackend().stats()),
+      ),
     ),
 
     /** PENDING → FAILED with a TaskCancelled error. CONFLICT if it already started. */
-    cancel: t.procedure.input(readableInput(idSchema)).mutation(({ ctx, input }) =>
-      guarded({ ctx: ctx as unknown as TContext, action: "cancel", id: input.id }, async (): Promise<TaskRecordJSON> =>
-        toTaskRecordJSON(await resolveBackend().cancel(input.id)),
+    cancel: t.procedure
+      .input(readableInput(idSchema))
+      .mutation(({ ctx, input }) =>
+        guarded(
+          { ctx: ctx as unknown as TContext, action: "cancel", id: input.id },
+          async (): Promise<TaskRecordJSON> => toTaskRecordJSON(await resolveBackend().cancel(input.id)),
+        ),
       ),
-    ),
 
     /** FAILED → PENDING, same row and arguments. CONFLICT unless it failed. */
-    retry: t.procedure.input(readableInput(idSchema)).mutation(({ ctx, input }) =>
-      guarded({ ctx: ctx as unknown as TContext, action: "retry", id: input.id }, async (): Promise<TaskRecordJSON> =>
-        toTaskRecordJSON(await resolveBackend().retry(input.id)),
+    retry: t.procedure
+      .input(readableInput(idSchema))
+      .mutation(({ ctx, input }) =>
+        guarded({ ctx: ctx as unknown as TContext, action: "retry", id: input.id }, async (): Promise<TaskRecordJSON> =>
+          toTaskRecordJSON(await resolveBackend().retry(input.id)),
+        ),
       ),
-    ),
   });
 }
 

@@ -36,7 +36,8 @@ export function toTRPCError(error: unknown): TRPCError {
   return new TRPCError({
     code,
     // Never echo a database or driver message to the client.
-    message: code === "INTERNAL_SERVER_ERROR" ? "Errand could not complete the request; see the server log." : errand.message,
+    message:
+      code === "INTERNAL_SERVER_ERROR" ? "Errand could not complete the request; see the server log." : errand.message,
     cause: errand,
   });
 }

@@ -32,7 +32,10 @@ const anonymous = router.createCaller({ user: null });
 let tdb: TestDatabase;
 
 async function count(): Promise<number> {
-  const row = await tdb.db.selectFrom("errand_tasks").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+  const row = await tdb.db
+    .selectFrom("errand_tasks")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -51,12 +54,23 @@ async function expectCode(promise: Promise<unknown>, code: TRPCError["code"], me
 
 /** Claims every due task as a worker would, then fails it for good. */
 async function runAndFail(): Promise<void> {
-  const claimed = await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 100, workerId: "test-worker", leaseSeconds: 60 });
+  const claimed = await queries.taskClaimBatch(tdb.db, {
+    queues: "*",
+    limit: 100,
+    workerId: "test-worker",
+    leaseSeconds: 60,
+  });
   await queries.taskFail(tdb.db, {
     workerId: "test-worker",
     failures: claimed.map((row) => ({
       id: row.id,
-      error: { exceptionClass: "Error", message: "boom", traceback: "Error: boom\n    at test", attempt: row.attempts, failedAt: new Date().toISOString() },
+      error: {
+        exceptionClass: "Error",
+        message: "boom",
+        traceback: "Error: boom\n    at test",
+        attempt: row.attempts,
+        failedAt: new Date().toISOString(),
+      },
       retryDelay: null,
     })),
   });
@@ -75,7 +89,13 @@ afterAll(async () => {
 describe("enqueue", () => {
   it("stores a listed task with its args and returns the record with ISO dates", async () => {
     const record = await member.enqueue({ task: "trpc-test.add", args: [1, 2] });
-    expect(record).toMatchObject({ taskName: "trpc-test.add", queueName: "math", args: [1, 2], status: "PENDING", attempts: 0 });
+    expect(record).toMatchObject({
+      taskName: "trpc-test.add",
+      queueName: "math",
+      args: [1, 2],
+      status: "PENDING",
+      attempts: 0,
+    });
     expect(record.creator).toEqual({ type: "user", id: "2" });
     expect(typeof record.enqueuedAt).toBe("string");
     expect(new Date(record.enqueuedAt).toISOString()).toBe(record.enqueuedAt);
@@ -89,7 +109,11 @@ describe("enqueue", () => {
     expect(record.priority).toBe(100);
     expect(new Date(record.runAfter).getTime()).toBeGreaterThanOrEqual(before + 59_000);
     const at = new Date(Date.now() + 3_600_000).toISOString();
-    const scheduled = await member.enqueue({ task: "trpc-test.add", args: [5, 6], options: { runAfter: at, priority: -100 } });
+    const scheduled = await member.enqueue({
+      task: "trpc-test.add",
+      args: [5, 6],
+      options: { runAfter: at, priority: -100 },
+    });
     expect(scheduled.runAfter).toBe(at);
   });
 
@@ -113,7 +137,11 @@ describe("enqueue", () => {
     ["a fractional priority", { task: "trpc-test.add", args: [1, 2], options: { priority: 1.5 } }, /integer/],
     ["a negative delay", { task: "trpc-test.add", args: [1, 2], options: { delay: -1 } }, /delay/],
     ["a bad runAfter", { task: "trpc-test.add", args: [1, 2], options: { runAfter: "tomorrow" } }, /runAfter/],
-    ["delay and runAfter", { task: "trpc-test.add", args: [1, 2], options: { delay: 1, runAfter: new Date().toISOString() } }, /not both/],
+    [
+      "delay and runAfter",
+      { task: "trpc-test.add", args: [1, 2], options: { delay: 1, runAfter: new Date().toISOString() } },
+      /not both/,
+    ],
     ["a backend", { task: "trpc-test.add", args: [1, 2], options: { backend: "other" } }, /backend/],
     ["a queue", { task: "trpc-test.add", args: [1, 2], options: { queueName: "other" } }, /queueName/],
     ["an extra key", { task: "trpc-test.add", args: [1, 2], name: "x" }, /name/],
@@ -237,7 +265,11 @@ describe("authorize", () => {
   it("is asked before every procedure and denial is FORBIDDEN with nothing done", async () => {
     const before = await count();
     const existing = await admin.enqueue({ task: "trpc-test.add", args: [0, 0] });
-    await expectCode(anonymous.enqueue({ task: "trpc-test.add", args: [1, 2] }), "FORBIDDEN", /enqueue "trpc-test\.add"/);
+    await expectCode(
+      anonymous.enqueue({ task: "trpc-test.add", args: [1, 2] }),
+      "FORBIDDEN",
+      /enqueue "trpc-test\.add"/,
+    );
     await expectCode(anonymous.getResult({ id: existing.id }), "FORBIDDEN");
     await expectCode(anonymous.list(), "FORBIDDEN");
     await expectCode(anonymous.stats(), "FORBIDDEN");

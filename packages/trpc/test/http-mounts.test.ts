@@ -93,7 +93,9 @@ describe.each(mounts)("over HTTP with the %s", (_name, start) => {
 
   it("answers bad input with 400 and a readable message, never 500", async () => {
     const api = client(url, "dev-token");
-    const error = await api.enqueue.mutate({ task: "example.add", args: [1, 2], options: { priority: 1000 } }).catch((e: unknown) => e);
+    const error = await api.enqueue
+      .mutate({ task: "example.add", args: [1, 2], options: { priority: 1000 } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCClientError);
     const e = error as TRPCClientError<TaskRouter>;
     expect(e.data?.httpStatus).toBe(400);
@@ -110,10 +112,14 @@ describe.each(mounts)("over HTTP with the %s", (_name, start) => {
   });
 
   it("answers an unknown id with 404 and a missing token with 403", async () => {
-    const notFound = await client(url, "dev-token").getResult.query({ id: "00000000-0000-4000-8000-000000000000" }).catch((e: unknown) => e);
+    const notFound = await client(url, "dev-token")
+      .getResult.query({ id: "00000000-0000-4000-8000-000000000000" })
+      .catch((e: unknown) => e);
     expect((notFound as TRPCClientError<TaskRouter>).data?.httpStatus).toBe(404);
     expect((notFound as TRPCClientError<TaskRouter>).data?.errandCode).toBe("TASK_RESULT_DOES_NOT_EXIST");
-    const forbidden = await client(url, null).stats.query().catch((e: unknown) => e);
+    const forbidden = await client(url, null)
+      .stats.query()
+      .catch((e: unknown) => e);
     expect((forbidden as TRPCClientError<TaskRouter>).data?.httpStatus).toBe(403);
   });
 });

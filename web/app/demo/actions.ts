@@ -8,8 +8,7 @@ import { countSignups, ensureSignupsTable, type DemoTables } from "@/lib/demo-si
 
 /** What every demo action answers: the task to follow, if one was enqueued. */
 export type DemoActionResult =
-  | { ok: true; taskId: string | null; label: string; message: string }
-  | { ok: false; label: string; message: string };
+  { ok: true; taskId: string | null; label: string; message: string } | { ok: false; label: string; message: string };
 
 function failure(label: string, error: unknown): DemoActionResult {
   return { ok: false, label, message: error instanceof Error ? error.message : String(error) };
@@ -51,7 +50,12 @@ export async function signUpAndWelcome(): Promise<DemoActionResult> {
         taskId = (await sendWelcomeEmail.enqueue(row.id, email)).id;
       });
     });
-    return { ok: true, taskId, label, message: `Committed sign-up ${email}; its welcome email was enqueued after COMMIT.` };
+    return {
+      ok: true,
+      taskId,
+      label,
+      message: `Committed sign-up ${email}; its welcome email was enqueued after COMMIT.`,
+    };
   } catch (error) {
     return failure(label, error);
   }
@@ -99,7 +103,12 @@ export async function enqueueChargeCard(failTimes: number): Promise<DemoActionRe
   const label = failTimes >= 3 ? "Charge a card (always fails)" : "Charge a card (fails twice)";
   try {
     const result = await chargeCard.enqueue(Math.min(Math.max(0, Math.floor(failTimes)), 99));
-    return { ok: true, taskId: result.id, label, message: `Enqueued demo.chargeCard; it fails ${failTimes >= 3 ? "every attempt" : `${failTimes} times, then succeeds`}.` };
+    return {
+      ok: true,
+      taskId: result.id,
+      label,
+      message: `Enqueued demo.chargeCard; it fails ${failTimes >= 3 ? "every attempt" : `${failTimes} times, then succeeds`}.`,
+    };
   } catch (error) {
     return failure(label, error);
   }
@@ -128,7 +137,11 @@ export async function enqueueScheduled(_previous: DemoActionResult | null, form:
   const label = "Scheduled addition";
   const parsed = scheduleSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) {
-    return { ok: false, label, message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+    return {
+      ok: false,
+      label,
+      message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+    };
   }
   const { a, b, delay, priority } = parsed.data;
   try {

@@ -47,11 +47,14 @@ export function DemoPanel() {
     });
   }
 
-  const [formResult, formAction, formPending] = useActionState(async (previous: DemoActionResult | null, form: FormData) => {
-    const result = await enqueueScheduled(previous, form);
-    record(result);
-    return result;
-  }, null);
+  const [formResult, formAction, formPending] = useActionState(
+    async (previous: DemoActionResult | null, form: FormData) => {
+      const result = await enqueueScheduled(previous, form);
+      record(result);
+      return result;
+    },
+    null,
+  );
 
   const button = ({ key, label, action, tone = "primary" }: ButtonSpec) => (
     <button
@@ -115,13 +118,18 @@ export function DemoPanel() {
             </button>
           </form>
           {formResult && !formResult.ok ? (
-            <p role="alert" className="mt-2 text-sm text-rose-600 dark:text-rose-400">{formResult.message}</p>
+            <p role="alert" className="mt-2 text-sm text-rose-600 dark:text-rose-400">
+              {formResult.message}
+            </p>
           ) : null}
         </Card>
       </div>
 
       <section aria-labelledby="followed-heading" className="space-y-3 lg:col-span-2">
-        <h2 id="followed-heading" className="text-sm font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400">
+        <h2
+          id="followed-heading"
+          className="text-sm font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400"
+        >
           Followed tasks
         </h2>
         <p
@@ -147,7 +155,17 @@ export function DemoPanel() {
   );
 }
 
-function Card({ title, code, description, children }: { title: string; code: string; description?: string; children: ReactNode }) {
+function Card({
+  title,
+  code,
+  description,
+  children,
+}: {
+  title: string;
+  code: string;
+  description?: string;
+  children: ReactNode;
+}) {
   return (
     <section className="rounded-xl border border-zinc-200 bg-white p-4 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
       <h2 className="font-medium">{title}</h2>
@@ -160,7 +178,19 @@ function Card({ title, code, description, children }: { title: string; code: str
   );
 }
 
-function Field({ label, name, defaultValue, min, max }: { label: string; name: string; defaultValue: string; min?: number; max?: number }) {
+function Field({
+  label,
+  name,
+  defaultValue,
+  min,
+  max,
+}: {
+  label: string;
+  name: string;
+  defaultValue: string;
+  min?: number;
+  max?: number;
+}) {
   return (
     <label className="flex flex-col gap-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">
       {label}

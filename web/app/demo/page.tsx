@@ -9,8 +9,8 @@ export default function DemoPage() {
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">Demo</h1>
         <p className="mt-1 max-w-2xl text-sm text-zinc-600 dark:text-zinc-400">
-          Each button is a server action that enqueues a task with <code className="font-mono">@errand/core</code>; a worker
-          runs it, and this page follows the result with <code className="font-mono">useTaskResult(id)</code>.
+          Each button is a server action that enqueues a task with <code className="font-mono">@errand/core</code>; a
+          worker runs it, and this page follows the result with <code className="font-mono">useTaskResult(id)</code>.
         </p>
       </div>
       <DemoPanel />

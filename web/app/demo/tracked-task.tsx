@@ -27,14 +27,19 @@ export function TrackedTask({ id, label }: { id: string; label: string }) {
         {result ? ` · attempt ${result.attempts} of ${result.maxAttempts}` : ""}
         {ran !== null ? ` · ran ${formatDuration(ran)}` : ""}
       </p>
-      {error ? <p className="mt-2 text-sm text-rose-600 dark:text-rose-400">Could not follow this task: {error.message}</p> : null}
+      {error ? (
+        <p className="mt-2 text-sm text-rose-600 dark:text-rose-400">Could not follow this task: {error.message}</p>
+      ) : null}
       {result?.progress && !isFinished ? (
         <TaskProgressBar progress={result.progress} label={`${label} progress`} className="mt-3" />
       ) : null}
       {result?.status === "SUCCESSFUL" ? (
         <p className="mt-3 text-sm">
           <span className="text-zinc-500 dark:text-zinc-400">Returned </span>
-          <code className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs dark:bg-zinc-800" data-testid="return-value">
+          <code
+            className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs dark:bg-zinc-800"
+            data-testid="return-value"
+          >
             {JSON.stringify(result.returnValue)}
           </code>
         </p>

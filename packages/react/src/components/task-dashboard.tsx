@@ -84,7 +84,10 @@ export function TaskDashboard({
   return (
     <div className="space-y-6">
       {error ? (
-        <div role="alert" className="rounded-lg border border-rose-200 bg-rose-50 px-4 py-3 text-sm text-rose-800 dark:border-rose-500/30 dark:bg-rose-500/10 dark:text-rose-200">
+        <div
+          role="alert"
+          className="rounded-lg border border-rose-200 bg-rose-50 px-4 py-3 text-sm text-rose-800 dark:border-rose-500/30 dark:bg-rose-500/10 dark:text-rose-200"
+        >
           Could not load tasks: {error.message}
         </div>
       ) : null}
@@ -103,21 +106,29 @@ export function TaskDashboard({
         <section aria-label="Tasks" className="min-w-0 space-y-3 lg:col-span-3">
           <form role="search" className="flex flex-wrap items-end gap-3" onSubmit={(event) => event.preventDefault()}>
             <div className="flex min-w-[8rem] flex-1 flex-col gap-1 sm:flex-none">
-              <label htmlFor={ids.status} className="text-xs font-medium text-zinc-600 dark:text-zinc-400">Status</label>
+              <label htmlFor={ids.status} className="text-xs font-medium text-zinc-600 dark:text-zinc-400">
+                Status
+              </label>
               <select
                 id={ids.status}
                 value={filters.status ?? ""}
-                onChange={(event) => setFilters((f) => ({ ...f, status: (event.target.value || undefined) as TaskStatus | undefined }))}
+                onChange={(event) =>
+                  setFilters((f) => ({ ...f, status: (event.target.value || undefined) as TaskStatus | undefined }))
+                }
                 className="h-9 rounded-md border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
               >
                 <option value="">Any status</option>
                 {STATUSES.map((s) => (
-                  <option key={s} value={s}>{s.charAt(0) + s.slice(1).toLowerCase()}</option>
+                  <option key={s} value={s}>
+                    {s.charAt(0) + s.slice(1).toLowerCase()}
+                  </option>
                 ))}
               </select>
             </div>
             <div className="flex min-w-[8rem] flex-1 flex-col gap-1 sm:flex-none">
-              <label htmlFor={ids.queue} className="text-xs font-medium text-zinc-600 dark:text-zinc-400">Queue</label>
+              <label htmlFor={ids.queue} className="text-xs font-medium text-zinc-600 dark:text-zinc-400">
+                Queue
+              </label>
               <select
                 id={ids.queue}
                 value={filters.queueName ?? ""}
@@ -126,12 +137,16 @@ export function TaskDashboard({
               >
                 <option value="">Any queue</option>
                 {queueNames.map((q) => (
-                  <option key={q} value={q}>{q}</option>
+                  <option key={q} value={q}>
+                    {q}
+                  </option>
                 ))}
               </select>
             </div>
             <div className="flex min-w-[12rem] flex-[2] flex-col gap-1">
-              <label htmlFor={ids.task} className="text-xs font-medium text-zinc-600 dark:text-zinc-400">Task name</label>
+              <label htmlFor={ids.task} className="text-xs font-medium text-zinc-600 dark:text-zinc-400">
+                Task name
+              </label>
               <input
                 id={ids.task}
                 type="search"
@@ -169,7 +184,9 @@ export function TaskDashboard({
             selectedId={selectedId}
             onSelect={(task) => select(task.id === selectedId ? null : task.id)}
             isLoading={list.isLoading}
-            emptyMessage={filtered ? "No tasks match these filters." : "No tasks yet. Enqueue one from your app or the demo page."}
+            emptyMessage={
+              filtered ? "No tasks match these filters." : "No tasks yet. Enqueue one from your app or the demo page."
+            }
             hasNextPage={list.hasNextPage}
             isFetchingNextPage={list.isFetchingNextPage}
             onLoadMore={() => void list.fetchNextPage()}
@@ -191,10 +208,16 @@ export function TaskDashboard({
                   actionError={actionError}
                   onClose={() => select(null)}
                   onCancel={(task) =>
-                    cancel.mutate({ id: task.id }, { onSuccess: () => void detail.refetch(), onError: (e) => setActionError(e.message) })
+                    cancel.mutate(
+                      { id: task.id },
+                      { onSuccess: () => void detail.refetch(), onError: (e) => setActionError(e.message) },
+                    )
                   }
                   onRetry={(task) =>
-                    retry.mutate({ id: task.id }, { onSuccess: () => void detail.refetch(), onError: (e) => setActionError(e.message) })
+                    retry.mutate(
+                      { id: task.id },
+                      { onSuccess: () => void detail.refetch(), onError: (e) => setActionError(e.message) },
+                    )
                   }
                 />
               ) : (

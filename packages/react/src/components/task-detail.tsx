@@ -124,7 +124,9 @@ export function TaskDetail({ task, onCancel, onRetry, busy, actionError, onClose
             <ol className="space-y-1 text-sm">
               {task.workerIds.map((worker, index) => (
                 <li key={`${worker}-${index}`} className="flex gap-2">
-                  <span className="w-20 shrink-0 whitespace-nowrap text-zinc-500 dark:text-zinc-400">Attempt {index + 1}</span>
+                  <span className="w-20 shrink-0 whitespace-nowrap text-zinc-500 dark:text-zinc-400">
+                    Attempt {index + 1}
+                  </span>
                   <code className="break-all font-mono text-xs leading-5">{worker}</code>
                 </li>
               ))}
@@ -149,21 +151,36 @@ export function TaskDetail({ task, onCancel, onRetry, busy, actionError, onClose
             <ul className="space-y-3">
               {errors.map((error, index) => (
                 <li key={`${error.attempt}-${error.failedAt}`}>
-                  <details open={index === 0} className="group rounded-lg border border-rose-200 dark:border-rose-500/30">
+                  <details
+                    open={index === 0}
+                    className="group rounded-lg border border-rose-200 dark:border-rose-500/30"
+                  >
                     <summary className="flex cursor-pointer list-none items-start gap-2 rounded-lg px-3 py-2 text-sm hover:bg-rose-50 dark:hover:bg-rose-500/10">
-                      <span aria-hidden="true" className="mt-px text-rose-500 transition-transform group-open:rotate-90">▸</span>
+                      <span
+                        aria-hidden="true"
+                        className="mt-px text-rose-500 transition-transform group-open:rotate-90"
+                      >
+                        ▸
+                      </span>
                       <span className="min-w-0 flex-1">
                         <span className="flex flex-wrap items-baseline justify-between gap-x-3">
                           <span className="font-medium text-rose-700 dark:text-rose-300">{error.exceptionClass}</span>
                           <span className="text-xs text-zinc-500 dark:text-zinc-400">
-                            {error.attempt > 0 ? `attempt ${error.attempt}` : "before it ran"} · <Time iso={error.failedAt} now={now} />
+                            {error.attempt > 0 ? `attempt ${error.attempt}` : "before it ran"} ·{" "}
+                            <Time iso={error.failedAt} now={now} />
                           </span>
                         </span>
-                        <span className="mt-0.5 block break-words text-zinc-700 dark:text-zinc-300">{error.message}</span>
+                        <span className="mt-0.5 block break-words text-zinc-700 dark:text-zinc-300">
+                          {error.message}
+                        </span>
                       </span>
                     </summary>
                     <pre
-                      aria-label={error.attempt > 0 ? `Traceback of attempt ${error.attempt}` : `Traceback of ${error.exceptionClass}`}
+                      aria-label={
+                        error.attempt > 0
+                          ? `Traceback of attempt ${error.attempt}`
+                          : `Traceback of ${error.exceptionClass}`
+                      }
                       tabIndex={0}
                       className="max-h-80 overflow-auto border-t border-rose-200 bg-zinc-950 p-3 font-mono text-xs leading-relaxed text-zinc-100 dark:border-rose-500/30"
                     >

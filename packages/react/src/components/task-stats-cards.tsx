@@ -27,8 +27,13 @@ export function TaskStatsCards({ stats, activeStatus, onStatusClick }: TaskStats
         const pressed = activeStatus === card.status;
         const body = (
           <>
-            <span className="text-xs font-medium uppercase tracking-wide text-zinc-500 dark:text-zinc-400">{card.label}</span>
-            <span className={`mt-1 block text-2xl font-semibold tabular-nums ${card.accent}`} data-testid={`count-${card.status}`}>
+            <span className="text-xs font-medium uppercase tracking-wide text-zinc-500 dark:text-zinc-400">
+              {card.label}
+            </span>
+            <span
+              className={`mt-1 block text-2xl font-semibold tabular-nums ${card.accent}`}
+              data-testid={`count-${card.status}`}
+            >
               {count === undefined ? "–" : count.toLocaleString()}
             </span>
           </>

@@ -3,7 +3,8 @@ import type { TaskStatus } from "@errand/trpc";
 const STYLES: Record<TaskStatus, { label: string; className: string; dot: string }> = {
   PENDING: {
     label: "Pending",
-    className: "bg-amber-50 text-amber-800 ring-amber-600/20 dark:bg-amber-400/10 dark:text-amber-300 dark:ring-amber-400/25",
+    className:
+      "bg-amber-50 text-amber-800 ring-amber-600/20 dark:bg-amber-400/10 dark:text-amber-300 dark:ring-amber-400/25",
     dot: "bg-amber-500",
   },
   RUNNING: {
@@ -13,7 +14,8 @@ const STYLES: Record<TaskStatus, { label: string; className: string; dot: string
   },
   SUCCESSFUL: {
     label: "Successful",
-    className: "bg-emerald-50 text-emerald-800 ring-emerald-600/20 dark:bg-emerald-400/10 dark:text-emerald-300 dark:ring-emerald-400/25",
+    className:
+      "bg-emerald-50 text-emerald-800 ring-emerald-600/20 dark:bg-emerald-400/10 dark:text-emerald-300 dark:ring-emerald-400/25",
     dot: "bg-emerald-500",
   },
   FAILED: {

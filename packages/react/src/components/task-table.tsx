@@ -46,13 +46,27 @@ export function TaskTable({
           <caption className="sr-only">{caption}</caption>
           <thead className="border-b border-zinc-200 bg-zinc-50 text-xs font-medium uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-900/60 dark:text-zinc-400">
             <tr>
-              <th scope="col" className="px-4 py-2.5">Task</th>
-              <th scope="col" className="px-4 py-2.5">Status</th>
-              <th scope="col" className="hidden px-4 py-2.5 md:table-cell">Queue</th>
-              <th scope="col" className="hidden px-4 py-2.5 text-right sm:table-cell">Attempts</th>
-              <th scope="col" className="px-4 py-2.5">Enqueued</th>
-              <th scope="col" className="hidden px-4 py-2.5 text-right lg:table-cell">Duration</th>
-              <th scope="col" className="hidden px-4 py-2.5 xl:table-cell">Arguments</th>
+              <th scope="col" className="px-4 py-2.5">
+                Task
+              </th>
+              <th scope="col" className="px-4 py-2.5">
+                Status
+              </th>
+              <th scope="col" className="hidden px-4 py-2.5 md:table-cell">
+                Queue
+              </th>
+              <th scope="col" className="hidden px-4 py-2.5 text-right sm:table-cell">
+                Attempts
+              </th>
+              <th scope="col" className="px-4 py-2.5">
+                Enqueued
+              </th>
+              <th scope="col" className="hidden px-4 py-2.5 text-right lg:table-cell">
+                Duration
+              </th>
+              <th scope="col" className="hidden px-4 py-2.5 xl:table-cell">
+                Arguments
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
@@ -93,7 +107,11 @@ export function TaskTable({
                     <div className="flex min-w-[6rem] flex-col gap-1.5">
                       <TaskStatusBadge status={task.status} attempts={task.attempts} />
                       {task.status === "RUNNING" && task.progress ? (
-                        <TaskProgressBar progress={task.progress} label={`${task.taskName} progress`} className="w-28" />
+                        <TaskProgressBar
+                          progress={task.progress}
+                          label={`${task.taskName} progress`}
+                          className="w-28"
+                        />
                       ) : null}
                     </div>
                   </td>
@@ -125,7 +143,10 @@ export function TaskTable({
                 <td colSpan={7} className="px-4 py-12 text-center text-sm text-zinc-500 dark:text-zinc-400">
                   {isLoading ? (
                     <span className="inline-flex items-center gap-2">
-                      <span aria-hidden="true" className="size-3 animate-spin rounded-full border-2 border-zinc-300 border-t-indigo-500" />
+                      <span
+                        aria-hidden="true"
+                        className="size-3 animate-spin rounded-full border-2 border-zinc-300 border-t-indigo-500"
+                      />
                       Loading tasks…
                     </span>
                   ) : (

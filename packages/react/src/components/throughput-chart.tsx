@@ -44,8 +44,23 @@ export function ThroughputChart({ throughput, className = "" }: ThroughputChartP
           preserveAspectRatio="none"
           className="h-32 w-full"
         >
-          <line x1="0" y1={HEIGHT - 0.5} x2={WIDTH} y2={HEIGHT - 0.5} className="stroke-zinc-200 dark:stroke-zinc-800" strokeWidth="1" />
-          <line x1="0" y1={8} x2={WIDTH} y2={8} className="stroke-zinc-100 dark:stroke-zinc-800/60" strokeDasharray="4 4" strokeWidth="1" />
+          <line
+            x1="0"
+            y1={HEIGHT - 0.5}
+            x2={WIDTH}
+            y2={HEIGHT - 0.5}
+            className="stroke-zinc-200 dark:stroke-zinc-800"
+            strokeWidth="1"
+          />
+          <line
+            x1="0"
+            y1={8}
+            x2={WIDTH}
+            y2={8}
+            className="stroke-zinc-100 dark:stroke-zinc-800/60"
+            strokeDasharray="4 4"
+            strokeWidth="1"
+          />
           {throughput.map((point, index) => {
             const x = index * slot + (slot - barWidth) / 2;
             const ok = scale(point.successful);
@@ -55,14 +70,20 @@ export function ThroughputChart({ throughput, className = "" }: ThroughputChartP
               <g key={point.minute}>
                 <title>{`${time}: ${point.successful} successful, ${point.failed} failed`}</title>
                 <rect x={index * slot} y={0} width={slot} height={HEIGHT} fill="transparent" />
-                {ok > 0 ? <rect x={x} y={HEIGHT - ok} width={barWidth} height={ok} rx="1.5" className="fill-emerald-500" /> : null}
-                {bad > 0 ? <rect x={x} y={HEIGHT - ok - bad} width={barWidth} height={bad} rx="1.5" className="fill-rose-500" /> : null}
+                {ok > 0 ? (
+                  <rect x={x} y={HEIGHT - ok} width={barWidth} height={ok} rx="1.5" className="fill-emerald-500" />
+                ) : null}
+                {bad > 0 ? (
+                  <rect x={x} y={HEIGHT - ok - bad} width={barWidth} height={bad} rx="1.5" className="fill-rose-500" />
+                ) : null}
               </g>
             );
           })}
         </svg>
         <div className="mt-1 flex justify-between text-[10px] tabular-nums text-zinc-400">
-          <span>{first ? new Date(first).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }) : ""}</span>
+          <span>
+            {first ? new Date(first).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }) : ""}
+          </span>
           <span>now{last ? "" : ""}</span>
         </div>
       </div>

@@ -28,11 +28,14 @@ export function useTaskResult<TReturn = unknown>(id: string | null | undefined, 
   const trpc = useErrandTRPC();
   const interval = options.refetchInterval ?? 1000;
   const query = useQuery({
-    ...trpc.getResult.queryOptions({ id: id ?? "" }, {
-      enabled: Boolean(id) && (options.enabled ?? true),
-      refetchInterval: (q) => (isFinishedStatus(q.state.data?.status) || q.state.error ? false : interval),
-      refetchIntervalInBackground: false,
-    }),
+    ...trpc.getResult.queryOptions(
+      { id: id ?? "" },
+      {
+        enabled: Boolean(id) && (options.enabled ?? true),
+        refetchInterval: (q) => (isFinishedStatus(q.state.data?.status) || q.state.error ? false : interval),
+        refetchIntervalInBackground: false,
+      },
+    ),
   });
   const result = query.data as TaskRecordJSON<TReturn> | undefined;
   return { ...query, result, isFinished: isFinishedStatus(result?.status) };
