@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
+import pg from "pg";
 import { queries, type TaskRecord } from "@errand/core";
 import type { TestDatabase } from "@errand/core/testing";
 import { Worker, type WorkerOptions } from "../src/index";
@@ -300,6 +301,42 @@ describe("stop()", () => {
       SELECT count(*)::int AS n FROM errand_tasks
       WHERE status = 'PENDING' AND (attempts <> 0 OR errors <> '[]'::jsonb OR locked_by IS NOT NULL)`.execute(tdb.db);
     expect(rows[0]!.n).toBe(0);
+  });
+
+  it("gives back tasks it claimed but had not started when stop() came during the claim", async () => {
+    const result = await record.enqueue("claimed-then-stopped");
+    // Hold the table so the worker's first claim waits, stop the worker meanwhile, then let
+    // the claim go through: the worker must release what it got instead of running it.
+    const blocker = new pg.Client({ connectionString: tdb.url });
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("LOCK TABLE errand_tasks IN ACCESS EXCLUSIVE MODE");
+      const w = worker({ workerId: "stopped-mid-claim" });
+      await w.start();
+      await waitFor("the claim to wait on the lock", async () => {
+        // Asked outside the blocker's transaction, whose view of pg_stat_activity is frozen.
+        const { rows } = await sql`SELECT 1 FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%status = ''PENDING''%'`.execute(
+          tdb.db,
+        );
+        return rows.length > 0;
+      });
+      const stopped = w.stop();
+      await blocker.query("COMMIT");
+      await stopped;
+    } finally {
+      await blocker.end();
+    }
+    const final = await row(result.id);
+    expect([final.status, final.attempts, final.worker_ids, final.started_at, final.locked_by]).toEqual([
+      "PENDING",
+      0,
+      [],
+      null,
+      null,
+    ]);
+    expect(await executions(tdb)).toEqual([]);
   });
 
   it("a task that ignores its signal does not hold up the stop", async () => {
