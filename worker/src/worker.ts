@@ -631,9 +631,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (rows.length < sent.length) {
       const took = new Set(rows.map((r) => r.id));
       const dropped = sent.filter((s) => !took.has(s.id)).map((s) => s.id);
-      this.#logger.warn("results dropped: these tasks are no longer held by this worker (lease lapsed)", {
-        ids: dropped,
-      });
+      // Either an earlier send of these results committed and only its reply was lost, or
+      // the lease lapsed and another worker took the task over.
+      this.#logger.warn("results not stored: these tasks are no longer RUNNING under this worker", { ids: dropped });
     }
     if (this.listenerCount("taskFinished") > 0) for (const row of rows) this.emit("taskFinished", rowToRecord(row));
   }
