@@ -105,9 +105,11 @@ describe("crash safety", () => {
           WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> 'keep'`.execute(
         tdb.db,
       );
-    await waitFor("some finished", async () => ((await statusCounts(tdb)).SUCCESSFUL ?? 0) > 20);
+    await waitFor("some finished", async () => ((await statusCounts(tdb)).SUCCESSFUL ?? 0) > 20, { timeoutMs: 20_000 });
     await kill();
-    await waitFor("more finished", async () => ((await statusCounts(tdb)).SUCCESSFUL ?? 0) > 150);
+    await waitFor("more finished", async () => ((await statusCounts(tdb)).SUCCESSFUL ?? 0) > 150, {
+      timeoutMs: 20_000,
+    });
     await kill();
     // Nothing gets lost: every task ends SUCCESSFUL.
     await waitFor("first batch done", async () => (await statusCounts(tdb)).SUCCESSFUL === 300, { timeoutMs: 20_000 });
@@ -137,7 +139,7 @@ describe("shutdown", () => {
   it("SIGTERM: stops claiming, lets the running task finish, exits 0", async () => {
     const running = await slow.enqueue(1_500);
     const w = startWorker("--concurrency", "1", "--shutdown-grace", "20");
-    await waitFor("started", async () => (await executions(tdb)).length === 1);
+    await waitFor("started", async () => (await executions(tdb)).length === 1, { timeoutMs: 20_000 });
     const waiting = await slow.enqueue(10);
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(0);
@@ -154,7 +156,7 @@ describe("shutdown", () => {
   it("SIGTERM with a task that outlives the grace period: its signal aborts, the attempt is stored for retry, exit 0", async () => {
     const result = await stubborn.enqueue(60_000);
     const w = startWorker("--shutdown-grace", "0.5");
-    await waitFor("started", async () => (await executions(tdb)).length === 1);
+    await waitFor("started", async () => (await executions(tdb)).length === 1, { timeoutMs: 20_000 });
     const t0 = Date.now();
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(0);
@@ -167,7 +169,7 @@ describe("shutdown", () => {
   it("a second signal exits at once", async () => {
     await stubborn.enqueue(60_000);
     const w = startWorker("--shutdown-grace", "60");
-    await waitFor("started", async () => (await executions(tdb)).length === 1);
+    await waitFor("started", async () => (await executions(tdb)).length === 1, { timeoutMs: 20_000 });
     w.child.kill("SIGINT");
     await w.waitForLine("first signal seen", (l) => l.includes("SIGINT received"));
     const t0 = Date.now();
