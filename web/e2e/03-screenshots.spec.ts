@@ -34,6 +34,30 @@ test("screenshots of the dashboard and the detail panel", async ({ page, request
   await page.screenshot({ path: phone, fullPage: false });
   await testInfo.attach("dashboard at phone width", { path: phone, contentType: "image/png" });
 
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.setViewportSize({ width: 1280, height: 880 });
+  const dark = testInfo.outputPath("dashboard-dark.png");
+  await page.screenshot({ path: dark });
+  await testInfo.attach("dashboard, dark", { path: dark, contentType: "image/png" });
+
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto("/");
+  await expect(page.locator("tbody tr[data-task-id]").first()).toBeVisible();
+  const phoneList = testInfo.outputPath("dashboard-phone-list.png");
+  await page.screenshot({ path: phoneList, fullPage: true });
+  await testInfo.attach("dashboard list at phone width", { path: phoneList, contentType: "image/png" });
+  // Nothing may be wider than the phone.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+  await page.goto("/demo");
+  await page.getByRole("button", { name: "Build a report" }).click();
+  await expect(page.getByTestId("tracked-task").first().getByRole("progressbar")).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const demo = testInfo.outputPath("demo-phone.png");
+  await page.screenshot({ path: demo, fullPage: true });
+  await testInfo.attach("demo at phone width", { path: demo, contentType: "image/png" });
+
   if (process.env.ERRAND_UPDATE_SCREENSHOTS === "1") {
     const docs = fileURLToPath(new URL("../docs", import.meta.url));
     await mkdir(docs, { recursive: true });

@@ -73,7 +73,7 @@ export function DemoPanel() {
 
   return (
     <div className="grid gap-6 lg:grid-cols-5">
-      <div className="space-y-4 lg:col-span-3">
+      <div className="min-w-0 space-y-4 lg:col-span-3">
         <Card title="Enqueue from a server action" code="await add.enqueue(a, b)">
           {button({ key: "add", label: "Enqueue demo.add", action: enqueueAdd })}
         </Card>
@@ -125,7 +125,7 @@ export function DemoPanel() {
         </Card>
       </div>
 
-      <section aria-labelledby="followed-heading" className="space-y-3 lg:col-span-2">
+      <section aria-labelledby="followed-heading" className="min-w-0 space-y-3 lg:col-span-2">
         <h2
           id="followed-heading"
           className="text-sm font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400"

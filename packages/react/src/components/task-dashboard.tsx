@@ -193,7 +193,7 @@ export function TaskDashboard({
           />
         </section>
 
-        <aside aria-label="Task details" className="lg:col-span-2">
+        <aside aria-label="Task details" className="min-w-0 lg:col-span-2">
           {selectedId ? (
             <div
               className="fixed inset-0 z-50 overflow-y-auto bg-zinc-950/40 p-3 pt-16 backdrop-blur-sm lg:sticky lg:inset-auto lg:top-20 lg:z-auto lg:max-h-[calc(100dvh-6rem)] lg:bg-transparent lg:p-0 lg:backdrop-blur-none"

@@ -24,9 +24,9 @@ export function ThroughputChart({ throughput, className = "" }: ThroughputChartP
   const last = throughput[throughput.length - 1]?.minute;
   return (
     <figure className={className}>
-      <div className="flex items-baseline justify-between gap-2">
+      <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
         <figcaption className="text-sm font-medium">Finished per minute, last hour</figcaption>
-        <div className="flex items-center gap-3 text-xs text-zinc-500 dark:text-zinc-400">
+        <div className="flex items-center gap-3 whitespace-nowrap text-xs text-zinc-500 dark:text-zinc-400">
           <span className="inline-flex items-center gap-1">
             <span aria-hidden="true" className="size-2 rounded-sm bg-emerald-500" /> {successful} successful
           </span>
