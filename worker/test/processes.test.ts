@@ -3,7 +3,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import type { TestDatabase } from "@errand/core/testing";
-import { record, slow, stubborn } from "./fixtures/tasks";
+import pg from "pg";
+import { testServerUrl } from "@errand/core/testing";
+import { nap, record, slow, stubborn } from "./fixtures/tasks";
 import {
   executions,
   FIXTURE_CONFIG,
@@ -131,6 +133,40 @@ describe("crash safety", () => {
     const logs = logLines(w.stdout);
     expect(logs.some((l) => l.msg.startsWith("notification connection lost"))).toBe(true);
     expect(logs.some((l) => l.msg === "notification connection restored")).toBe(true);
+    expect(w.child.exitCode).toBeNull();
+  }, 60_000);
+});
+
+describe("database outage", () => {
+  it("keeps its results while the database refuses connections, then stores them and carries on", async () => {
+    // 60 tasks of 0.2 s, 5 at a time: ≈2.4 s of work, cut by a 2.5 s outage.
+    await nap.enqueueMany(Array.from({ length: 60 }, () => [200] as [number]));
+    const w = startWorker("--lease", "30", "--concurrency", "5");
+    await waitFor("some finished", async () => ((await statusCounts(tdb)).SUCCESSFUL ?? 0) >= 5, { timeoutMs: 20_000 });
+    const admin = new pg.Client({ connectionString: testServerUrl() });
+    admin.on("error", () => undefined);
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE "${tdb.name}" WITH ALLOW_CONNECTIONS false`);
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [tdb.name]);
+      // The outage lasts this long; nothing is asserted during it.
+      await new Promise((r) => setTimeout(r, 2_500));
+    } finally {
+      await admin.query(`ALTER DATABASE "${tdb.name}" WITH ALLOW_CONNECTIONS true`);
+      await admin.end();
+    }
+    await waitFor("all done", async () => (await statusCounts(tdb)).SUCCESSFUL === 60, { timeoutMs: 30_000 });
+    const rows = await tdb.db.selectFrom("errand_tasks").selectAll().execute();
+    // Nothing ran twice: one attempt each, unless a claim committed with its reply lost, in
+    // which case the lapsed lease is the only error. The lease (30 s) outlived the outage.
+    for (const r of rows) {
+      expect(r.errors.every((e) => e.exceptionClass === "LeaseExpired")).toBe(true);
+      expect(r.attempts).toBe(1 + r.errors.length);
+    }
+    const msgs = logLines(w.stdout).map((l) => l.msg);
+    expect(msgs).toContain("database reachable again; claiming");
+    // Tasks finished during the outage: their results waited in memory and were stored after.
+    expect(msgs).toContain("storing results failed; retrying");
     expect(w.child.exitCode).toBeNull();
   }, 60_000);
 });
