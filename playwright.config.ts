@@ -41,7 +41,8 @@ export default defineConfig({
   webServer: {
     command: `npx tsx web/scripts/errand-app.ts start --port ${port} --fresh-database errand_e2e`,
     url: `${baseURL}/api/health`,
-    timeout: 180_000,
+    // Includes `next build` on a fresh clone (20–90 s on two busy cores).
+    timeout: 300_000,
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",
