@@ -145,6 +145,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #claimed = 0;
   #finished = 0;
+  #renewing = false;
   readonly #claimBackoff = new Backoff();
   readonly #flushBackoff = new Backoff();
 
@@ -657,14 +658,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
   // ---- leases --------------------------------------------------------------------------
 
   async #renewLeases(): Promise<void> {
-    if (this.#held.size === 0 || !this.#db) return;
+    // A slow database must not pile up renewals: one at a time.
+    if (this.#held.size === 0 || !this.#db || this.#renewing) return;
     const ids = [...this.#held];
     let kept: string[];
+    this.#renewing = true;
     try {
       kept = await queries.taskRenewLease(this.#db, { workerId: this.workerId, ids, leaseSeconds: this.#leaseSeconds });
     } catch (error) {
       this.#logger.warn("lease renewal failed; will retry", { error: toErrandError(error).message, tasks: ids.length });
       return;
+    } finally {
+      this.#renewing = false;
     }
     if (kept.length === ids.length) return;
     const keptSet = new Set(kept);
