@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { Kysely } from "kysely";
 import type { Database, TaskErrorRow, TaskRow } from "@errand/db";
 import {
+  emitTaskEvent,
   errorToTaskError,
   getBackend,
   InvalidTaskBackend,
@@ -9,6 +10,7 @@ import {
   registeredTasks,
   rowToRecord,
   runTask,
+  taskEvents,
   TaskNotRegistered,
   TaskResult,
   toErrandError,
@@ -474,7 +476,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       attempt: row.attempts,
       queue: row.queue_name,
     });
-    if (this.listenerCount("taskStarted") > 0) this.emit("taskStarted", rowToRecord(row));
+    this.#announce("started", row);
     entry.done = this.#execute(row, controller.signal).then(
       (outcome) => this.#taskDone(entry, outcome),
       (error: unknown) => this.#taskDone(entry, { ok: false, error }),
@@ -541,6 +543,23 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     if (!Number.isFinite(delay) || delay < 0) delay = 0;
     return { id: row.id, error: errorRow, retryDelay: delay };
+  }
+
+  /**
+   * Emits this worker's `taskStarted`/`taskFinished` and core's `taskEvents` (Django's
+   * `task_started`/`task_finished`). The snapshot is built only when someone listens, and
+   * a listener that throws is logged: it must not break the claim loop.
+   */
+  #announce(event: "started" | "finished", row: TaskRow): void {
+    const own = event === "started" ? "taskStarted" : "taskFinished";
+    if (this.listenerCount(own) === 0 && taskEvents.listenerCount(event) === 0) return;
+    const record = rowToRecord(row);
+    try {
+      this.emit(own, record);
+    } catch (error) {
+      this.#logger.error(`a "${own}" listener threw; carrying on`, { error: toErrandError(error).message });
+    }
+    emitTaskEvent(event, record);
   }
 
   // ---- storing outcomes ----------------------------------------------------------------
@@ -636,7 +655,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // the lease lapsed and another worker took the task over.
       this.#logger.warn("results not stored: these tasks are no longer RUNNING under this worker", { ids: dropped });
     }
-    if (this.listenerCount("taskFinished") > 0) for (const row of rows) this.emit("taskFinished", rowToRecord(row));
+    for (const row of rows) this.#announce("finished", row);
   }
 
   async #flushAll(options: { giveUpAfterMs: number }): Promise<void> {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import pg from "pg";
-import { queries, type TaskRecord } from "@errand/core";
+import { queries, taskEvents, type TaskEvent, type TaskRecord } from "@errand/core";
 import type { TestDatabase } from "@errand/core/testing";
 import { Worker, type WorkerOptions } from "../src/index";
 import { createLogger } from "../src/logger";
@@ -192,14 +192,31 @@ describe("outcomes", () => {
     const result = await record.enqueue("events");
     const started: TaskRecord[] = [];
     const finished: TaskRecord[] = [];
+    const core: string[] = [];
+    const onCore = (name: string) => (e: TaskEvent) => core.push(`${name} ${e.record.status} ${e.backend}`);
+    const onStarted = onCore("started");
+    const onFinished = onCore("finished");
+    taskEvents.on("started", onStarted);
+    taskEvents.on("finished", onFinished);
     const w = worker({ batch: true });
     w.on("taskStarted", (r) => started.push(r));
     w.on("taskFinished", (r) => finished.push(r));
-    await w.run();
+    // A listener that throws must not break the worker.
+    w.on("taskStarted", () => {
+      throw new Error("listener bug");
+    });
+    try {
+      await w.run();
+    } finally {
+      taskEvents.off("started", onStarted);
+      taskEvents.off("finished", onFinished);
+    }
     expect(started.map((r) => [r.id, r.status, r.attempts])).toEqual([[result.id, "RUNNING", 1]]);
     expect(finished.map((r) => [r.id, r.status, r.returnValue])).toEqual([
       [result.id, "SUCCESSFUL", { label: "events" }],
     ]);
+    // Core's task events (Django's task_started / task_finished) fire too.
+    expect(core).toEqual(["started RUNNING default", "finished SUCCESSFUL default"]);
   });
 });
 
