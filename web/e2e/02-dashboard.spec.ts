@@ -60,3 +60,20 @@ test.describe("dashboard", () => {
     expect(await unknown.text()).toContain("Unknown task");
   });
 });
+
+test.describe("API access", () => {
+  test("without a token only loopback hosts may call the router", async ({ request }) => {
+    const local = await request.get("/api/trpc/stats");
+    expect(local.status()).toBe(200);
+    const remote = await request.get("/api/trpc/stats", { headers: { host: "errand.example.com" } });
+    expect(remote.status()).toBe(403);
+    expect(await remote.text()).toContain("Not allowed to stats");
+  });
+
+  test("?token= stores the token in an HTTP-only cookie and drops it from the URL", async ({ page, context }) => {
+    await page.goto("/?token=s3cret");
+    await expect(page).toHaveURL(/\/$/);
+    const cookie = (await context.cookies()).find((c) => c.name === "errand_token");
+    expect(cookie).toMatchObject({ value: "s3cret", httpOnly: true, sameSite: "Lax" });
+  });
+});

@@ -4,7 +4,9 @@
  * - `ERRAND_DASHBOARD_TOKEN` set: a request must carry `Authorization: Bearer <token>` or
  *   the cookie `errand_token=<token>` (open `/?token=<token>` once to set it).
  * - unset (development, the demo): requests to a loopback host (localhost, 127.0.0.1, ::1)
- *   are allowed, anything else is refused.
+ *   are allowed, anything else is refused. The Host header is the client's word, so this
+ *   is a convenience, not a defence: the app command listens on 127.0.0.1 unless told
+ *   otherwise, and anything reachable from elsewhere should set the token.
  */
 export interface RequestContext {
   /** How the request was let in, or `null` when it was not. */
@@ -31,8 +33,16 @@ export function createRequestContext(request: Request): RequestContext {
     const given = bearer ?? cookie(request.headers.get("cookie"), TOKEN_COOKIE);
     return { via: given !== null && timingSafeEqual(given, expected) ? "token" : null };
   }
-  const host = new URL(request.url).hostname;
-  return { via: LOOPBACK.has(host) ? "local" : null };
+  return { via: isLoopbackRequest(request) ? "local" : null };
+}
+
+/** The host the client asked for (through a proxy, the one it forwarded) is a loopback name. */
+function isLoopbackRequest(request: Request): boolean {
+  const forwardedFor = request.headers.get("x-forwarded-for");
+  if (forwardedFor && forwardedFor.split(",").some((ip) => !LOOPBACK.has(ip.trim()))) return false;
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? new URL(request.url).host;
+  const hostname = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]!;
+  return LOOPBACK.has(hostname);
 }
 
 export function isAllowed(ctx: RequestContext): boolean {
