@@ -51,6 +51,19 @@ describe("taskClaimBatch", () => {
     }
   });
 
+  it("commits the claim asynchronously without changing the connection's setting", async () => {
+    await insertTasks(tdb.db, [row()]);
+    await tdb.db.connection().execute(async (conn) => {
+      const claimed = await queries.taskClaimBatch(conn, { queues: "*", limit: 1, workerId: "w", leaseSeconds: 30 });
+      expect(claimed).toHaveLength(1);
+      const setting = await sql<{ synchronous_commit: string }>`SHOW synchronous_commit`.execute(conn);
+      expect(setting.rows[0]!.synchronous_commit).toBe("on");
+    });
+    // Committed all the same: another connection sees it RUNNING.
+    const other = await tdb.db.selectFrom("errand_tasks").select("status").execute();
+    expect(other.map((r) => r.status)).toEqual(["RUNNING"]);
+  });
+
   it("respects the limit and the queue filter", async () => {
     await insertTasks(tdb.db, [
       row({ queue_name: "a" }),

