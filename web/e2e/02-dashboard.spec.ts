@@ -37,18 +37,36 @@ test.describe("dashboard", () => {
     await expect(panel.getByRole("heading", { name: "Errors (1)" })).toBeVisible();
   });
 
-  test("filters narrow the table", async ({ page, request }) => {
-    await enqueueViaApi(request, { task: "demo.chargeCard", args: [0] });
+  test("keyboard: a row opens with Enter, focus moves into the panel, Escape closes it and returns focus", async ({
+    page,
+    request,
+  }) => {
+    const { id } = await enqueueViaApi(request, { task: "demo.add", args: [1, 1], options: { delay: 600 } });
     await page.goto("/");
-    await page.getByLabel("Status").selectOption("FAILED");
-    await expect(page.locator("tbody tr[data-task-id]").first()).toBeVisible();
-    for (const badge of await page.locator("tbody tr[data-task-id] [data-status]").all()) {
-      await expect(badge).toHaveAttribute("data-status", "FAILED");
-    }
+    const open = page.locator(`tr[data-task-id="${id}"]`).getByRole("button", { name: /show details/ });
+    await open.focus();
+    await page.keyboard.press("Enter");
+    const heading = page.locator(`article[data-task-id="${id}"] h2`);
+    await expect(heading).toBeFocused();
+    await page.keyboard.press("Escape");
+    await expect(page.locator(`article[data-task-id="${id}"]`)).toHaveCount(0);
+    await expect(open).toBeFocused();
+  });
+
+  test("filters narrow the table", async ({ page, request }) => {
+    const { id } = await enqueueViaApi(request, { task: "demo.chargeCard", args: [0] });
+    await enqueueViaApi(request, { task: "demo.add", args: [3, 4], options: { delay: 600 } });
+    await page.goto("/");
+    await expect(page.locator(`tr[data-task-id="${id}"] [data-status]`)).toHaveAttribute("data-status", "SUCCESSFUL");
+    await page.getByLabel("Status").selectOption("SUCCESSFUL");
+    await expect(page.locator("tbody tr[data-task-id] [data-status]").first()).toBeVisible();
+    await expect(page.locator('tbody tr[data-task-id] [data-status="PENDING"]')).toHaveCount(0);
     await page.getByLabel("Task name").fill("demo.chargeCard");
     await expect(page.locator("tbody tr[data-task-id]").first()).toContainText("Charge a card");
+    await expect(page.locator("tbody tr[data-task-id]").filter({ hasNotText: "Charge a card" })).toHaveCount(0);
     await page.getByRole("button", { name: "Clear filters" }).click();
     await expect(page.getByLabel("Status")).toHaveValue("");
+    await expect(page.locator('tbody tr[data-task-id] [data-status="PENDING"]').first()).toBeVisible();
   });
 
   test("the API refuses bad input with 400 and an unknown task name", async ({ request }) => {

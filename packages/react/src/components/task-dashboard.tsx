@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useId, useMemo, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 import type { TaskStatus } from "@errand/trpc";
 import { useTaskActions } from "../hooks/use-task-actions";
 import { useTaskList, type TaskListFilters } from "../hooks/use-task-list";
@@ -43,7 +43,18 @@ export function TaskDashboard({
   const [taskNameDraft, setTaskNameDraft] = useState(defaultFilters.taskName ?? "");
   const [ownSelectedId, setOwnSelectedId] = useState<string | null>(null);
   const selectedId = controlledId !== undefined ? controlledId : ownSelectedId;
+  // Where focus was when the panel opened, to give it back when the panel closes.
+  const opener = useRef<HTMLElement | null>(null);
+  const focusPanel = useRef(false);
   const select = (id: string | null) => {
+    if (id) {
+      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      focusPanel.current = true;
+    } else {
+      const back = opener.current;
+      opener.current = null;
+      if (back?.isConnected) setTimeout(() => back.focus(), 0);
+    }
     if (controlledId === undefined) setOwnSelectedId(id);
     onSelectedIdChange?.(id);
   };
@@ -58,6 +69,13 @@ export function TaskDashboard({
   const list = useTaskList(filters, { limit: pageSize, refetchInterval: refreshInterval });
   const detail = useTaskResult(selectedId, { refetchInterval: Math.min(1000, refreshInterval) });
   const { cancel, retry } = useTaskActions();
+  // Move keyboard and screen-reader users into the panel once its task has loaded.
+  const detailLoaded = Boolean(detail.result);
+  useEffect(() => {
+    if (!selectedId || !detailLoaded || !focusPanel.current) return;
+    focusPanel.current = false;
+    document.getElementById(`task-${selectedId}-title`)?.focus();
+  }, [selectedId, detailLoaded]);
   const [actionError, setActionError] = useState<string | null>(null);
   useEffect(() => setActionError(null), [selectedId]);
 

@@ -42,7 +42,11 @@ export function TaskDetail({ task, onCancel, onRetry, busy, actionError, onClose
       <header className="flex items-start gap-3 border-b border-zinc-200 p-4 dark:border-zinc-800">
         <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-center gap-2">
-            <h2 id={`task-${task.id}-title`} className="truncate text-base font-semibold">
+            <h2
+              id={`task-${task.id}-title`}
+              tabIndex={-1}
+              className="truncate text-base font-semibold focus:outline-none"
+            >
               {task.verboseName ?? task.taskName}
             </h2>
             <TaskStatusBadge status={task.status} attempts={task.attempts} />
