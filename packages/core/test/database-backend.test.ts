@@ -40,7 +40,7 @@ describe("database backend", () => {
     const results = await ping.using({ backend: "mine" }).enqueueMany(Array.from({ length: 500 }, (_, i) => [i]));
     expect(results).toHaveLength(500);
     expect(statements).toHaveLength(1);
-    expect(statements[0]!.sql).toMatch(/^\s*insert into "?errand_tasks"?/i);
+    expect(statements[0]!.sql).toMatch(/insert into "?errand_tasks"?/i);
     statements.length = 0;
     await ping.using({ backend: "mine" }).enqueue(1);
     expect(statements).toHaveLength(1);

