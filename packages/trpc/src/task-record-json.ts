@@ -1,46 +1,27 @@
-import type { TaskCreator, TaskProgress, TaskRecord, TaskStatus } from "@errand/core";
+import type { TaskError, TaskRecord, TaskStatus } from "@errand/core";
+
+/** `T` as it travels as JSON: every `Date` (also in arrays, objects and `| null`) an ISO 8601 string. */
+export type DatesAsStrings<T> = T extends Date
+  ? string
+  : T extends (infer U)[]
+    ? DatesAsStrings<U>[]
+    : T extends object
+      ? { [K in keyof T]: DatesAsStrings<T[K]> }
+      : T;
 
 /** One failed attempt as it travels over tRPC: `failedAt` is an ISO 8601 string. */
-export interface TaskErrorJSON {
-  exceptionClass: string;
-  message: string;
-  traceback: string;
-  attempt: number;
-  failedAt: string;
-}
+export type TaskErrorJSON = DatesAsStrings<TaskError>;
 
 /**
  * A `TaskRecord` as the router sends it: every date an ISO 8601 string (tRPC without a
  * transformer would turn `Date`s into strings behind the type's back).
  *
- * `TReturn` types `returnValue` where the caller knows the task, e.g.
- * `TaskRecordJSON<TaskReturn<typeof sendWelcomeEmail>>`.
+ * `TReturn` types `returnValue` (set once the task is SUCCESSFUL) where the caller knows the
+ * task, e.g. `TaskRecordJSON<TaskReturn<typeof sendWelcomeEmail>>`.
  */
-export interface TaskRecordJSON<TReturn = unknown> {
-  id: string;
-  taskName: string;
-  queueName: string;
-  backend: string;
-  priority: number;
-  args: unknown[];
-  status: TaskStatus;
-  runAfter: string;
-  enqueuedAt: string;
-  startedAt: string | null;
-  lastAttemptedAt: string | null;
-  finishedAt: string | null;
-  attempts: number;
-  maxAttempts: number;
-  workerIds: string[];
-  /** Set once the task is SUCCESSFUL. */
+export type TaskRecordJSON<TReturn = unknown> = Omit<DatesAsStrings<TaskRecord>, "returnValue"> & {
   returnValue?: TReturn | undefined;
-  errors: TaskErrorJSON[];
-  progress: TaskProgress | null;
-  repeat: number | null;
-  repeatUntil: string | null;
-  verboseName: string | null;
-  creator: TaskCreator | null;
-}
+};
 
 /** A page of `list`, newest first. */
 export interface TaskListPageJSON {
