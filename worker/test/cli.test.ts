@@ -1,4 +1,5 @@
 // The `errand` command line, run as users run it.
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -138,6 +139,8 @@ describe("errand worker", () => {
     [["worker", "extra"], /positional/],
     [["worker", "--config", "missing.config.ts"], /missing\.config\.ts does not exist/],
     [["launch"], /Unknown command "launch"/],
+    [["embedded"], /errand embedded needs "start"/],
+    [["embedded", "restart"], /errand embedded needs "start" .* got "restart"/],
     [["prune"], /needs --age DAYS/],
     [["prune", "--age", "-"], /--age must be a number/],
     [["prune", "--age", "1", "--status", "PENDING"], /--status must be SUCCESSFUL or FAILED/],
@@ -212,4 +215,41 @@ describe("errand status and prune", () => {
     expect(all.stdout).toMatch(/Deleted 1 /);
     expect(await statusCounts(tdb)).toEqual({ PENDING: 1 });
   });
+});
+
+describe("errand embedded", () => {
+  it("starts the project's embedded Postgres, prints its URL, and stops it", async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), "errand-cli-embedded-"));
+    chmodSync(home, 0o755);
+    const saved = process.env.ERRAND_HOME;
+    process.env.ERRAND_HOME = home;
+    const out = async (args: string[]) => {
+      const chunks: string[] = [];
+      const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+        chunks.push(String(chunk));
+        return true;
+      });
+      try {
+        expect(await main(args)).toBe(0);
+      } finally {
+        spy.mockRestore();
+      }
+      return chunks.join("");
+    };
+    try {
+      const url = (await out(["embedded", "start"])).trim();
+      expect(url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+      expect((await out(["embedded", "url"])).trim()).toBe(url);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      expect((await client.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+      await client.end();
+      expect(await out(["embedded", "stop"])).toMatch(/Stopped the embedded Postgres/);
+      expect(await out(["embedded", "stop"])).toMatch(/No embedded Postgres runs/);
+    } finally {
+      if (saved === undefined) delete process.env.ERRAND_HOME;
+      else process.env.ERRAND_HOME = saved;
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

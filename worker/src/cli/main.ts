@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { embeddedCommand } from "./embedded-command";
 import { migrateCommand } from "./migrate-command";
 import { pruneCommand } from "./prune-command";
 import { statusCommand } from "./status-command";
@@ -13,6 +14,8 @@ Commands:
   migrate    Create or update Errand's tables
   status     Task counts by queue and status, and the oldest due task
   prune      Delete finished tasks older than --age days
+  embedded   start | url | stop: the project's embedded Postgres (.errand/, or ERRAND_HOME),
+             used when no DATABASE_URL is set; it keeps running until stopped
 
 Common options:
   --config PATH         errand.config.ts to load (default: ./errand.config.ts)
@@ -88,8 +91,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command === undefined ? 2 : 0;
   }
+  if (command === "embedded") {
+    if (rest.length > 1)
+      throw new UsageError(`errand embedded takes one action (start, url or stop), got: ${rest.join(" ")}.`);
+    return embeddedCommand(rest[0]);
+  }
   if (!(command in COMMANDS)) {
-    throw new UsageError(`Unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(", ")}.`);
+    throw new UsageError(
+      `Unknown command "${command}". Commands: ${[...Object.keys(COMMANDS), "embedded"].join(", ")}.`,
+    );
   }
   const name = command as CommandName;
   let values: Record<string, string | boolean | string[] | undefined>;
