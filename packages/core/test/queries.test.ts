@@ -333,6 +333,35 @@ describe("taskInsert", () => {
   });
 });
 
+describe("taskInsert, identical rows", () => {
+  it("inserts many rows that share every column, in order, each with its own id", async () => {
+    const same = {
+      task_name: "t.same",
+      queue_name: "bulk",
+      backend: "default",
+      priority: 3,
+      args: "[]",
+      run_after: null,
+      max_attempts: 2,
+      repeat_seconds: null,
+      repeat_until: null,
+      verbose_name: null,
+      creator_type: null,
+      creator_id: null,
+    };
+    const inserted = await queries.taskInsert(tdb.db, [same, same, same]);
+    expect(new Set(inserted.map((r) => r.id)).size).toBe(3);
+    const stored = await tdb.db
+      .selectFrom("errand_tasks")
+      .selectAll()
+      .where("task_name", "=", "t.same")
+      .orderBy("seq")
+      .execute();
+    expect(stored.map((r) => r.id)).toEqual(inserted.map((r) => r.id));
+    expect(stored.every((r) => r.queue_name === "bulk" && r.priority === 3 && r.max_attempts === 2)).toBe(true);
+  });
+});
+
 describe("schema invariants", () => {
   it.each([
     ["priority 101", { priority: 101 }, "errand_tasks_priority_range"],

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
 
@@ -20,6 +20,27 @@ export interface TaskInsertRow {
   creator_id: string | null;
 }
 
+/** The columns of a multi-row insert, in `INSERT` order, with their Postgres types. */
+const INSERT_COLUMNS = [
+  ["task_name", "text"],
+  ["queue_name", "text"],
+  ["backend", "text"],
+  ["priority", "int"],
+  ["args", "jsonb"],
+  ["run_after", "timestamptz"],
+  ["max_attempts", "int"],
+  ["repeat_seconds", "int"],
+  ["repeat_until", "timestamptz"],
+  ["verbose_name", "text"],
+  ["creator_type", "text"],
+  ["creator_id", "text"],
+] as const satisfies readonly (readonly [keyof TaskInsertRow, string])[];
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  return a === b;
+}
+
 /** What an insert returns: what the database chose; the caller knows the rest. */
 export type InsertedTask = Pick<TaskRow, "id" | "enqueued_at" | "run_after">;
 
@@ -30,9 +51,9 @@ export type InsertedTask = Pick<TaskRow, "id" | "enqueued_at" | "run_after">;
  * trigger sends one NOTIFY per queue inside the same round trip, so an enqueue costs a
  * single INSERT (+ COMMIT) and wakes idle workers.
  *
- * Many rows go in as one array parameter per column (`unnest`), so the statement has 12
- * parameters whatever the row count: no 65,535-parameter ceiling, and Postgres parses one
- * small statement instead of a `VALUES` list with a parameter per cell.
+ * Many rows go in as one array parameter per varying column (`unnest`), so the statement has
+ * at most 12 parameters whatever the row count: no 65,535-parameter ceiling, and Postgres
+ * parses one small statement instead of a `VALUES` list with a parameter per cell.
  */
 export async function taskInsert(db: Executor, rows: TaskInsertRow[]): Promise<InsertedTask[]> {
   if (rows.length === 0) return [];
@@ -55,7 +76,27 @@ export async function taskInsert(db: Executor, rows: TaskInsertRow[]): Promise<I
       .returning(["id", "enqueued_at", "run_after"])
       .execute();
   }
-  const col = <K extends keyof TaskInsertRow>(key: K) => rows.map((r) => r[key]);
+  // A column with one value for every row (the task name, queue, priority… of an
+  // enqueueMany) goes in as one scalar; only the columns that vary go in as arrays. Sending,
+  // escaping and parsing twelve 20,000-element arrays cost ≈40 % of a bulk enqueue.
+  const selected: RawBuilder<unknown>[] = [];
+  const arrays: RawBuilder<unknown>[] = [];
+  const names: RawBuilder<unknown>[] = [];
+  for (const [column, type] of INSERT_COLUMNS) {
+    const values = rows.map((r) => r[column]);
+    if (values.every((v) => sameValue(v, values[0]))) {
+      selected.push(sql`${values[0]}::${sql.raw(type)}`);
+    } else {
+      arrays.push(sql`${values}::${sql.raw(type)}[]`);
+      names.push(sql.raw(column));
+      selected.push(sql.raw(`i.${column}`));
+    }
+  }
+  const source =
+    arrays.length > 0
+      ? sql`unnest(${sql.join(arrays)}) WITH ORDINALITY AS i(${sql.join(names)}, n)`
+      : sql`generate_series(1, ${rows.length}::int) AS i(n)`;
+  const [taskName, queueName, backend, priority, args, runAfter, ...rest] = selected;
   // Rows are inserted in input order (ORDER BY n), so `seq` follows it. What comes back
   // is one row: the ids as one array in that order and the statement's `now()`, since
   // parsing 20,000 returned rows (their timestamps above all) cost more than the insert.
@@ -63,15 +104,9 @@ export async function taskInsert(db: Executor, rows: TaskInsertRow[]): Promise<I
     WITH inserted AS (
       INSERT INTO errand_tasks (task_name, queue_name, backend, priority, args, run_after, scheduled_at,
         max_attempts, repeat_seconds, repeat_until, verbose_name, creator_type, creator_id)
-      SELECT task_name, queue_name, backend, priority, args, coalesce(run_after, now()), coalesce(run_after, now()),
-        max_attempts, repeat_seconds, repeat_until, verbose_name, creator_type, creator_id
-      FROM unnest(
-        ${col("task_name")}::text[], ${col("queue_name")}::text[], ${col("backend")}::text[], ${col("priority")}::int[],
-        ${col("args")}::jsonb[], ${col("run_after")}::timestamptz[], ${col("max_attempts")}::int[],
-        ${col("repeat_seconds")}::int[], ${col("repeat_until")}::timestamptz[], ${col("verbose_name")}::text[],
-        ${col("creator_type")}::text[], ${col("creator_id")}::text[]
-      ) WITH ORDINALITY AS i(task_name, queue_name, backend, priority, args, run_after, max_attempts,
-        repeat_seconds, repeat_until, verbose_name, creator_type, creator_id, n)
+      SELECT ${taskName}, ${queueName}, ${backend}, ${priority}, ${args},
+        coalesce(${runAfter}, now()), coalesce(${runAfter}, now()), ${sql.join(rest)}
+      FROM ${source}
       ORDER BY n
       RETURNING id, seq
     )
