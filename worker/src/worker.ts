@@ -5,6 +5,7 @@ import {
   emitTaskEvent,
   errorToTaskError,
   getBackend,
+  isDoNotRetry,
   InvalidTaskBackend,
   queries,
   registeredTasks,
@@ -532,7 +533,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #failureFor(row: TaskRow, error: unknown): Failure {
     const taskError = errorToTaskError(error, row.attempts);
     const errorRow: TaskErrorRow = { ...taskError, failedAt: taskError.failedAt.toISOString() };
-    if (error instanceof TaskNotRegistered) return { id: row.id, error: errorRow, retryDelay: null };
+    if (error instanceof TaskNotRegistered || isDoNotRetry(error))
+      return { id: row.id, error: errorRow, retryDelay: null };
     // Aborted by shutdown: not the task's fault, so retry at once (the attempt still counts).
     if (error instanceof WorkerShutdown) return { id: row.id, error: errorRow, retryDelay: 0 };
     let delay: number;

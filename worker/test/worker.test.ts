@@ -5,7 +5,18 @@ import { queries, taskEvents, type TaskEvent, type TaskRecord } from "@errand/co
 import type { TestDatabase } from "@errand/core/testing";
 import { Worker, type WorkerOptions } from "../src/index";
 import { createLogger } from "../src/logger";
-import { badReturn, flaky, noop, progress, record, recordEmail, slow, stubborn, tooSlow } from "./fixtures/tasks";
+import {
+  badReturn,
+  flaky,
+  hopeless,
+  noop,
+  progress,
+  record,
+  recordEmail,
+  slow,
+  stubborn,
+  tooSlow,
+} from "./fixtures/tasks";
 import { executions, setUpDatabase, statusCounts, tearDownDatabase, waitFor } from "./helpers";
 
 let tdb: TestDatabase;
@@ -108,6 +119,18 @@ describe("outcomes", () => {
     expect(final.finished_at).not.toBeNull();
     expect(final.worker_ids).toHaveLength(3);
     expect((await executions(tdb)).length).toBe(3);
+  });
+
+  it("fails at once, attempts left or not, when the task throws DoNotRetry", async () => {
+    const result = await hopeless.enqueue();
+    worker().start();
+    await waitFor("FAILED", async () => (await row(result.id)).status === "FAILED");
+    const final = await row(result.id);
+    expect(final.attempts).toBe(1);
+    expect(final.max_attempts).toBe(5);
+    expect(final.errors).toHaveLength(1);
+    expect(final.errors[0]).toMatchObject({ exceptionClass: "DoNotRetry", message: "the card was declined" });
+    expect((await executions(tdb)).length).toBe(1);
   });
 
   it("a retry that succeeds keeps the earlier error and the return value", async () => {

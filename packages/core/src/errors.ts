@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   NOT_SUPPORTED: "NOT_SUPPORTED",
   INVALID_CONFIG: "INVALID_CONFIG",
   INVALID_STATE: "INVALID_STATE",
+  DO_NOT_RETRY: "DO_NOT_RETRY",
   INTERNAL: "INTERNAL",
 } as const;
 
@@ -108,6 +109,27 @@ export class TaskNotRegistered extends ErrandError {
     );
     this.taskName = taskName;
   }
+}
+
+/**
+ * Thrown by a task to fail at once, whatever attempts it has left (a declined card, a
+ * deleted user): the worker records it and marks the task FAILED instead of retrying.
+ *
+ * @example
+ * if (!user) throw new DoNotRetry(`user ${id} no longer exists`);
+ */
+export class DoNotRetry extends ErrandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.DO_NOT_RETRY, message, options);
+  }
+}
+
+/** Whether an error asks not to be retried (also across copies of this module). */
+export function isDoNotRetry(error: unknown): boolean {
+  return (
+    error instanceof DoNotRetry ||
+    (error instanceof Error && (error as { code?: unknown }).code === ERROR_CODES.DO_NOT_RETRY)
+  );
 }
 
 /**

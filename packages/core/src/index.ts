@@ -67,8 +67,10 @@ export { emitTaskEvent, taskEvents, type TaskEvent, type TaskEventMap } from "./
 export { normalizeJson, type JsonValue } from "./json/normalize-json";
 
 export {
+  DoNotRetry,
   ERROR_CODES,
   ErrandError,
+  isDoNotRetry,
   InvalidTask,
   InvalidTaskArgumentsError,
   InvalidTaskBackend,

@@ -22,6 +22,8 @@ export const TRPC_CODE_BY_ERRAND_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = 
   NOT_SUPPORTED: "METHOD_NOT_SUPPORTED",
   INVALID_CONFIG: "INTERNAL_SERVER_ERROR",
   INVALID_STATE: "CONFLICT",
+  // Thrown by a task, never by the router; a task's failure is data in its result.
+  DO_NOT_RETRY: "INTERNAL_SERVER_ERROR",
   INTERNAL: "INTERNAL_SERVER_ERROR",
 };
 
