@@ -29,6 +29,8 @@ import { defaultWorkerId, MAX_WORKER_ID_LENGTH } from "./worker-id";
 export interface WorkerOptions {
   /** Queue names to run, or `"*"` / `["*"]` for every queue. Default every queue. */
   queues?: readonly string[] | "*" | undefined;
+  /** With `queues: "*"`: every queue but these. */
+  excludeQueues?: readonly string[] | undefined;
   /** Tasks run at once. Default 10. */
   concurrency?: number | undefined;
   /** Seconds between polls, the fallback to LISTEN/NOTIFY. Default 1. */
@@ -107,6 +109,7 @@ const MAX_FLUSH_BATCH = 500;
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly workerId: string;
   readonly queues: readonly string[] | "*";
+  readonly excludeQueues: readonly string[];
   readonly concurrency: number;
   readonly #interval: number;
   readonly #backendAlias: string;
@@ -155,6 +158,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
   constructor(options: WorkerOptions = {}) {
     super();
     this.queues = normalizeQueues(options.queues);
+    this.excludeQueues = options.excludeQueues ? [...new Set(options.excludeQueues)] : [];
+    if (this.excludeQueues.length > 0 && this.queues !== "*") {
+      throw new InvalidWorkerOption(
+        "excludeQueues",
+        `excludeQueues only goes with queues "*" (every queue but these).`,
+      );
+    }
     this.concurrency = positiveInteger("concurrency", options.concurrency ?? 10);
     this.#interval = nonNegative("interval", options.interval ?? 1);
     this.workerId = options.workerId ?? defaultWorkerId();
@@ -231,7 +241,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           connectionString,
           logger: this.#logger,
           onNotify: (queue) => {
-            if (this.queues === "*" || this.queues.includes(queue)) this.#wake();
+            if (this.queues === "*" ? !this.excludeQueues.includes(queue) : this.queues.includes(queue)) this.#wake();
           },
           onReconnect: () => this.#wake(),
         });
@@ -376,6 +386,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         try {
           rows = await queries.taskClaimBatch(db, {
             queues: this.queues,
+            excludeQueues: this.excludeQueues,
             limit: budget,
             workerId: this.workerId,
             leaseSeconds: this.#leaseSeconds,

@@ -139,6 +139,11 @@ describe("errand worker", () => {
     [["worker", "extra"], /positional/],
     [["worker", "--config", "missing.config.ts"], /missing\.config\.ts does not exist/],
     [["launch"], /Unknown command "launch"/],
+    [
+      ["worker", "--queue-name", "email", "--exclude-queues", "bulk"],
+      /--exclude-queues only goes with --queue-name "\*"/,
+    ],
+    [["worker", "--exclude-queues", "*"], /would exclude every queue/],
     [["embedded"], /errand embedded needs "start"/],
     [["embedded", "restart"], /errand embedded needs "start" .* got "restart"/],
     [["prune"], /needs --age DAYS/],

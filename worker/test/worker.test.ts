@@ -97,6 +97,16 @@ describe("queue filters", () => {
     for (const r of [def, email, bulk, again]) expect((await row(r.id)).status).toBe("SUCCESSFUL");
   });
 
+  it("* with excludeQueues runs every queue but those", async () => {
+    await record.enqueue("default");
+    await recordEmail.enqueue("email");
+    await record.using({ queueName: "bulk" }).enqueue("bulk");
+    await drain({ queues: "*", excludeQueues: ["email"] });
+    expect((await executions(tdb)).map((e) => e.label).sort()).toEqual(["bulk", "default"]);
+    expect(await statusCounts(tdb)).toMatchObject({ PENDING: 1, SUCCESSFUL: 2 });
+    expect(() => worker({ queues: ["email"], excludeQueues: ["bulk"] })).toThrow(/only goes with queues "\*"/);
+  });
+
   it("rejects bad queue lists", () => {
     expect(() => new Worker({ queues: [] })).toThrow(/non-empty list/);
     expect(() => new Worker({ queues: ["*", "email"] })).toThrow(/every queue/);

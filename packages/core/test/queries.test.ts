@@ -73,8 +73,16 @@ describe("taskClaimBatch", () => {
     ]);
     const one = await queries.taskClaimBatch(tdb.db, { queues: ["a"], limit: 1, workerId: "w", leaseSeconds: 30 });
     expect(one.map((r) => r.queue_name)).toEqual(["a"]);
-    const bc = await queries.taskClaimBatch(tdb.db, { queues: ["b", "c"], limit: 10, workerId: "w", leaseSeconds: 30 });
-    expect(bc.map((r) => r.queue_name).sort()).toEqual(["b", "c"]);
+    const allButC = await queries.taskClaimBatch(tdb.db, {
+      queues: "*",
+      excludeQueues: ["c"],
+      limit: 10,
+      workerId: "w",
+      leaseSeconds: 30,
+    });
+    expect(allButC.map((r) => r.queue_name).sort()).toEqual(["a", "b"]);
+    const c = await queries.taskClaimBatch(tdb.db, { queues: ["b", "c"], limit: 10, workerId: "w", leaseSeconds: 30 });
+    expect(c.map((r) => r.queue_name)).toEqual(["c"]);
     const none = await queries.taskClaimBatch(tdb.db, { queues: ["zzz"], limit: 10, workerId: "w", leaseSeconds: 30 });
     expect(none).toEqual([]);
   });

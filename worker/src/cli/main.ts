@@ -24,6 +24,7 @@ Common options:
 
 errand worker options:
   --queue-name Q        "*" for every queue (default), one name, or a comma list
+  --exclude-queues Q    with --queue-name "*": every queue but these (comma list)
   --concurrency N       tasks run at once (default 10)
   --interval S          seconds between polls, the fallback to LISTEN/NOTIFY (default 1)
   --batch               run what is due, then exit (cron)
@@ -57,6 +58,7 @@ const COMMANDS = {
   worker: {
     ...COMMON,
     "queue-name": { type: "string", default: "*" },
+    "exclude-queues": { type: "string" },
     concurrency: { type: "string" },
     interval: { type: "string" },
     batch: { type: "boolean", default: false },
@@ -124,9 +126,21 @@ export async function main(argv: string[]): Promise<number> {
       if (workerId !== undefined && (workerId.length === 0 || workerId.length > 64)) {
         throw new UsageError(`--worker-id must be 1 to 64 characters, got ${workerId.length}.`);
       }
+      const queues = parseQueues(str("queue-name") ?? "*");
+      const excluded = str("exclude-queues");
+      let excludeQueues: string[] | undefined;
+      if (excluded !== undefined) {
+        if (queues !== "*")
+          throw new UsageError(`--exclude-queues only goes with --queue-name "*" (every queue but these).`);
+        const parsed = parseQueues(excluded);
+        if (parsed === "*")
+          throw new UsageError(`--exclude-queues "*" would exclude every queue; name the queues to leave out.`);
+        excludeQueues = parsed;
+      }
       return workerCommand({
         ...common,
-        queues: parseQueues(str("queue-name") ?? "*"),
+        queues,
+        excludeQueues,
         concurrency: numberFlag("concurrency", str("concurrency"), { integer: true, min: 1 }),
         interval: numberFlag("interval", str("interval"), { min: 0 }),
         batch: values.batch === true,

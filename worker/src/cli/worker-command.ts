@@ -9,6 +9,7 @@ export interface WorkerCommandFlags {
   config?: string | undefined;
   backend: string;
   queues: string[] | "*";
+  excludeQueues?: string[] | undefined;
   concurrency?: number | undefined;
   interval?: number | undefined;
   batch: boolean;
@@ -38,6 +39,7 @@ export async function workerCommand(flags: WorkerCommandFlags): Promise<number> 
   }
   const worker = new Worker({
     queues: flags.queues,
+    excludeQueues: flags.excludeQueues,
     concurrency: flags.concurrency,
     interval: flags.interval,
     batch: flags.batch,

@@ -5,6 +5,8 @@ import type { Executor } from "./executor";
 export interface TaskClaimBatchParams {
   /** Queue names, or "*" for every queue. */
   queues: readonly string[] | "*";
+  /** With `queues: "*"`: every queue but these. */
+  excludeQueues?: readonly string[] | undefined;
   /** At most this many (the worker's free slots). */
   limit: number;
   workerId: string;
@@ -35,7 +37,13 @@ export interface TaskClaimBatchParams {
  */
 export async function taskClaimBatch(db: Executor, params: TaskClaimBatchParams): Promise<TaskRow[]> {
   if (params.limit <= 0) return [];
-  const queueFilter = params.queues === "*" ? sql`` : sql`AND queue_name = ANY(${sql.val([...params.queues])}::text[])`;
+  const exclude = params.excludeQueues ?? [];
+  const queueFilter =
+    params.queues !== "*"
+      ? sql`AND queue_name = ANY(${sql.val([...params.queues])}::text[])`
+      : exclude.length > 0
+        ? sql`AND NOT (queue_name = ANY(${sql.val([...exclude])}::text[]))`
+        : sql``;
   const { rows } = await sql<TaskRow>`
     WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
     UPDATE errand_tasks AS t SET
