@@ -1,10 +1,26 @@
 /**
  * Runs before the e2e suite: Playwright drives Debian's Chromium, never a browser it
- * downloads itself. Says what to do when it is missing instead of failing obscurely.
+ * downloads itself. When it is missing and we may install packages (root, with apt-get),
+ * installs Debian's `chromium`; otherwise says what to do instead of failing obscurely.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const canInstall = !process.env.CHROMIUM_PATH && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
+
+if (!existsSync(chromium) && canInstall) {
+  console.log("Chromium is missing: installing Debian's chromium package (apt-get) for the browser tests…");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  for (const args of [
+    ["update", "-q"],
+    ["install", "-y", "-q", "chromium"],
+  ]) {
+    const run = spawnSync("apt-get", args, { stdio: "inherit", env });
+    if (run.status !== 0) break;
+  }
+}
+
 if (!existsSync(chromium)) {
   console.error(
     [
