@@ -14,63 +14,50 @@ export class PaymentGatewayError extends Error {
   override name = "PaymentGatewayError";
 }
 
-function defineDemoTasks() {
-  /** Adds two numbers after a short pause, so the dashboard shows it RUNNING. */
-  const add = task({ name: "demo.add", verboseName: "Add two numbers" }, async (a: number, b: number) => {
-    await sleep(800);
-    return a + b;
-  });
+/** Adds two numbers after a short pause, so the dashboard shows it RUNNING. */
+export const add = task({ name: "demo.add", verboseName: "Add two numbers" }, async (a: number, b: number) => {
+  await sleep(800);
+  return a + b;
+});
 
-  /** Sent after a sign-up commits (see the demo's transaction buttons). */
-  const sendWelcomeEmail = task(
-    { name: "demo.sendWelcomeEmail", queueName: "email", verboseName: "Send a welcome email" },
-    async (signupId: number, email: string) => {
-      await sleep(500);
-      return { sent: true, signupId, to: email };
-    },
-  );
+/** Sent after a sign-up commits (see the demo's transaction buttons). */
+export const sendWelcomeEmail = task(
+  { name: "demo.sendWelcomeEmail", queueName: "email", verboseName: "Send a welcome email" },
+  async (signupId: number, email: string) => {
+    await sleep(500);
+    return { sent: true, signupId, to: email };
+  },
+);
 
-  /**
-   * Fails its first `failTimes` attempts, then succeeds. Retries come one second apart
-   * here (the default backoff is `attempts ** 4 + 5` seconds).
-   */
-  const chargeCard = task(
-    { name: "demo.chargeCard", takesContext: true, maxAttempts: 3, backoff: () => 1, verboseName: "Charge a card" },
-    async (context, failTimes: number) => {
-      await sleep(300);
-      if (context.attempt <= failTimes) {
-        throw new PaymentGatewayError(`The payment gateway timed out on attempt ${context.attempt}`, {
-          cause: new Error("connect ETIMEDOUT 10.20.0.7:443"),
-        });
-      }
-      return { charged: true, attempt: context.attempt };
-    },
-  );
+/**
+ * Fails its first `failTimes` attempts, then succeeds. Retries come one second apart
+ * here (the default backoff is `attempts ** 4 + 5` seconds).
+ */
+export const chargeCard = task(
+  { name: "demo.chargeCard", takesContext: true, maxAttempts: 3, backoff: () => 1, verboseName: "Charge a card" },
+  async (context, failTimes: number) => {
+    await sleep(300);
+    if (context.attempt <= failTimes) {
+      throw new PaymentGatewayError(`The payment gateway timed out on attempt ${context.attempt}`, {
+        cause: new Error("connect ETIMEDOUT 10.20.0.7:443"),
+      });
+    }
+    return { charged: true, attempt: context.attempt };
+  },
+);
 
-  /** A slow task that reports its progress page by page. */
-  const buildReport = task(
-    { name: "demo.buildReport", queueName: "reports", takesContext: true, timeout: 300, verboseName: "Build a report" },
-    async (context, pages: number) => {
-      await context.setProgress(0, pages);
-      for (let page = 1; page <= pages; page++) {
-        await sleep(450, context.signal);
-        await context.setProgress(page, pages);
-      }
-      return { pages, url: `/reports/${context.taskResult.id}.pdf` };
-    },
-  );
-
-  return { add, sendWelcomeEmail, chargeCard, buildReport };
-}
-
-// Next.js may evaluate this module once per server bundle (route handlers, server actions)
-// in the same process, and each bundle's copy of a function prints differently, which
-// core's registry would take for a second task of the same name. Defining the tasks once
-// per process sidesteps that; the worker imports this module once anyway.
-const DEMO_TASKS = Symbol.for("errand.web.demoTasks");
-const registry = globalThis as { [DEMO_TASKS]?: ReturnType<typeof defineDemoTasks> };
-
-export const { add, sendWelcomeEmail, chargeCard, buildReport } = (registry[DEMO_TASKS] ??= defineDemoTasks());
+/** A slow task that reports its progress page by page. */
+export const buildReport = task(
+  { name: "demo.buildReport", queueName: "reports", takesContext: true, timeout: 300, verboseName: "Build a report" },
+  async (context, pages: number) => {
+    await context.setProgress(0, pages);
+    for (let page = 1; page <= pages; page++) {
+      await sleep(450, context.signal);
+      await context.setProgress(page, pages);
+    }
+    return { pages, url: `/reports/${context.taskResult.id}.pdf` };
+  },
+);
 
 /** Every task of the demo: the tRPC router accepts these names and no others. */
 export const demoTasks = [add, sendWelcomeEmail, chargeCard, buildReport];
