@@ -17,6 +17,25 @@ function row(overrides: Partial<NewTaskRow> = {}): Partial<NewTaskRow> {
   return { task_name: "t.noop", args: "[]", ...overrides };
 }
 
+/** A `taskInsert` row with every column at its enqueue default. */
+function insertRow(overrides: Partial<queries.TaskInsertRow> = {}): queries.TaskInsertRow {
+  return {
+    task_name: "t.noop",
+    queue_name: "default",
+    backend: "default",
+    priority: 0,
+    args: "[]",
+    run_after: null,
+    max_attempts: 25,
+    repeat_seconds: null,
+    repeat_until: null,
+    verbose_name: null,
+    creator_type: null,
+    creator_id: null,
+    ...overrides,
+  };
+}
+
 const error = (attempt: number) => ({
   exceptionClass: "Error",
   message: "boom",
@@ -292,18 +311,7 @@ describe("cancel, retry, progress, prune, stats", () => {
 
 describe("taskInsert", () => {
   it("inserts one row, or many in one statement, in input order with defaults filled in", async () => {
-    const base = {
-      task_name: "t.insert",
-      queue_name: "default",
-      backend: "default",
-      priority: 0,
-      max_attempts: 3,
-      repeat_seconds: null,
-      repeat_until: null,
-      verbose_name: null,
-      creator_type: null,
-      creator_id: null,
-    };
+    const base = insertRow({ task_name: "t.insert", max_attempts: 3 });
     const when = new Date(Date.now() + 60_000);
     const [one] = await queries.taskInsert(tdb.db, [{ ...base, args: "[0]", run_after: when, verbose_name: "V" }]);
     expect(one!.run_after).toEqual(when);
@@ -343,20 +351,7 @@ describe("taskInsert", () => {
 
 describe("taskInsert, identical rows", () => {
   it("inserts many rows that share every column, in order, each with its own id", async () => {
-    const same = {
-      task_name: "t.same",
-      queue_name: "bulk",
-      backend: "default",
-      priority: 3,
-      args: "[]",
-      run_after: null,
-      max_attempts: 2,
-      repeat_seconds: null,
-      repeat_until: null,
-      verbose_name: null,
-      creator_type: null,
-      creator_id: null,
-    };
+    const same = insertRow({ task_name: "t.same", queue_name: "bulk", priority: 3, max_attempts: 2 });
     const inserted = await queries.taskInsert(tdb.db, [same, same, same]);
     expect(new Set(inserted.map((r) => r.id)).size).toBe(3);
     const stored = await tdb.db
