@@ -39,7 +39,7 @@ export default defineConfig({
   },
   projects: [{ name: "desktop", use: { ...devices["Desktop Chrome"], viewport: { width: 1366, height: 900 } } }],
   webServer: {
-    command: `npx tsx web/scripts/errand-app.ts start --port ${port} --fresh-database errand_e2e`,
+    command: `npx tsx --conditions=@errand/source web/scripts/errand-app.ts start --port ${port} --fresh-database errand_e2e`,
     url: `${baseURL}/api/health`,
     // Includes `next build` on a fresh clone (20–90 s on two busy cores).
     timeout: 300_000,

@@ -1,6 +1,12 @@
+import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
+/** Workspace packages resolve to their TypeScript sources (the `@errand/source` export condition): tests need no build. */
+const conditions = ["@errand/source", ...defaultServerConditions];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     include: ["kysely/test/**/*.test.ts", "packages/*/test/**/*.test.ts", "worker/test/**/*.test.ts"],
     // Every file makes its own database; files run in parallel processes.

@@ -1,11 +1,25 @@
+import path from "node:path";
 import type { NextConfig } from "next";
 
 /**
- * The workspace packages ship TypeScript sources (`exports` → `./src/index.ts`), so Next
- * compiles them. The Postgres driver stays a plain Node require.
+ * This app is Errand's own demo: it compiles the workspace packages from their TypeScript
+ * sources, so an edit shows without a package build. An app that installs Errand from npm
+ * needs none of this: the packages ship built JavaScript (see the root README).
  */
+const root = path.resolve(import.meta.dirname, "..");
+// Relative to this folder, as Turbopack wants its aliases.
+const source = (file: string) => `../${file}`;
 const nextConfig: NextConfig = {
-  transpilePackages: ["@errand/core", "@errand/db", "@errand/trpc", "@errand/react", "@errand/worker"],
+  turbopack: {
+    root,
+    resolveAlias: {
+      "@errand/core": source("packages/core/src/index.ts"),
+      "@errand/core/internal": source("packages/core/src/internal.ts"),
+      "@errand/db": source("kysely/src/index.ts"),
+      "@errand/trpc": source("packages/trpc/src/index.ts"),
+      "@errand/react": source("packages/react/src/index.ts"),
+    },
+  },
   serverExternalPackages: ["pg", "kysely"],
   // `next dev` on http://127.0.0.1:PORT never hydrates without this.
   allowedDevOrigins: ["127.0.0.1", "localhost"],

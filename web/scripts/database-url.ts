@@ -1,6 +1,6 @@
 import path from "node:path";
 import pg from "pg";
-import { ensureEmbeddedPostgres } from "@errand/core";
+import { ensureEmbeddedPostgres } from "@errand/embedded";
 
 /** The system server's default database, used when creating throwaway databases. */
 export const DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres";

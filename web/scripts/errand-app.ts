@@ -20,7 +20,8 @@ import { resolveDatabaseUrl } from "./database-url";
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const rootDir = path.resolve(webDir, "..");
 const nextBin = path.join(rootDir, "node_modules", "next", "dist", "bin", "next");
-const errandBin = path.join(rootDir, "worker", "bin", "errand.js");
+/** The `errand` CLI from source, as the rest of the repo runs it (the packages' `@errand/source` condition, tsx). */
+const errandCli = ["--conditions=@errand/source", "--import", "tsx", path.join(rootDir, "worker", "src", "cli.ts")];
 const configPath = path.join(webDir, "errand.config.ts");
 
 const { positionals, values } = parseArgs({
@@ -169,11 +170,11 @@ async function main(): Promise<void> {
     log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 
-  await runToEnd("migrate", [errandBin, "migrate", "--config", configPath], env);
+  await runToEnd("migrate", [...errandCli, "migrate", "--config", configPath], env);
 
   const nextArgs = mode === "start" ? ["start", "-p", port, "-H", hostname] : ["dev", "-p", port, "-H", hostname];
   run("web", [nextBin, ...nextArgs], { ...env, NODE_ENV: mode === "start" ? "production" : "development" });
-  run("worker", [errandBin, "worker", "--config", configPath, "--queue-name", "*"], env);
+  run("worker", [...errandCli, "worker", "--config", configPath, "--queue-name", "*"], env);
 
   const url = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;
   if (await waitForHealth(`${url}/api/health`, 120_000)) {

@@ -401,7 +401,7 @@ async function main() {
       pollMs: 50,
       latencyWaitMs: 10_000,
     };
-    const execArgv = NEEDS_TSX.has(job.system) ? ["--import", tsx] : [];
+    const execArgv = NEEDS_TSX.has(job.system) ? ["--conditions=@errand/source", "--import", tsx] : [];
     process.stderr.write(`[bench] ${String(n).padStart(3)}/${jobs.length} ${label} `);
     const loadBefore = os.loadavg()[0];
     const t = Date.now();

@@ -1,8 +1,4 @@
 #!/usr/bin/env node
-// The `errand` command. The CLI is TypeScript: register tsx's loader, then import it, so
-// that it also loads the app's errand.config.ts and task modules. (A `node --import tsx`
-// shebang would resolve tsx from the caller's folder and fail outside this package.)
-import { register } from "tsx/esm/api";
-
-register();
-await import("../src/cli.ts");
+// The `errand` command: the built CLI. It loads TypeScript configs and task modules through
+// tsx only when it meets one, so JavaScript apps run it on plain Node.
+import "../dist/cli.js";

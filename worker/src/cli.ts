@@ -3,7 +3,7 @@ import { InvalidWorkerOption } from "./errors";
 import { main } from "./cli/main";
 import { UsageError } from "./cli/usage-error";
 
-/** The `errand` executable (bin/errand.js imports this after registering tsx). */
+/** The `errand` executable (bin/errand.js imports the built file). */
 async function run(): Promise<void> {
   let code: number;
   try {

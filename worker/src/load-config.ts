@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ErrandConfig } from "@errand/core";
 import { InvalidWorkerOption } from "./errors";
 
@@ -81,12 +81,39 @@ export async function loadConfig(
   return { file, config, taskModules };
 }
 
+const TYPESCRIPT_FILE = /\.(?:c|m)?tsx?$/;
+let typeScriptLoader: Promise<void> | null = null;
+
 /**
- * `import()`, with a fallback for `.ts` files in a package without `"type": "module"` (a
- * default Next.js app): Node treats them as CommonJS and refuses to `require()` them from
- * an ESM import ("in a cycle"); tsx's `tsImport` loads them.
+ * Registers tsx's ESM loader once per process, the first time a TypeScript config or task
+ * module is imported: a JavaScript app never loads it. (Node's own type stripping is not
+ * used: it needs Node ≥ 22.18 and explicit `.ts` extensions in every import.)
+ */
+function ensureTypeScriptLoader(href: string): Promise<void> {
+  typeScriptLoader ??= import("tsx/esm/api").then(
+    ({ register }) => {
+      register();
+    },
+    (error: unknown) => {
+      typeScriptLoader = null;
+      throw new InvalidWorkerOption(
+        "config",
+        `${fileURLToPath(href)} is TypeScript and the tsx loader could not be loaded (${(error as Error).message}). Run "npm install tsx", or use a JavaScript file (errand.config.mjs).`,
+      );
+    },
+  );
+  return typeScriptLoader;
+}
+
+/**
+ * `import()`, through tsx for TypeScript files, with a fallback for `.ts` files in a
+ * package without `"type": "module"` (a default Next.js app): Node treats them as CommonJS
+ * and refuses to `require()` them from an ESM import ("in a cycle"); tsx's `tsImport` loads
+ * them.
  */
 async function importModule(href: string): Promise<Record<string, unknown>> {
+  const typeScript = href.startsWith("file:") && TYPESCRIPT_FILE.test(new URL(href).pathname);
+  if (typeScript) await ensureTypeScriptLoader(href);
   try {
     return (await import(href)) as Record<string, unknown>;
   } catch (error) {

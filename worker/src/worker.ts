@@ -2,23 +2,25 @@ import { EventEmitter } from "node:events";
 import type { Kysely } from "kysely";
 import type { Database, TaskErrorRow, TaskRow } from "@errand/db";
 import {
-  emitTaskEvent,
-  errorToTaskError,
   getBackend,
   isDoNotRetry,
   InvalidTaskBackend,
-  queries,
-  registeredTasks,
-  rowToRecord,
-  runTask,
   taskEvents,
   TaskNotRegistered,
   TaskResult,
   toErrandError,
   type DatabaseBackendLike,
-  type RunOutcome,
   type TaskRecord,
 } from "@errand/core";
+import {
+  emitTaskEvent,
+  errorToTaskError,
+  queries,
+  registeredTasks,
+  rowToRecord,
+  runTask,
+  type RunOutcome,
+} from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
 import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
 import { createLogger, type Logger } from "./logger";

@@ -6,7 +6,10 @@ import { closeBackends, configure } from "@errand/core";
 import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const CLI = path.resolve(here, "../bin/errand.js");
+/** The CLI's source, run as `bin/errand.js` runs the built one (the consumer tests run that). */
+export const CLI = path.resolve(here, "../src/cli.ts");
+/** Node flags that run the CLI from source: workspace packages through their `src/`, TypeScript through tsx. */
+export const SOURCE_FLAGS = ["--conditions=@errand/source", "--import", "tsx"];
 export const FIXTURE_CONFIG = path.resolve(here, "fixtures/errand.config.ts");
 
 /** A fresh database with the `executions` side table, configured as the default backend. */
@@ -80,7 +83,7 @@ export interface CliProcess {
 }
 
 export function spawnCli(args: string[], options: { databaseUrl: string; cwd?: string }): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...SOURCE_FLAGS, CLI, ...args], {
     cwd: options.cwd ?? path.dirname(FIXTURE_CONFIG),
     env: { ...process.env, DATABASE_URL: options.databaseUrl },
     stdio: ["ignore", "pipe", "pipe"],

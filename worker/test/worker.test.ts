@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import pg from "pg";
-import { queries, taskEvents, type TaskEvent, type TaskRecord } from "@errand/core";
+import { taskEvents, type TaskEvent, type TaskRecord } from "@errand/core";
+import { queries } from "@errand/core/internal";
 import type { TestDatabase } from "@errand/core/testing";
 import { Worker, type WorkerOptions } from "../src/index";
 import { createLogger } from "../src/logger";

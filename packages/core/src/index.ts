@@ -1,3 +1,13 @@
+/**
+ * Errand's public API: define tasks, enqueue them, follow their results.
+ * What only the worker needs (queries, row mapping, runTask, the registry) is in
+ * `@errand/core/internal`.
+ *
+ * @example
+ * import { task } from "@errand/core";
+ * export const sendWelcomeEmail = task({ name: "accounts.sendWelcomeEmail" }, async (userId: number) => ({ sent: true }));
+ * const result = await sendWelcomeEmail.enqueue(42);
+ */
 export {
   task,
   Task,
@@ -10,8 +20,7 @@ export {
 } from "./task/task";
 export type { TaskContext } from "./task/task-context";
 export { Repeat, type Delay } from "./task/repeat";
-export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
-export { runTask, TaskTimeoutError, type RunOutcome, type RunTaskOptions } from "./task/run-task";
+export { TaskTimeoutError } from "./task/run-task";
 export { MAX_PRIORITY, MIN_PRIORITY } from "./task/validate-options";
 
 export { TaskResult } from "./result/task-result";
@@ -23,7 +32,6 @@ export {
   type TaskRecord,
   type TaskStatus,
 } from "./result/task-record";
-export { errorToTaskError } from "./result/error-to-task-error";
 
 export type {
   Backend,
@@ -39,14 +47,6 @@ export type {
 export { DatabaseBackend } from "./backends/database/database-backend";
 export { ImmediateBackend } from "./backends/immediate/immediate-backend";
 export { DummyBackend } from "./backends/dummy/dummy-backend";
-export {
-  ensureEmbeddedPostgres,
-  stopEmbeddedPostgres,
-  embeddedHome,
-  embeddedDataDir,
-} from "./backends/database/embedded-postgres";
-export { rowToRecord } from "./backends/database/row-to-record";
-export * as queries from "./backends/database/queries/index";
 
 export {
   configure,
@@ -62,9 +62,9 @@ export {
 export { defineConfig, type ErrandConfig } from "./config/define-config";
 
 export { transaction } from "./transaction/index";
-export { emitTaskEvent, taskEvents, type TaskEvent, type TaskEventMap } from "./events/task-events";
+export { taskEvents, type TaskEvent, type TaskEventMap } from "./events/task-events";
 
-export { normalizeJson, type JsonValue } from "./json/normalize-json";
+export type { JsonValue } from "./json/normalize-json";
 
 export {
   DoNotRetry,

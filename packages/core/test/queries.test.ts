@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { queries } from "@errand/core";
+import { queries } from "@errand/core/internal";
 import { createTestDatabase, insertTasks, type TestDatabase } from "@errand/core/testing";
 import type { NewTaskRow, TaskStatus } from "@errand/db";
 

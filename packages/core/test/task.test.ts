@@ -4,14 +4,13 @@ import {
   InvalidTask,
   InvalidTaskArgumentsError,
   InvalidTaskBackend,
-  normalizeJson,
   task,
-  unregisterTask,
   type TaskResult,
   type DummyBackend,
   getBackend,
   Repeat,
 } from "@errand/core";
+import { normalizeJson, unregisterTask } from "@errand/core/internal";
 
 beforeAll(() => {
   configure({

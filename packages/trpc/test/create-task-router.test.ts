@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { configure, closeBackends, queries, task, type TaskReturn } from "@errand/core";
+import { configure, closeBackends, task, type TaskReturn } from "@errand/core";
+import { queries } from "@errand/core/internal";
 import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
 import { createTaskRouter, type AuthorizeRequest, type TaskRecordJSON } from "../src/index";
 

@@ -1,4 +1,4 @@
-import { embeddedHome, ensureEmbeddedPostgres, stopEmbeddedPostgres } from "@errand/core";
+import { loadEmbedded } from "@errand/core/internal";
 import { UsageError } from "./usage-error";
 
 /**
@@ -7,6 +7,7 @@ import { UsageError } from "./usage-error";
  * and which keeps running after them.
  */
 export async function embeddedCommand(action: string | undefined): Promise<number> {
+  const { embeddedHome, ensureEmbeddedPostgres, stopEmbeddedPostgres } = await loadEmbedded();
   const home = embeddedHome();
   switch (action) {
     case "start":

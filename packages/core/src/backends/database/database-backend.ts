@@ -17,7 +17,7 @@ import { buildStats, listLimit } from "../build-stats";
 import { newTaskRecord } from "../new-task-record";
 import type { DatabaseBackendSettings } from "../../config/configure";
 import { invalidState } from "../invalid-state";
-import { ensureEmbeddedPostgres } from "./embedded-postgres";
+import { loadEmbedded } from "./load-embedded";
 import { rowToRecord } from "./row-to-record";
 import {
   taskCancel,
@@ -69,7 +69,7 @@ export class DatabaseBackend implements DatabaseBackendLike {
       if (given) {
         db = given;
       } else {
-        if (!url) url = await ensureEmbeddedPostgres(this.#settings.embeddedDir);
+        if (!url) url = await (await loadEmbedded()).ensureEmbeddedPostgres(this.#settings.embeddedDir);
         const pool = new pg.Pool({ connectionString: url, max: this.#settings.poolSize ?? 10 });
         // Without a listener, an idle connection the server closes (restart,
         // pg_terminate_backend) crashes the process; the pool replaces it on next use.

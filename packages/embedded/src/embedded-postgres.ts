@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
-import { ERROR_CODES, ErrandError } from "../../errors";
+import { EmbeddedPostgresError } from "./embedded-postgres-error";
 
 const run = promisify(execFile);
 
@@ -77,8 +77,7 @@ export async function ensureEmbeddedPostgres(dir?: string): Promise<string> {
     );
     const url = urlFor(port);
     if (!(await canConnect(url))) {
-      throw new ErrandError(
-        ERROR_CODES.INVALID_CONFIG,
+      throw new EmbeddedPostgresError(
         `The embedded Postgres started but does not answer on port ${port}; see ${path.join(data, "errand-server.log")}, or set DATABASE_URL to use your own server.`,
       );
     }
@@ -181,8 +180,7 @@ async function lock(dir: string): Promise<() => Promise<void>> {
         continue;
       }
       if (Date.now() > deadline) {
-        throw new ErrandError(
-          ERROR_CODES.INVALID_CONFIG,
+        throw new EmbeddedPostgresError(
           `Timed out waiting for another process to start the embedded Postgres (lock ${dir}). Remove that folder if no Errand process is running.`,
         );
       }
@@ -237,8 +235,7 @@ async function binaries(): Promise<Binaries> {
     const bin = path.join(path.dirname(entry), "..", "native", "bin");
     return { initdb: path.join(bin, "initdb"), pg_ctl: path.join(bin, "pg_ctl") };
   } catch (error) {
-    throw new ErrandError(
-      ERROR_CODES.INVALID_CONFIG,
+    throw new EmbeddedPostgresError(
       `No DATABASE_URL is set and the embedded Postgres for ${os.platform()}-${os.arch()} (${pkg}) is not installed. Set DATABASE_URL, or run npm install on a supported platform.`,
       { cause: error },
     );

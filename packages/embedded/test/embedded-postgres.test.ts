@@ -6,15 +6,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
-import {
-  closeBackends,
-  configure,
-  embeddedDataDir,
-  ensureEmbeddedPostgres,
-  getBackend,
-  stopEmbeddedPostgres,
-  task,
-} from "@errand/core";
+import { closeBackends, configure, getBackend, task } from "@errand/core";
+import { embeddedDataDir, ensureEmbeddedPostgres, stopEmbeddedPostgres } from "@errand/embedded";
 import type { DatabaseBackendLike } from "@errand/core";
 
 const run = promisify(execFile);
@@ -42,11 +35,15 @@ describe("embedded Postgres", () => {
       expect(url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
 
       // Another process joins the same server rather than starting a second one.
-      const script = `import { ensureEmbeddedPostgres } from "@errand/core"; console.log(await ensureEmbeddedPostgres(${JSON.stringify(dir)}));`;
-      const { stdout } = await run(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: "" },
-      });
+      const script = `import { ensureEmbeddedPostgres } from "@errand/embedded"; console.log(await ensureEmbeddedPostgres(${JSON.stringify(dir)}));`;
+      const { stdout } = await run(
+        process.execPath,
+        ["--conditions=@errand/source", "--import", "tsx", "--input-type=module", "-e", script],
+        {
+          cwd: root,
+          env: { ...process.env, DATABASE_URL: "" },
+        },
+      );
       expect(stdout.trim()).toBe(url);
       const client = new pg.Client({ connectionString: url });
       await client.connect();

@@ -1,0 +1,13 @@
+/**
+ * What the worker, the CLI and Errand's own packages need beyond the public API: the
+ * database backend's query functions, row mapping, running one attempt, the task registry
+ * and event emission. Not covered by semver: apps import from `@errand/core`.
+ */
+export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
+export { runTask, type RunOutcome, type RunTaskOptions } from "./task/run-task";
+export { errorToTaskError } from "./result/error-to-task-error";
+export { rowToRecord } from "./backends/database/row-to-record";
+export * as queries from "./backends/database/queries/index";
+export { emitTaskEvent } from "./events/task-events";
+export { normalizeJson } from "./json/normalize-json";
+export { loadEmbedded, type EmbeddedModule } from "./backends/database/load-embedded";

@@ -1,0 +1,7 @@
+import { defineConfig } from "tsdown";
+import { base } from "../../tsdown.base";
+
+export default defineConfig({
+  ...base,
+  entry: { index: "src/index.ts", internal: "src/internal.ts", testing: "src/testing/index.ts" },
+});
