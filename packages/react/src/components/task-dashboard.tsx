@@ -100,7 +100,7 @@ export function TaskDashboard({
   const error = stats.error ?? list.error;
 
   return (
-    <div className="space-y-6">
+    <div data-errand="" className="space-y-6">
       {error ? (
         <div
           role="alert"

@@ -37,6 +37,7 @@ export function TaskDetail({ task, onCancel, onRetry, busy, actionError, onClose
     <article
       aria-labelledby={`task-${task.id}-title`}
       data-task-id={task.id}
+      data-errand=""
       className={`rounded-xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900 ${className}`}
     >
       <header className="flex items-start gap-3 border-b border-zinc-200 p-4 dark:border-zinc-800">

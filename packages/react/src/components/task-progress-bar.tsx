@@ -17,7 +17,7 @@ export function TaskProgressBar({ progress, label = "Progress", className = "" }
   const known = total !== null && total > 0;
   const percent = known ? Math.min(100, Math.max(0, (done / total) * 100)) : null;
   return (
-    <div className={`flex items-center gap-3 ${className}`}>
+    <div data-errand="" className={`flex items-center gap-3 ${className}`}>
       <div
         role="progressbar"
         aria-label={label}

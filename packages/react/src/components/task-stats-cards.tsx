@@ -21,7 +21,7 @@ const CARDS: { status: TaskStatus; label: string; accent: string }[] = [
 export function TaskStatsCards({ stats, activeStatus, onStatusClick }: TaskStatsCardsProps) {
   const lag = stats?.oldestDueAt ? formatRelative(stats.oldestDueAt, new Date(stats.generatedAt).getTime()) : null;
   return (
-    <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5">
+    <div data-errand="" className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5">
       {CARDS.map((card) => {
         const count = stats?.byStatus[card.status];
         const pressed = activeStatus === card.status;

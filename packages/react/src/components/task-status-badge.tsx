@@ -44,6 +44,7 @@ export function TaskStatusBadge({ status, attempts, className = "" }: TaskStatus
   return (
     <span
       data-status={status}
+      data-errand=""
       className={`inline-flex items-center gap-1.5 whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${style.className} ${className}`}
     >
       <span aria-hidden="true" className={`size-1.5 rounded-full ${style.dot}`} />

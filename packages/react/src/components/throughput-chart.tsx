@@ -23,7 +23,7 @@ export function ThroughputChart({ throughput, className = "" }: ThroughputChartP
   const first = throughput[0]?.minute;
   const last = throughput[throughput.length - 1]?.minute;
   return (
-    <figure className={className}>
+    <figure data-errand="" className={className}>
       <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
         <figcaption className="text-sm font-medium">Finished per minute, last hour</figcaption>
         <div className="flex items-center gap-3 whitespace-nowrap text-xs text-zinc-500 dark:text-zinc-400">
