@@ -1,0 +1,70 @@
+// The router in Express over real HTTP: enqueue and getResult with @trpc/client, a --batch
+// worker in between.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { once } from "node:events";
+import { TRPCClientError, createTRPCClient, httpLink } from "@trpc/client";
+import { closeBackends, configure } from "@errand/core";
+import config from "./errand.config.mjs";
+import { TOKEN, createApp } from "./server.mjs";
+
+const errand = (...args) =>
+  execFileSync("node_modules/.bin/errand", args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+
+errand("migrate");
+configure({ backends: config.backends });
+
+const server = createApp().listen(0, "127.0.0.1");
+await once(server, "listening");
+const url = `http://127.0.0.1:${server.address().port}/trpc`;
+const client = (token) =>
+  createTRPCClient({ links: [httpLink({ url, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })] });
+const trpc = client(TOKEN);
+
+try {
+  const enqueued = await trpc.enqueue.mutate({ task: "consumer.greet", args: ["Ada"] });
+  assert.equal(enqueued.status, "PENDING");
+  assert.equal(enqueued.taskName, "consumer.greet");
+  assert.equal(enqueued.queueName, "email");
+  assert.equal(typeof enqueued.enqueuedAt, "string");
+
+  // authorize is asked: no token, no task.
+  await assert.rejects(client(null).enqueue.mutate({ task: "consumer.greet", args: ["Eve"] }), (error) => {
+    assert.ok(error instanceof TRPCClientError, String(error));
+    assert.equal(error.data?.code, "FORBIDDEN");
+    return true;
+  });
+  // A bad input is a 400 with a readable message, never a 500.
+  const bad = await fetch(`${url}/enqueue`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ task: "consumer.greet", args: ["Ada"], options: { priority: 1000 } }),
+  });
+  assert.equal(bad.status, 400, await bad.clone().text());
+  assert.match(JSON.stringify(await bad.json()), /priority/);
+  // A task that is not listed cannot be enqueued.
+  await assert.rejects(trpc.enqueue.mutate({ task: "consumer.other", args: [] }), TRPCClientError);
+
+  const before = await trpc.getResult.query({ id: enqueued.id });
+  assert.equal(before.status, "PENDING");
+
+  const log = errand("worker", "--batch", "--queue-name", "email", "--log-level", "info");
+  assert.match(log, /task finished/);
+
+  const after = await trpc.getResult.query({ id: enqueued.id });
+  assert.equal(after.status, "SUCCESSFUL", JSON.stringify(after.errors));
+  assert.deepEqual(after.returnValue, { greeting: "hello Ada", node: process.version });
+  assert.equal(after.attempts, 1);
+
+  // The same over plain HTTP, as a non-tRPC client would call it.
+  const input = encodeURIComponent(JSON.stringify({ id: enqueued.id }));
+  const raw = await fetch(`${url}/getResult?input=${input}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(raw.status, 200);
+  assert.equal((await raw.json()).result.data.status, "SUCCESSFUL");
+  console.log(
+    `SCENARIO_RESULT ${JSON.stringify({ id: after.id, status: after.status, returnValue: after.returnValue })}`,
+  );
+} finally {
+  server.close();
+  await closeBackends();
+}

@@ -1,0 +1,50 @@
+// Migrate, enqueue, run a --batch worker, read the result: the README's steps in plain Node.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { ErrandError, InvalidTaskArgumentsError, closeBackends, configure } from "@errand/core";
+import config from "./errand.config.mjs";
+import { add } from "./tasks.mjs";
+
+const npx = (...args) =>
+  execFileSync("npx", ["--no-install", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+
+npx("errand", "migrate");
+configure({ backends: config.backends });
+
+const enqueued = await add.enqueue(2, 3);
+assert.equal(enqueued.status, "PENDING");
+assert.match(enqueued.id, /^[0-9a-f-]{36}$/);
+
+// Arguments must be JSON: a Date is refused before anything is stored.
+await assert.rejects(add.enqueue(new Date(), 1), (error) => {
+  assert.ok(error instanceof InvalidTaskArgumentsError, `not an InvalidTaskArgumentsError: ${error}`);
+  assert.ok(error instanceof ErrandError);
+  assert.match(error.message, /args\[0\]/);
+  return true;
+});
+
+const workerLog = npx("errand", "worker", "--batch", "--log-level", "info");
+assert.match(workerLog, /task finished/, "the worker logged no finished task");
+
+const result = await add.getResult(enqueued.id);
+assert.equal(result.status, "SUCCESSFUL", `status ${result.status}: ${JSON.stringify(result.errors)}`);
+assert.equal(result.isFinished, true);
+assert.equal(result.returnValue.sum, 5);
+// The worker ran on the same Node as this script (PATH decides), in another process.
+assert.equal(result.returnValue.node, process.version);
+assert.notEqual(result.returnValue.pid, process.pid);
+assert.equal(result.attempts, 1);
+
+// Worker-only internals live in @errand/core/internal, not in the root.
+const root = await import("@errand/core");
+const internal = await import("@errand/core/internal");
+for (const name of ["runTask", "getRegisteredTask", "registeredTasks", "queries"]) {
+  assert.ok(name in internal, `@errand/core/internal has no ${name}`);
+  assert.ok(!(name in root), `@errand/core exports the internal ${name}`);
+}
+assert.equal(internal.getRegisteredTask("consumer.add")?.name, "consumer.add");
+
+await closeBackends();
+console.log(
+  `SCENARIO_RESULT ${JSON.stringify({ id: result.id, status: result.status, returnValue: result.returnValue })}`,
+);
