@@ -1,2 +1,3 @@
 export { createTestDatabase, testServerUrl, type TestDatabase } from "./create-test-database";
 export { insertTasks } from "./insert-tasks";
+export { insertTaskInEveryState, TASK_STATE_FIXTURES, type TaskStateFixture } from "./insert-task-in-every-state";
