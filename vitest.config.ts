@@ -11,6 +11,8 @@ export default defineConfig({
     include: ["kysely/test/**/*.test.ts", "packages/*/test/**/*.test.ts", "worker/test/**/*.test.ts"],
     // Every file makes its own database; files run in parallel processes.
     pool: "forks",
+    // Type tests (*.test-d.ts) run through tsc: expectTypeOf and @ts-expect-error fail the run.
+    typecheck: { enabled: true, include: ["packages/*/test/**/*.test-d.ts"], tsconfig: "tsconfig.json" },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // CI reads a plain "N passed, N failed" line that .ci/run prints from this report.

@@ -1,0 +1,44 @@
+// Type tests, run by vitest's typecheck mode (tsc): a task's argument and return types flow
+// from its function to enqueue, using, call and getResult; wrong ones do not compile.
+import { describe, expectTypeOf, it } from "vitest";
+import { task, type AnyTask, type TaskArgs, type TaskContext, type TaskResult, type TaskReturn } from "@errand/core";
+
+const add = task({ name: "types.add" }, async (a: number, b: number) => ({ sum: a + b }));
+const withContext = task({ name: "types.ctx", takesContext: true }, async (ctx: TaskContext, label: string) => {
+  ctx.setProgress(1, 2);
+  return label.length;
+});
+
+describe("task types", () => {
+  it("enqueue takes the function's parameters and resolves to a typed result", () => {
+    expectTypeOf(add.enqueue).parameters.toEqualTypeOf<[number, number]>();
+    expectTypeOf(add.enqueue).returns.resolves.toEqualTypeOf<TaskResult<{ sum: number }>>();
+    expectTypeOf<TaskArgs<typeof add>>().toEqualTypeOf<[number, number]>();
+    expectTypeOf<TaskReturn<typeof add>>().toEqualTypeOf<{ sum: number }>();
+    expectTypeOf(add).toExtend<AnyTask>();
+  });
+
+  it("a wrong argument, a missing one or an extra one does not compile", () => {
+    // @ts-expect-error a string where a number is expected
+    void add.enqueue("1", 2);
+    // @ts-expect-error a missing argument
+    void add.enqueue(1);
+    // @ts-expect-error an extra argument
+    void add.enqueue(1, 2, 3);
+    // @ts-expect-error using() keeps the argument types
+    void add.using({ priority: 5 }).enqueue("1", 2);
+  });
+
+  it("a task that takes a context is enqueued without it", () => {
+    expectTypeOf(withContext.enqueue).parameters.toEqualTypeOf<[string]>();
+    expectTypeOf(withContext.enqueue).returns.resolves.toEqualTypeOf<TaskResult<number>>();
+  });
+
+  it("returnValue and getResult are typed from the function's return type", async () => {
+    const result = await add.getResult("00000000-0000-0000-0000-000000000000");
+    expectTypeOf(result.returnValue).toEqualTypeOf<{ sum: number }>();
+    // @ts-expect-error returnValue is not a string
+    const wrong: string = result.returnValue;
+    void wrong;
+  });
+});
