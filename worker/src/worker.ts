@@ -23,43 +23,11 @@ import {
 } from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
 import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
-import { createLogger, type Logger } from "./logger";
+import type { Logger } from "./logger";
 import { NotifyListener } from "./notify-listener";
-import { defaultWorkerId, MAX_WORKER_ID_LENGTH } from "./worker-id";
+import { resolveWorkerOptions, type WorkerOptions } from "./worker-options";
 
-/** Options of `new Worker()`. All optional. */
-export interface WorkerOptions {
-  /** Queue names to run, or `"*"` / `["*"]` for every queue. Default every queue. */
-  queues?: readonly string[] | "*" | undefined;
-  /** With `queues: "*"`: every queue but these. */
-  excludeQueues?: readonly string[] | undefined;
-  /** Tasks run at once. Default 10. */
-  concurrency?: number | undefined;
-  /** Seconds between polls, the fallback to LISTEN/NOTIFY. Default 1. */
-  interval?: number | undefined;
-  /** Stored on every task it claims. Default `host-pid-random`; at most 64 characters. */
-  workerId?: string | undefined;
-  /** Alias of a database backend from `configure()`. Default "default". */
-  backend?: string | undefined;
-  /** Seconds a claim holds without renewal before other workers may re-queue it. Default 30. */
-  leaseSeconds?: number | undefined;
-  /** Seconds `stop()` lets running tasks finish before aborting their `signal`. Default 30. */
-  shutdownGraceSeconds?: number | undefined;
-  /** Run what is due, then stop (cron use). Default false. */
-  batch?: boolean | undefined;
-  /** Stop after this many tasks finished (succeeded or failed). Default no limit. */
-  maxTasks?: number | null | undefined;
-  /** Stop after this many seconds. Default no limit. */
-  duration?: number | null | undefined;
-  /** Wait a random 0…this many seconds before the first claim (spreads a fleet). Default 0. */
-  startupDelay?: number | undefined;
-  /** Seconds between sweeps for lapsed leases. Default half the lease, at most 15. */
-  rescueIntervalSeconds?: number | undefined;
-  /** LISTEN for enqueues (else poll only). Default true. */
-  listen?: boolean | undefined;
-  /** Default: warnings and errors to stdout. The CLI passes an "info" logger. */
-  logger?: Logger | undefined;
-}
+export type { WorkerOptions } from "./worker-options";
 
 /** The worker's events. Payloads are snapshots of the task's row. */
 export interface WorkerEvents {
@@ -159,40 +127,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   constructor(options: WorkerOptions = {}) {
     super();
-    this.queues = normalizeQueues(options.queues);
-    this.excludeQueues = options.excludeQueues ? [...new Set(options.excludeQueues)] : [];
-    if (this.excludeQueues.length > 0 && this.queues !== "*") {
-      throw new InvalidWorkerOption(
-        "excludeQueues",
-        `excludeQueues only goes with queues "*" (every queue but these).`,
-      );
-    }
-    this.concurrency = positiveInteger("concurrency", options.concurrency ?? 10);
-    this.#interval = nonNegative("interval", options.interval ?? 1);
-    this.workerId = options.workerId ?? defaultWorkerId();
-    if (
-      typeof this.workerId !== "string" ||
-      this.workerId.length === 0 ||
-      this.workerId.length > MAX_WORKER_ID_LENGTH
-    ) {
-      throw new InvalidWorkerOption(
-        "workerId",
-        `workerId must be 1 to ${MAX_WORKER_ID_LENGTH} characters, got ${JSON.stringify(this.workerId)}.`,
-      );
-    }
-    this.#backendAlias = options.backend ?? "default";
-    this.#leaseSeconds = positive("leaseSeconds", options.leaseSeconds ?? 30);
-    this.#graceSeconds = nonNegative("shutdownGraceSeconds", options.shutdownGraceSeconds ?? 30);
-    this.#batch = options.batch ?? false;
-    this.#maxTasks = options.maxTasks == null ? null : positiveInteger("maxTasks", options.maxTasks);
-    this.#duration = options.duration == null ? null : positive("duration", options.duration);
-    this.#startupDelay = nonNegative("startupDelay", options.startupDelay ?? 0);
-    this.#rescueInterval = positive(
-      "rescueIntervalSeconds",
-      options.rescueIntervalSeconds ?? Math.min(this.#leaseSeconds / 2, 15),
-    );
-    this.#listen = options.listen ?? true;
-    this.#logger = options.logger ?? createLogger({ level: "warn" });
+    const resolved = resolveWorkerOptions(options);
+    this.queues = resolved.queues;
+    this.excludeQueues = resolved.excludeQueues;
+    this.concurrency = resolved.concurrency;
+    this.#interval = resolved.interval;
+    this.workerId = resolved.workerId;
+    this.#backendAlias = resolved.backend;
+    this.#leaseSeconds = resolved.leaseSeconds;
+    this.#graceSeconds = resolved.shutdownGraceSeconds;
+    this.#batch = resolved.batch;
+    this.#maxTasks = resolved.maxTasks;
+    this.#duration = resolved.duration;
+    this.#startupDelay = resolved.startupDelay;
+    this.#rescueInterval = resolved.rescueIntervalSeconds;
+    this.#listen = resolved.listen;
+    this.#logger = resolved.logger;
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
   }
 
@@ -744,43 +694,4 @@ function round(ms: number): number {
 function unref<T extends { unref(): unknown }>(timer: T): T {
   timer.unref();
   return timer;
-}
-
-function normalizeQueues(queues: readonly string[] | "*" | undefined): readonly string[] | "*" {
-  if (queues === undefined || queues === "*") return "*";
-  if (!Array.isArray(queues) || queues.length === 0) {
-    throw new InvalidWorkerOption("queues", `queues must be "*" or a non-empty list of queue names.`);
-  }
-  if (queues.includes("*")) {
-    if (queues.length > 1)
-      throw new InvalidWorkerOption("queues", `"*" means every queue; do not list other queues with it.`);
-    return "*";
-  }
-  for (const q of queues) {
-    if (typeof q !== "string" || q.length === 0 || q.length > 32) {
-      throw new InvalidWorkerOption("queues", `Queue names are 1 to 32 characters, got ${JSON.stringify(q)}.`);
-    }
-  }
-  return [...new Set(queues)];
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new InvalidWorkerOption(name, `${name} must be a positive integer, got ${String(value)}.`);
-  }
-  return value;
-}
-
-function positive(name: string, value: number): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidWorkerOption(name, `${name} must be a positive number of seconds, got ${String(value)}.`);
-  }
-  return value;
-}
-
-function nonNegative(name: string, value: number): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new InvalidWorkerOption(name, `${name} must be a number of seconds >= 0, got ${String(value)}.`);
-  }
-  return value;
 }
