@@ -3,28 +3,18 @@ import type { Kysely } from "kysely";
 import type { Database, TaskErrorRow, TaskRow } from "@errand/db";
 import {
   getBackend,
-  isDoNotRetry,
   InvalidTaskBackend,
   taskEvents,
-  TaskNotRegistered,
-  TaskResult,
   toErrandError,
   type DatabaseBackendLike,
   type TaskRecord,
 } from "@errand/core";
-import {
-  emitTaskEvent,
-  errorToTaskError,
-  queries,
-  registeredTasks,
-  rowToRecord,
-  runTask,
-  type RunOutcome,
-} from "@errand/core/internal";
+import { emitTaskEvent, queries, rowToRecord } from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
 import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
 import type { Logger } from "./logger";
 import { NotifyListener } from "./notify-listener";
+import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
 import { resolveWorkerOptions, type WorkerOptions } from "./worker-options";
 
 export type { WorkerOptions } from "./worker-options";
@@ -42,15 +32,6 @@ export interface WorkerEvents {
   drained: [];
   /** The worker stopped: nothing runs, results are stored, connections closed. */
   stopped: [];
-}
-
-interface Running {
-  row: TaskRow;
-  controller: AbortController;
-  startedAt: number;
-  /** The lease lapsed and another worker may own the task: drop this run's result. */
-  lost: boolean;
-  done: Promise<void>;
 }
 
 type Completion = { id: string; returnValue: string };
@@ -109,7 +90,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #wakeLoop: (() => void) | null = null;
   #wakeScheduled = false;
 
-  readonly #running = new Map<string, Running>();
+  readonly #running = new Map<string, TaskAttempt>();
   /** Ids this worker holds a lease on: running, or finished with the result not yet stored. */
   readonly #held = new Set<string>();
   #completions: Completion[] = [];
@@ -276,8 +257,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       clearTimeout(graceTimer);
       if (outcome === "grace") {
         this.#logger.warn("grace period over; aborting running tasks", { running: this.#running.size });
-        for (const entry of this.#running.values()) {
-          entry.controller.abort(new WorkerShutdown(this.workerId, this.#graceSeconds));
+        for (const attempt of this.#running.values()) {
+          attempt.abort(new WorkerShutdown(this.workerId, this.#graceSeconds));
         }
         await this.#allRunningDone();
       }
@@ -294,7 +275,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   async #allRunningDone(): Promise<void> {
     while (this.#running.size > 0) {
-      await Promise.all([...this.#running.values()].map((r) => r.done));
+      // #taskDone runs first: it was chained onto each outcome when the attempt started.
+      await Promise.all([...this.#running.values()].map((attempt) => attempt.outcome));
     }
   }
 
@@ -430,9 +412,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   // ---- running one task ----------------------------------------------------------------
 
   #startTask(row: TaskRow): void {
-    const controller = new AbortController();
-    const entry: Running = { row, controller, startedAt: performance.now(), lost: false, done: Promise.resolve() };
-    this.#running.set(row.id, entry);
+    const attempt = new TaskAttempt({ row, db: this.#db!, backend: this.#backend!, workerId: this.workerId });
+    this.#running.set(row.id, attempt);
     this.#held.add(row.id);
     this.#logger.info("task started", {
       taskId: row.id,
@@ -441,41 +422,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
       queue: row.queue_name,
     });
     this.#announce("started", row);
-    entry.done = this.#execute(row, controller.signal).then(
-      (outcome) => this.#taskDone(entry, outcome),
-      (error: unknown) => this.#taskDone(entry, { ok: false, error }),
-    );
+    void attempt.outcome.then((outcome) => this.#taskDone(attempt, outcome));
   }
 
-  async #execute(row: TaskRow, signal: AbortSignal): Promise<RunOutcome> {
-    const task = registeredTasks().get(row.task_name);
-    if (!task) return { ok: false, error: new TaskNotRegistered(row.task_name) };
-    const db = this.#db!;
-    return runTask({
-      task,
-      result: new TaskResult(rowToRecord(row), this.#backend!),
-      attempt: row.attempts,
-      signal,
-      setProgress: async (done, total) => {
-        await queries.taskSetProgress(db, { id: row.id, workerId: this.workerId, done, total });
-      },
-    });
-  }
-
-  #taskDone(entry: Running, outcome: RunOutcome): void {
-    const { row } = entry;
+  #taskDone(attempt: TaskAttempt, outcome: AttemptOutcome): void {
+    const { row } = attempt;
     this.#running.delete(row.id);
     this.#finished += 1;
-    const durationMs = round(performance.now() - entry.startedAt);
-    const fields = { taskId: row.id, taskName: row.task_name, attempt: row.attempts, durationMs };
-    if (entry.lost) {
+    const fields = { taskId: row.id, taskName: row.task_name, attempt: row.attempts, durationMs: attempt.elapsedMs };
+    if (attempt.lost) {
       this.#held.delete(row.id);
       this.#logger.warn("task finished after its lease was lost; result dropped", fields);
     } else if (outcome.ok) {
-      this.#completions.push({ id: row.id, returnValue: outcome.json });
+      this.#completions.push({ id: row.id, returnValue: outcome.returnValue });
       this.#logger.info("task finished", { ...fields, status: "SUCCESSFUL" });
     } else {
-      const failure = this.#failureFor(row, outcome.error);
+      const failure = { id: row.id, error: outcome.error, retryDelay: outcome.retryDelay };
       this.#failures.push(failure);
       const willRetry = failure.retryDelay !== null && row.attempts < row.max_attempts;
       this.#logger.warn("task failed", {
@@ -491,23 +453,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#logger.info("max tasks reached; stopping", { maxTasks: this.#maxTasks });
       void this.stop();
     }
-  }
-
-  #failureFor(row: TaskRow, error: unknown): Failure {
-    const taskError = errorToTaskError(error, row.attempts);
-    const errorRow: TaskErrorRow = { ...taskError, failedAt: taskError.failedAt.toISOString() };
-    if (error instanceof TaskNotRegistered || isDoNotRetry(error))
-      return { id: row.id, error: errorRow, retryDelay: null };
-    // Aborted by shutdown: not the task's fault, so retry at once (the attempt still counts).
-    if (error instanceof WorkerShutdown) return { id: row.id, error: errorRow, retryDelay: 0 };
-    let delay: number;
-    try {
-      delay = registeredTasks().get(row.task_name)?.backoff(row.attempts) ?? 0;
-    } catch {
-      delay = row.attempts ** 4 + 5;
-    }
-    if (!Number.isFinite(delay) || delay < 0) delay = 0;
-    return { id: row.id, error: errorRow, retryDelay: delay };
   }
 
   /**
@@ -659,12 +604,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const keptSet = new Set(kept);
     for (const id of ids) {
       if (keptSet.has(id) || !this.#held.has(id)) continue;
-      const entry = this.#running.get(id);
+      const attempt = this.#running.get(id);
       // A result in the buffer was stored meanwhile, or the lease really lapsed.
-      if (!entry) continue;
-      entry.lost = true;
-      this.#logger.warn("lease lost; aborting the task's signal", { taskId: id, taskName: entry.row.task_name });
-      entry.controller.abort(new LeaseLost(id, this.workerId));
+      if (!attempt) continue;
+      attempt.lost = true;
+      this.#logger.warn("lease lost; aborting the task's signal", { taskId: id, taskName: attempt.row.task_name });
+      attempt.abort(new LeaseLost(id, this.workerId));
     }
   }
 
