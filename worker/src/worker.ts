@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Kysely } from "kysely";
-import type { Database, TaskErrorRow, TaskRow } from "@errand/db";
+import type { Database, TaskRow } from "@errand/db";
 import {
   getBackend,
   InvalidTaskBackend,
@@ -14,6 +14,7 @@ import { Backoff, sleep } from "./backoff";
 import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
 import type { Logger } from "./logger";
 import { NotifyListener } from "./notify-listener";
+import { ResultFlusher } from "./result-flusher";
 import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
 import { resolveWorkerOptions, type WorkerOptions } from "./worker-options";
 
@@ -33,18 +34,6 @@ export interface WorkerEvents {
   /** The worker stopped: nothing runs, results are stored, connections closed. */
   stopped: [];
 }
-
-type Completion = { id: string; returnValue: string };
-type Failure = { id: string; error: TaskErrorRow; retryDelay: number | null };
-
-/**
- * Most results stored by one statement. Measured here (2 cores, local Postgres 15, load
- * average ≈8 from other jobs, so absolute figures are low; compare the ratios): one
- * `taskComplete` of 1 row took 2.9–4.4 ms, of 50 rows 7–13 ms (0.14–0.27 ms a row), of 500
- * rows 25–47 ms (0.05–0.10 ms a row), of 2,000 rows 112–154 ms (0.06–0.08 ms a row). Past
- * ≈500 a row gets no cheaper while the statement holds its row locks ever longer, so 500.
- */
-const MAX_FLUSH_BATCH = 500;
 
 /**
  * Runs enqueued tasks: claims due tasks of its queues (never more than its free slots),
@@ -93,18 +82,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #running = new Map<string, TaskAttempt>();
   /** Ids this worker holds a lease on: running, or finished with the result not yet stored. */
   readonly #held = new Set<string>();
-  #completions: Completion[] = [];
-  #failures: Failure[] = [];
-  #flushing: Promise<void> | null = null;
-  #flushScheduled = false;
-  /** Bumped after every flush, so batch mode knows whether a claim saw the latest state. */
-  #flushEpoch = 0;
+  #flusher: ResultFlusher | null = null;
 
   #claimed = 0;
   #finished = 0;
   #renewing = false;
   readonly #claimBackoff = new Backoff();
-  readonly #flushBackoff = new Backoff();
 
   constructor(options: WorkerOptions = {}) {
     super();
@@ -162,6 +145,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
       this.#backend = backend as DatabaseBackendLike;
       this.#db = await this.#backend.getDb();
+      this.#flusher = this.#newFlusher(this.#db);
       if (this.#startupDelay > 0) await sleep(Math.random() * this.#startupDelay * 1000);
       const connectionString = this.#listen ? await this.#backend.getConnectionString() : "";
       if (this.#listen && !connectionString) {
@@ -263,7 +247,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         await this.#allRunningDone();
       }
     }
-    await this.#flushAll({ giveUpAfterMs: 30_000 });
+    await this.#flusher?.flushAll({ giveUpAfterMs: 30_000 });
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     await this.#listener?.close();
@@ -309,12 +293,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   async #loop(): Promise<void> {
     const db = this.#db!;
+    const flusher = this.#flusher!;
     while (this.#state === "running") {
       const free = this.concurrency - this.#running.size;
       const budget = this.#maxTasks === null ? free : Math.min(free, this.#maxTasks - this.#claimed);
       if (budget > 0 && this.#mayHaveWork) {
         this.#mayHaveWork = false;
-        const epoch = this.#flushEpoch;
+        const epoch = flusher.epoch;
         let rows: TaskRow[];
         const claimStart = performance.now();
         try {
@@ -347,7 +332,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         if (rows.length === budget) {
           // A full batch: more may be due. Claim again as soon as slots free up.
           this.#mayHaveWork = true;
-        } else if (this.#batch && this.#running.size === 0 && this.#isSettled() && epoch === this.#flushEpoch) {
+        } else if (this.#batch && this.#running.size === 0 && flusher.settled && epoch === flusher.epoch) {
           this.#logger.info("nothing due is left; batch done", { finished: this.#finished });
           this.emit("drained");
           void this.stop();
@@ -379,12 +364,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
         }, ms);
       }
     });
-  }
-
-  #isSettled(): boolean {
-    return (
-      this.#completions.length === 0 && this.#failures.length === 0 && this.#flushing === null && !this.#flushScheduled
-    );
   }
 
   async #release(rows: TaskRow[]): Promise<void> {
@@ -434,20 +413,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#held.delete(row.id);
       this.#logger.warn("task finished after its lease was lost; result dropped", fields);
     } else if (outcome.ok) {
-      this.#completions.push({ id: row.id, returnValue: outcome.returnValue });
+      this.#flusher!.complete({ id: row.id, returnValue: outcome.returnValue });
       this.#logger.info("task finished", { ...fields, status: "SUCCESSFUL" });
     } else {
-      const failure = { id: row.id, error: outcome.error, retryDelay: outcome.retryDelay };
-      this.#failures.push(failure);
-      const willRetry = failure.retryDelay !== null && row.attempts < row.max_attempts;
-      this.#logger.warn("task failed", {
-        ...fields,
-        status: willRetry ? "PENDING" : "FAILED",
-        error: `${failure.error.exceptionClass}: ${failure.error.message}`,
-        retryInSeconds: willRetry ? failure.retryDelay : undefined,
-      });
+      // Logged by the flusher once stored: whether it is retried is taskFail's decision.
+      this.#flusher!.fail({ id: row.id, error: outcome.error, retryDelay: outcome.retryDelay, log: fields });
     }
-    this.#scheduleFlush();
     this.#slotFreed();
     if (this.#maxTasks !== null && this.#finished >= this.#maxTasks && this.#state === "running") {
       this.#logger.info("max tasks reached; stopping", { maxTasks: this.#maxTasks });
@@ -472,116 +443,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
     emitTaskEvent(event, record);
   }
 
-  // ---- storing outcomes ----------------------------------------------------------------
-
-  /**
-   * Results are stored in batches: one `taskComplete` and one `taskFail` statement for
-   * everything that finished since the last flush. A flush starts on the next turn of the
-   * event loop after a task finishes; while one is in flight, results pile up for the next
-   * (group commit), so the batch grows with the load and an idle worker adds no delay (no
-   * timer to wait out). It runs on its own pooled connection, in parallel with the next
-   * claim, so a busy worker's cycle costs one round trip, not two.
-   * Measured (same conditions as MAX_FLUSH_BATCH), claims of 25: completing the 25 with one
-   * statement drained 1,220–1,510 no-op tasks/s; with one statement each, 220–600/s
-   * sequentially and 300–370/s in parallel over a pool of 10. Against a bare loop that
-   * claims c rows and completes them in one statement while claiming the next (run
-   * alternately, 3,000 tasks, load average 4–7): c=10, worker 1,280–1,720/s, loop
-   * 1,290–1,400/s; c=50, worker 2,950–4,070/s, loop 3,050–6,120/s. A CPU profile of the
-   * worker at c=50 is 44 % idle (waiting on Postgres); its own per-task work is under 5 %.
-   */
-  #scheduleFlush(): void {
-    if (this.#flushScheduled || this.#flushing) return;
-    this.#flushScheduled = true;
-    setImmediate(() => {
-      this.#flushScheduled = false;
-      void this.#flush();
-    });
-  }
-
-  #flush(): Promise<void> {
-    if (this.#flushing) return this.#flushing;
-    if (this.#completions.length === 0 && this.#failures.length === 0) return Promise.resolve();
-    const hadFailures = this.#failures.length > 0;
-    this.#flushing = this.#flushOnce().finally(() => {
-      this.#flushing = null;
-      this.#flushEpoch += 1;
-      if (this.#completions.length > 0 || this.#failures.length > 0) this.#scheduleFlush();
+  #newFlusher(db: Kysely<Database>): ResultFlusher {
+    return new ResultFlusher({
+      db,
+      workerId: this.workerId,
+      logger: this.#logger,
+      onStored: (sent, rows) => {
+        for (const id of sent) this.#held.delete(id);
+        for (const row of rows) this.#announce("finished", row);
+      },
       // A retry may be due at once (zero backoff), and batch mode must look again before
       // it decides nothing is left.
-      if (hadFailures || this.#batch) this.#wake();
+      onFlushed: ({ hadFailures }) => {
+        if (hadFailures || this.#batch) this.#wake();
+      },
     });
-    return this.#flushing;
-  }
-
-  async #flushOnce(): Promise<void> {
-    const db = this.#db!;
-    const completions = this.#completions.splice(0, MAX_FLUSH_BATCH);
-    const failures = this.#failures.splice(0, MAX_FLUSH_BATCH);
-    const flushStart = performance.now();
-    const [done, failed] = await Promise.allSettled([
-      completions.length
-        ? queries.taskComplete(db, { workerId: this.workerId, results: completions })
-        : Promise.resolve([]),
-      failures.length ? queries.taskFail(db, { workerId: this.workerId, failures }) : Promise.resolve([]),
-    ]);
-    let error: unknown = null;
-    if (done.status === "fulfilled") this.#stored(completions, done.value);
-    else {
-      error = done.reason;
-      this.#completions.unshift(...completions);
-    }
-    if (failed.status === "fulfilled") this.#stored(failures, failed.value);
-    else {
-      error = failed.reason;
-      this.#failures.unshift(...failures);
-    }
-    if (error !== null) {
-      // Nothing is lost: the results stay buffered (and their leases renewed) until the
-      // database answers. Re-sending is safe: a row already stored is no longer RUNNING
-      // under this worker, so the statement skips it.
-      const delay = this.#flushBackoff.next();
-      this.#logger.warn("storing results failed; retrying", {
-        error: toErrandError(error).message,
-        pending: this.#completions.length + this.#failures.length,
-        retryInMs: delay,
-      });
-      await sleep(delay);
-    } else {
-      this.#flushBackoff.reset();
-      this.#logger.debug("stored results", {
-        completed: completions.length,
-        failed: failures.length,
-        ms: round(performance.now() - flushStart),
-      });
-    }
-  }
-
-  #stored(sent: { id: string }[], rows: TaskRow[]): void {
-    for (const item of sent) this.#held.delete(item.id);
-    if (rows.length < sent.length) {
-      const took = new Set(rows.map((r) => r.id));
-      const dropped = sent.filter((s) => !took.has(s.id)).map((s) => s.id);
-      // Either an earlier send of these results committed and only its reply was lost, or
-      // the lease lapsed and another worker took the task over.
-      this.#logger.warn("results not stored: these tasks are no longer RUNNING under this worker", { ids: dropped });
-    }
-    for (const row of rows) this.#announce("finished", row);
-  }
-
-  async #flushAll(options: { giveUpAfterMs: number }): Promise<void> {
-    const deadline = Date.now() + options.giveUpAfterMs;
-    while (this.#completions.length > 0 || this.#failures.length > 0 || this.#flushing) {
-      if (Date.now() > deadline) {
-        this.#logger.error(
-          "could not store results before exiting; those tasks will be re-queued when their lease lapses",
-          {
-            ids: [...this.#completions, ...this.#failures].map((r) => r.id),
-          },
-        );
-        return;
-      }
-      await this.#flush();
-    }
   }
 
   // ---- leases --------------------------------------------------------------------------
