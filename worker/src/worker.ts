@@ -13,6 +13,7 @@ import { emitTaskEvent, queries, rowToRecord } from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
 import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
 import type { Logger } from "./logger";
+import { LeaseKeeper } from "./lease-keeper";
 import { NotifyListener } from "./notify-listener";
 import { ResultFlusher } from "./result-flusher";
 import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
@@ -80,13 +81,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #wakeScheduled = false;
 
   readonly #running = new Map<string, TaskAttempt>();
-  /** Ids this worker holds a lease on: running, or finished with the result not yet stored. */
-  readonly #held = new Set<string>();
+  /** Renews the leases of tasks running, or finished with the result not yet stored. */
+  #leases: LeaseKeeper | null = null;
   #flusher: ResultFlusher | null = null;
 
   #claimed = 0;
   #finished = 0;
-  #renewing = false;
   readonly #claimBackoff = new Backoff();
 
   constructor(options: WorkerOptions = {}) {
@@ -146,6 +146,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#backend = backend as DatabaseBackendLike;
       this.#db = await this.#backend.getDb();
       this.#flusher = this.#newFlusher(this.#db);
+      this.#leases = this.#newLeaseKeeper(this.#db);
       if (this.#startupDelay > 0) await sleep(Math.random() * this.#startupDelay * 1000);
       const connectionString = this.#listen ? await this.#backend.getConnectionString() : "";
       if (this.#listen && !connectionString) {
@@ -176,8 +177,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       throw error;
     }
     this.#timers.push(setInterval(() => this.#wake(), Math.max(this.#interval * 1000, 10)));
-    this.#timers.push(unref(setInterval(() => void this.#renewLeases(), (this.#leaseSeconds * 1000) / 3)));
-    this.#timers.push(unref(setInterval(() => void this.#rescue(), this.#rescueInterval * 1000)));
     if (this.#duration !== null) {
       const timer = setTimeout(() => {
         this.#logger.info("duration reached; stopping", { durationSeconds: this.#duration });
@@ -192,7 +191,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       batch: this.#batch || undefined,
       listening: this.#listener?.connected ?? false,
     });
-    void this.#rescue();
+    this.#leases!.start();
     this.#loopDone = this.#loop();
   }
 
@@ -221,6 +220,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return this.#stopPromise;
     }
     this.#state = "stopping";
+    this.#leases?.stopRescuing();
     this.#wake();
     this.#stopPromise = this.#shutdown();
     return this.#stopPromise;
@@ -250,6 +250,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await this.#flusher?.flushAll({ giveUpAfterMs: 30_000 });
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
+    this.#leases?.stop();
     await this.#listener?.close();
     this.#state = "stopped";
     this.#logger.info("worker stopped", { workerId: this.workerId, finished: this.#finished });
@@ -393,7 +394,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #startTask(row: TaskRow): void {
     const attempt = new TaskAttempt({ row, db: this.#db!, backend: this.#backend!, workerId: this.workerId });
     this.#running.set(row.id, attempt);
-    this.#held.add(row.id);
+    this.#leases!.hold(row.id);
     this.#logger.info("task started", {
       taskId: row.id,
       taskName: row.task_name,
@@ -410,7 +411,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#finished += 1;
     const fields = { taskId: row.id, taskName: row.task_name, attempt: row.attempts, durationMs: attempt.elapsedMs };
     if (attempt.lost) {
-      this.#held.delete(row.id);
+      this.#leases!.release(row.id);
       this.#logger.warn("task finished after its lease was lost; result dropped", fields);
     } else if (outcome.ok) {
       this.#flusher!.complete({ id: row.id, returnValue: outcome.returnValue });
@@ -449,7 +450,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       workerId: this.workerId,
       logger: this.#logger,
       onStored: (sent, rows) => {
-        for (const id of sent) this.#held.delete(id);
+        for (const id of sent) this.#leases?.release(id);
         for (const row of rows) this.#announce("finished", row);
       },
       // A retry may be due at once (zero backoff), and batch mode must look again before
@@ -460,59 +461,26 @@ export class Worker extends EventEmitter<WorkerEvents> {
     });
   }
 
-  // ---- leases --------------------------------------------------------------------------
-
-  async #renewLeases(): Promise<void> {
-    // A slow database must not pile up renewals: one at a time.
-    if (this.#held.size === 0 || !this.#db || this.#renewing) return;
-    const ids = [...this.#held];
-    let kept: string[];
-    this.#renewing = true;
-    try {
-      kept = await queries.taskRenewLease(this.#db, { workerId: this.workerId, ids, leaseSeconds: this.#leaseSeconds });
-    } catch (error) {
-      this.#logger.warn("lease renewal failed; will retry", { error: toErrandError(error).message, tasks: ids.length });
-      return;
-    } finally {
-      this.#renewing = false;
-    }
-    if (kept.length === ids.length) return;
-    const keptSet = new Set(kept);
-    for (const id of ids) {
-      if (keptSet.has(id) || !this.#held.has(id)) continue;
-      const attempt = this.#running.get(id);
-      // A result in the buffer was stored meanwhile, or the lease really lapsed.
-      if (!attempt) continue;
-      attempt.lost = true;
-      this.#logger.warn("lease lost; aborting the task's signal", { taskId: id, taskName: attempt.row.task_name });
-      attempt.abort(new LeaseLost(id, this.workerId));
-    }
-  }
-
-  /** Re-queues tasks whose worker stopped renewing their lease (any worker may do it). */
-  async #rescue(): Promise<void> {
-    if (!this.#db || this.#state !== "running") return;
-    try {
-      const rows = await queries.taskRescueExpired(this.#db, { limit: 1000 });
-      if (rows.length > 0) {
-        this.#logger.warn("re-queued tasks whose lease lapsed", {
-          count: rows.length,
-          ids: rows.slice(0, 20).map((r) => r.id),
-          requeued: rows.filter((r) => r.status === "PENDING").length,
-        });
-        this.#wake();
-      }
-    } catch (error) {
-      this.#logger.warn("lease rescue failed; will retry", { error: toErrandError(error).message });
-    }
+  #newLeaseKeeper(db: Kysely<Database>): LeaseKeeper {
+    return new LeaseKeeper({
+      db,
+      workerId: this.workerId,
+      leaseSeconds: this.#leaseSeconds,
+      rescueIntervalSeconds: this.#rescueInterval,
+      logger: this.#logger,
+      onLost: (id) => {
+        const attempt = this.#running.get(id);
+        // A result in the buffer was stored meanwhile, or the lease really lapsed.
+        if (!attempt) return;
+        attempt.lost = true;
+        this.#logger.warn("lease lost; aborting the task's signal", { taskId: id, taskName: attempt.row.task_name });
+        attempt.abort(new LeaseLost(id, this.workerId));
+      },
+      onRescued: () => this.#wake(),
+    });
   }
 }
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
-}
-
-function unref<T extends { unref(): unknown }>(timer: T): T {
-  timer.unref();
-  return timer;
 }
