@@ -9,15 +9,16 @@ import {
   type DatabaseBackendLike,
   type TaskRecord,
 } from "@errand/core";
-import { emitTaskEvent, queries, rowToRecord } from "@errand/core/internal";
-import { Backoff, sleep } from "./backoff";
+import { emitTaskEvent, rowToRecord } from "@errand/core/internal";
+import { sleep } from "./backoff";
+import { ClaimLoop } from "./claim-loop";
 import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
-import type { Logger } from "./logger";
 import { LeaseKeeper } from "./lease-keeper";
+import type { Logger } from "./logger";
 import { NotifyListener } from "./notify-listener";
 import { ResultFlusher } from "./result-flusher";
 import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
-import { resolveWorkerOptions, type WorkerOptions } from "./worker-options";
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options";
 
 export type { WorkerOptions } from "./worker-options";
 
@@ -36,10 +37,26 @@ export interface WorkerEvents {
   stopped: [];
 }
 
+/** What a running worker is connected to and made of; built by `start()`. */
+interface Parts {
+  backend: DatabaseBackendLike;
+  db: Kysely<Database>;
+  listener: NotifyListener | null;
+  flusher: ResultFlusher;
+  leases: LeaseKeeper;
+  loop: ClaimLoop;
+}
+
 /**
  * Runs enqueued tasks: claims due tasks of its queues (never more than its free slots),
  * runs them, stores their outcome, renews their lease while they run, and re-queues
  * tasks of workers that died.
+ *
+ * This class is the lifecycle (start, graceful stop, `maxTasks`, `duration`, the poll
+ * timer and LISTEN/NOTIFY waking the loop, events) and wires the parts that do the work:
+ * a `ClaimLoop` claims, a `TaskAttempt` runs each claimed task, a `ResultFlusher` stores
+ * outcomes, a `LeaseKeeper` renews and rescues leases; `resolveWorkerOptions` checks the
+ * options.
  *
  * @example
  * const worker = new Worker({ queues: ["default", "email"], concurrency: 20 });
@@ -52,22 +69,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly queues: readonly string[] | "*";
   readonly excludeQueues: readonly string[];
   readonly concurrency: number;
-  readonly #interval: number;
-  readonly #backendAlias: string;
-  readonly #leaseSeconds: number;
-  readonly #graceSeconds: number;
-  readonly #batch: boolean;
-  readonly #maxTasks: number | null;
-  readonly #duration: number | null;
-  readonly #startupDelay: number;
-  readonly #rescueInterval: number;
-  readonly #listen: boolean;
+  readonly #options: ResolvedWorkerOptions;
   readonly #logger: Logger;
 
-  #backend: DatabaseBackendLike | null = null;
-  #db: Kysely<Database> | null = null;
-  #listener: NotifyListener | null = null;
-  #timers: ReturnType<typeof setInterval>[] = [];
+  #parts: Parts | null = null;
+  #timers: ReturnType<typeof setTimeout>[] = [];
 
   #state: "new" | "running" | "stopping" | "stopped" = "new";
   #loopDone: Promise<void> = Promise.resolve();
@@ -75,38 +81,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #resolveStopped!: () => void;
   readonly #stopped: Promise<void>;
 
-  /** Set when a claim may find something: a notification, a poll tick, a full batch. */
-  #mayHaveWork = true;
-  #wakeLoop: (() => void) | null = null;
-  #wakeScheduled = false;
-
   readonly #running = new Map<string, TaskAttempt>();
-  /** Renews the leases of tasks running, or finished with the result not yet stored. */
-  #leases: LeaseKeeper | null = null;
-  #flusher: ResultFlusher | null = null;
-
-  #claimed = 0;
   #finished = 0;
-  readonly #claimBackoff = new Backoff();
 
   constructor(options: WorkerOptions = {}) {
     super();
-    const resolved = resolveWorkerOptions(options);
-    this.queues = resolved.queues;
-    this.excludeQueues = resolved.excludeQueues;
-    this.concurrency = resolved.concurrency;
-    this.#interval = resolved.interval;
-    this.workerId = resolved.workerId;
-    this.#backendAlias = resolved.backend;
-    this.#leaseSeconds = resolved.leaseSeconds;
-    this.#graceSeconds = resolved.shutdownGraceSeconds;
-    this.#batch = resolved.batch;
-    this.#maxTasks = resolved.maxTasks;
-    this.#duration = resolved.duration;
-    this.#startupDelay = resolved.startupDelay;
-    this.#rescueInterval = resolved.rescueIntervalSeconds;
-    this.#listen = resolved.listen;
-    this.#logger = resolved.logger;
+    this.#options = resolveWorkerOptions(options);
+    this.workerId = this.#options.workerId;
+    this.queues = this.#options.queues;
+    this.excludeQueues = this.#options.excludeQueues;
+    this.concurrency = this.#options.concurrency;
+    this.#logger = this.#options.logger;
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
   }
 
@@ -135,27 +120,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.#state !== "new")
       throw new InvalidWorkerOption("start", "This worker was already started; create a new Worker.");
     this.#state = "running";
+    let listener: NotifyListener | null = null;
     try {
-      const backend = getBackend(this.#backendAlias);
-      if (backend.kind !== "database") {
-        throw new InvalidTaskBackend(
-          this.#backendAlias,
-          `Backend "${this.#backendAlias}" is a ${backend.kind} backend; a worker needs a database backend (--backend).`,
-        );
-      }
-      this.#backend = backend as DatabaseBackendLike;
-      this.#db = await this.#backend.getDb();
-      this.#flusher = this.#newFlusher(this.#db);
-      this.#leases = this.#newLeaseKeeper(this.#db);
-      if (this.#startupDelay > 0) await sleep(Math.random() * this.#startupDelay * 1000);
-      const connectionString = this.#listen ? await this.#backend.getConnectionString() : "";
-      if (this.#listen && !connectionString) {
+      const backend = this.#databaseBackend();
+      const db = await backend.getDb();
+      const { startupDelay, listen } = this.#options;
+      if (startupDelay > 0) await sleep(Math.random() * startupDelay * 1000);
+      const connectionString = listen ? await backend.getConnectionString() : "";
+      if (listen && !connectionString) {
         // A backend configured with its own Kysely instance (`db`) and no `url`: there is
         // no address to open the LISTEN connection to.
         this.#logger.warn("backend has no connection string (set its url); polling only, no LISTEN/NOTIFY");
       }
-      if (this.#listen && connectionString) {
-        this.#listener = new NotifyListener({
+      if (listen && connectionString) {
+        listener = new NotifyListener({
           connectionString,
           logger: this.#logger,
           onNotify: (queue) => {
@@ -163,36 +141,32 @@ export class Worker extends EventEmitter<WorkerEvents> {
           },
           onReconnect: () => this.#wake(),
         });
-        await this.#listener.start();
+        await listener.start();
       }
       if (this.#state !== "running") {
         // stop() was called while starting; it has already finished.
-        await this.#listener?.close();
+        await listener?.close();
         return;
       }
+      const flusher = this.#newFlusher(db);
+      const leases = this.#newLeaseKeeper(db);
+      this.#parts = { backend, db, listener, flusher, leases, loop: this.#newClaimLoop(db, flusher) };
     } catch (error) {
       this.#state = "stopped";
-      await this.#listener?.close();
+      await listener?.close();
       this.#resolveStopped();
       throw error;
     }
-    this.#timers.push(setInterval(() => this.#wake(), Math.max(this.#interval * 1000, 10)));
-    if (this.#duration !== null) {
-      const timer = setTimeout(() => {
-        this.#logger.info("duration reached; stopping", { durationSeconds: this.#duration });
-        void this.stop();
-      }, this.#duration * 1000);
-      this.#timers.push(timer);
-    }
+    this.#startTimers();
     this.#logger.info("worker started", {
       workerId: this.workerId,
       queues: this.queues === "*" ? "*" : this.queues.join(","),
       concurrency: this.concurrency,
-      batch: this.#batch || undefined,
-      listening: this.#listener?.connected ?? false,
+      batch: this.#options.batch || undefined,
+      listening: listener?.connected ?? false,
     });
-    this.#leases!.start();
-    this.#loopDone = this.#loop();
+    this.#parts.leases.start();
+    this.#loopDone = this.#parts.loop.run();
   }
 
   /** Resolves when the worker has stopped (after `stop()`, a drained batch, `maxTasks` or `duration`). */
@@ -220,38 +194,125 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return this.#stopPromise;
     }
     this.#state = "stopping";
-    this.#leases?.stopRescuing();
-    this.#wake();
-    this.#stopPromise = this.#shutdown();
+    // `parts` is null while start() is still connecting; it will see the state and return.
+    const parts = this.#parts;
+    parts?.leases.stopRescuing();
+    parts?.loop.stop();
+    this.#stopPromise = this.#shutdown(parts);
     return this.#stopPromise;
   }
 
-  async #shutdown(): Promise<void> {
+  // ---- lifecycle -----------------------------------------------------------------------
+
+  #databaseBackend(): DatabaseBackendLike {
+    const alias = this.#options.backend;
+    const backend = getBackend(alias);
+    if (backend.kind !== "database") {
+      throw new InvalidTaskBackend(
+        alias,
+        `Backend "${alias}" is a ${backend.kind} backend; a worker needs a database backend (--backend).`,
+      );
+    }
+    return backend as DatabaseBackendLike;
+  }
+
+  #newFlusher(db: Kysely<Database>): ResultFlusher {
+    return new ResultFlusher({
+      db,
+      workerId: this.workerId,
+      logger: this.#logger,
+      onStored: (sent, rows) => {
+        for (const id of sent) this.#parts?.leases.release(id);
+        for (const row of rows) this.#announce("finished", row);
+      },
+      // A retry may be due at once (zero backoff), and batch mode must look again before
+      // it decides nothing is left.
+      onFlushed: ({ hadFailures }) => {
+        if (hadFailures || this.#options.batch) this.#wake();
+      },
+    });
+  }
+
+  #newLeaseKeeper(db: Kysely<Database>): LeaseKeeper {
+    return new LeaseKeeper({
+      db,
+      workerId: this.workerId,
+      leaseSeconds: this.#options.leaseSeconds,
+      rescueIntervalSeconds: this.#options.rescueIntervalSeconds,
+      logger: this.#logger,
+      onLost: (id) => {
+        const attempt = this.#running.get(id);
+        // A result in the buffer was stored meanwhile, or the lease really lapsed.
+        if (!attempt) return;
+        attempt.lost = true;
+        this.#logger.warn("lease lost; aborting the task's signal", { taskId: id, taskName: attempt.row.task_name });
+        attempt.abort(new LeaseLost(id, this.workerId));
+      },
+      onRescued: () => this.#wake(),
+    });
+  }
+
+  #newClaimLoop(db: Kysely<Database>, flusher: ResultFlusher): ClaimLoop {
+    return new ClaimLoop({
+      db,
+      workerId: this.workerId,
+      queues: this.queues,
+      excludeQueues: this.excludeQueues,
+      leaseSeconds: this.#options.leaseSeconds,
+      concurrency: this.concurrency,
+      maxTasks: this.#options.maxTasks,
+      batch: this.#options.batch,
+      logger: this.#logger,
+      running: () => this.#running.size,
+      onClaimed: (row) => this.#startAttempt(row),
+      results: flusher,
+      onDrained: () => {
+        this.#logger.info("nothing due is left; batch done", { finished: this.#finished });
+        this.emit("drained");
+        void this.stop();
+      },
+    });
+  }
+
+  /** Something may be due (a notification, a poll tick, a rescue, a stored retry). */
+  #wake(): void {
+    this.#parts?.loop.wake();
+  }
+
+  #startTimers(): void {
+    const { interval, duration } = this.#options;
+    this.#timers.push(setInterval(() => this.#wake(), Math.max(interval * 1000, 10)));
+    if (duration !== null) {
+      const timer = setTimeout(() => {
+        this.#logger.info("duration reached; stopping", { durationSeconds: duration });
+        void this.stop();
+      }, duration * 1000);
+      this.#timers.push(timer);
+    }
+  }
+
+  async #shutdown(parts: Parts | null): Promise<void> {
     await this.#loopDone;
     if (this.#running.size > 0) {
-      this.#logger.info("waiting for running tasks to finish", {
-        running: this.#running.size,
-        graceSeconds: this.#graceSeconds,
-      });
+      const graceSeconds = this.#options.shutdownGraceSeconds;
+      this.#logger.info("waiting for running tasks to finish", { running: this.#running.size, graceSeconds });
       let graceTimer: ReturnType<typeof setTimeout> | undefined;
       const graceOver = new Promise<"grace">((resolve) => {
-        graceTimer = setTimeout(() => resolve("grace"), this.#graceSeconds * 1000);
+        graceTimer = setTimeout(() => resolve("grace"), graceSeconds * 1000);
       });
       const outcome = await Promise.race([this.#allRunningDone().then(() => "done" as const), graceOver]);
       clearTimeout(graceTimer);
       if (outcome === "grace") {
         this.#logger.warn("grace period over; aborting running tasks", { running: this.#running.size });
-        for (const attempt of this.#running.values()) {
-          attempt.abort(new WorkerShutdown(this.workerId, this.#graceSeconds));
-        }
+        for (const attempt of this.#running.values()) attempt.abort(new WorkerShutdown(this.workerId, graceSeconds));
         await this.#allRunningDone();
       }
     }
-    await this.#flusher?.flushAll({ giveUpAfterMs: 30_000 });
+    await parts?.flusher.flushAll({ giveUpAfterMs: 30_000 });
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
-    this.#leases?.stop();
-    await this.#listener?.close();
+    parts?.leases.stop();
+    await parts?.listener?.close();
     this.#state = "stopped";
     this.#logger.info("worker stopped", { workerId: this.workerId, finished: this.#finished });
     this.emit("stopped");
@@ -260,141 +321,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   async #allRunningDone(): Promise<void> {
     while (this.#running.size > 0) {
-      // #taskDone runs first: it was chained onto each outcome when the attempt started.
+      // #attemptDone runs first: it was chained onto each outcome when the attempt started.
       await Promise.all([...this.#running.values()].map((attempt) => attempt.outcome));
     }
   }
 
-  // ---- the claim loop ------------------------------------------------------------------
+  // ---- attempts ------------------------------------------------------------------------
 
-  #wake(): void {
-    this.#mayHaveWork = true;
-    const wake = this.#wakeLoop;
-    this.#wakeLoop = null;
-    wake?.();
-  }
-
-  /**
-   * A slot freed up. Deferred to the next turn of the event loop so that tasks finishing
-   * together free their slots together and are refilled by one claim, not one claim each.
-   * Measured (same conditions as MAX_FLUSH_BATCH): claiming 25 tasks with one statement and
-   * completing them with one drained 1,220–1,510 no-op tasks/s; claiming them one at a
-   * time (25 statements) 200–580/s.
-   */
-  #slotFreed(): void {
-    if (this.#wakeScheduled) return;
-    this.#wakeScheduled = true;
-    setImmediate(() => {
-      this.#wakeScheduled = false;
-      const wake = this.#wakeLoop;
-      this.#wakeLoop = null;
-      wake?.();
-    });
-  }
-
-  async #loop(): Promise<void> {
-    const db = this.#db!;
-    const flusher = this.#flusher!;
-    while (this.#state === "running") {
-      const free = this.concurrency - this.#running.size;
-      const budget = this.#maxTasks === null ? free : Math.min(free, this.#maxTasks - this.#claimed);
-      if (budget > 0 && this.#mayHaveWork) {
-        this.#mayHaveWork = false;
-        const epoch = flusher.epoch;
-        let rows: TaskRow[];
-        const claimStart = performance.now();
-        try {
-          rows = await queries.taskClaimBatch(db, {
-            queues: this.queues,
-            excludeQueues: this.excludeQueues,
-            limit: budget,
-            workerId: this.workerId,
-            leaseSeconds: this.#leaseSeconds,
-          });
-          if (this.#claimBackoff.failing) this.#logger.info("database reachable again; claiming");
-          this.#claimBackoff.reset();
-        } catch (error) {
-          // The claim may have committed with its reply lost: those rows stay RUNNING under
-          // this worker's id until their lease lapses and a rescue re-queues them.
-          const delay = this.#claimBackoff.next();
-          this.#logger.warn("claim failed; retrying", { error: toErrandError(error).message, retryInMs: delay });
-          this.#mayHaveWork = true;
-          await this.#idle(delay);
-          continue;
-        }
-        if (this.#state !== "running") {
-          // stop() came while the claim was in flight: give these back untouched.
-          await this.#release(rows);
-          break;
-        }
-        this.#claimed += rows.length;
-        this.#logger.debug("claimed", { asked: budget, got: rows.length, ms: round(performance.now() - claimStart) });
-        for (const row of rows) this.#startTask(row);
-        if (rows.length === budget) {
-          // A full batch: more may be due. Claim again as soon as slots free up.
-          this.#mayHaveWork = true;
-        } else if (this.#batch && this.#running.size === 0 && flusher.settled && epoch === flusher.epoch) {
-          this.#logger.info("nothing due is left; batch done", { finished: this.#finished });
-          this.emit("drained");
-          void this.stop();
-          break;
-        }
-        if (this.#maxTasks !== null && this.#claimed >= this.#maxTasks) {
-          this.#logger.info("max tasks claimed; finishing them, then stopping", { maxTasks: this.#maxTasks });
-          break;
-        }
-        continue;
-      }
-      await this.#idle(null);
-    }
-  }
-
-  /** Waits for a wake-up (notification, poll tick, freed slot, stop), or `ms`. */
-  #idle(ms: number | null): Promise<void> {
-    if (this.#state !== "running") return Promise.resolve();
-    return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      this.#wakeLoop = () => {
-        if (timer) clearTimeout(timer);
-        resolve();
-      };
-      if (ms !== null) {
-        timer = setTimeout(() => {
-          this.#wakeLoop = null;
-          resolve();
-        }, ms);
-      }
-    });
-  }
-
-  async #release(rows: TaskRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    const ids = rows.map((r) => r.id);
-    const backoff = new Backoff();
-    for (let tries = 0; ; tries++) {
-      try {
-        await queries.taskRelease(this.#db!, { workerId: this.workerId, ids });
-        this.#logger.info("released tasks claimed but not started", { count: ids.length });
-        return;
-      } catch (error) {
-        if (tries >= 10) {
-          this.#logger.error("could not release claimed tasks; they will be re-queued when their lease lapses", {
-            error: toErrandError(error).message,
-            ids,
-          });
-          return;
-        }
-        await sleep(backoff.next());
-      }
-    }
-  }
-
-  // ---- running one task ----------------------------------------------------------------
-
-  #startTask(row: TaskRow): void {
-    const attempt = new TaskAttempt({ row, db: this.#db!, backend: this.#backend!, workerId: this.workerId });
+  #startAttempt(row: TaskRow): void {
+    const parts = this.#parts!;
+    const attempt = new TaskAttempt({ row, db: parts.db, backend: parts.backend, workerId: this.workerId });
     this.#running.set(row.id, attempt);
-    this.#leases!.hold(row.id);
+    parts.leases.hold(row.id);
     this.#logger.info("task started", {
       taskId: row.id,
       taskName: row.task_name,
@@ -402,27 +340,28 @@ export class Worker extends EventEmitter<WorkerEvents> {
       queue: row.queue_name,
     });
     this.#announce("started", row);
-    void attempt.outcome.then((outcome) => this.#taskDone(attempt, outcome));
+    void attempt.outcome.then((outcome) => this.#attemptDone(parts, attempt, outcome));
   }
 
-  #taskDone(attempt: TaskAttempt, outcome: AttemptOutcome): void {
+  #attemptDone(parts: Parts, attempt: TaskAttempt, outcome: AttemptOutcome): void {
     const { row } = attempt;
     this.#running.delete(row.id);
     this.#finished += 1;
     const fields = { taskId: row.id, taskName: row.task_name, attempt: row.attempts, durationMs: attempt.elapsedMs };
     if (attempt.lost) {
-      this.#leases!.release(row.id);
+      parts.leases.release(row.id);
       this.#logger.warn("task finished after its lease was lost; result dropped", fields);
     } else if (outcome.ok) {
-      this.#flusher!.complete({ id: row.id, returnValue: outcome.returnValue });
+      parts.flusher.complete({ id: row.id, returnValue: outcome.returnValue });
       this.#logger.info("task finished", { ...fields, status: "SUCCESSFUL" });
     } else {
       // Logged by the flusher once stored: whether it is retried is taskFail's decision.
-      this.#flusher!.fail({ id: row.id, error: outcome.error, retryDelay: outcome.retryDelay, log: fields });
+      parts.flusher.fail({ id: row.id, error: outcome.error, retryDelay: outcome.retryDelay, log: fields });
     }
-    this.#slotFreed();
-    if (this.#maxTasks !== null && this.#finished >= this.#maxTasks && this.#state === "running") {
-      this.#logger.info("max tasks reached; stopping", { maxTasks: this.#maxTasks });
+    parts.loop.slotFreed();
+    const { maxTasks } = this.#options;
+    if (maxTasks !== null && this.#finished >= maxTasks && this.#state === "running") {
+      this.#logger.info("max tasks reached; stopping", { maxTasks });
       void this.stop();
     }
   }
@@ -443,44 +382,4 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     emitTaskEvent(event, record);
   }
-
-  #newFlusher(db: Kysely<Database>): ResultFlusher {
-    return new ResultFlusher({
-      db,
-      workerId: this.workerId,
-      logger: this.#logger,
-      onStored: (sent, rows) => {
-        for (const id of sent) this.#leases?.release(id);
-        for (const row of rows) this.#announce("finished", row);
-      },
-      // A retry may be due at once (zero backoff), and batch mode must look again before
-      // it decides nothing is left.
-      onFlushed: ({ hadFailures }) => {
-        if (hadFailures || this.#batch) this.#wake();
-      },
-    });
-  }
-
-  #newLeaseKeeper(db: Kysely<Database>): LeaseKeeper {
-    return new LeaseKeeper({
-      db,
-      workerId: this.workerId,
-      leaseSeconds: this.#leaseSeconds,
-      rescueIntervalSeconds: this.#rescueInterval,
-      logger: this.#logger,
-      onLost: (id) => {
-        const attempt = this.#running.get(id);
-        // A result in the buffer was stored meanwhile, or the lease really lapsed.
-        if (!attempt) return;
-        attempt.lost = true;
-        this.#logger.warn("lease lost; aborting the task's signal", { taskId: id, taskName: attempt.row.task_name });
-        attempt.abort(new LeaseLost(id, this.workerId));
-      },
-      onRescued: () => this.#wake(),
-    });
-  }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }
