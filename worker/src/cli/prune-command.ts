@@ -1,5 +1,26 @@
 import { databaseBackend, setUp } from "./common";
+import type { FlagSpec } from "./flags";
 import { UsageError } from "./usage-error";
+
+/** Flags of `errand prune` (besides the common ones). */
+export const PRUNE_FLAGS: readonly FlagSpec[] = [
+  {
+    flag: "age",
+    arg: "DAYS",
+    rule: { type: "number", min: 0 },
+    help: "finished more than DAYS ago (required; 0 = every finished task)",
+  },
+  { flag: "failed-age", arg: "DAYS", rule: { type: "number", min: 0 }, help: "age for FAILED tasks (default: --age)" },
+  {
+    flag: "status",
+    arg: "S",
+    rule: { type: "string" },
+    multiple: true,
+    help: "SUCCESSFUL and/or FAILED (comma list; default both)",
+  },
+  { flag: "queue-name", arg: "Q", rule: { type: "string" }, help: 'only this queue ("*" = every queue, the default)' },
+  { flag: "dry-run", rule: { type: "boolean" }, help: "count, delete nothing" },
+];
 
 const PRUNABLE = ["SUCCESSFUL", "FAILED"] as const;
 type Prunable = (typeof PRUNABLE)[number];

@@ -1,5 +1,11 @@
 import { TASK_STATUSES } from "@errand/core";
 import { databaseBackend, setUp } from "./common";
+import type { FlagSpec } from "./flags";
+
+/** Flags of `errand status` (besides the common ones). */
+export const STATUS_FLAGS: readonly FlagSpec[] = [
+  { flag: "json", rule: { type: "boolean" }, help: "print the counts as JSON" },
+];
 
 /** `errand status`: task counts by queue and status, and the oldest due task. */
 export async function statusCommand(flags: {

@@ -1,26 +1,64 @@
 import { migrate } from "@errand/db";
 import type { Kysely } from "kysely";
-import { createLogger, type LogLevel } from "../logger";
+import { createLogger, LOG_LEVELS, type LogLevel } from "../logger";
 import { installSignalHandlers } from "../signals";
 import { Worker } from "../worker";
+import { flagLabel, resolveWorkerOptions, WORKER_OPTIONS, type WorkerOptions } from "../worker-options";
 import { databaseBackend, setUp } from "./common";
+import { flagsOf, parseFlagValue, type FlagSpec, type RawFlagValue } from "./flags";
+
+const LOG_LEVEL_FLAG = {
+  flag: "log-level",
+  arg: "L",
+  rule: { type: "choice", values: LOG_LEVELS },
+  default: "info",
+  help: LOG_LEVELS.join(", "),
+} as const satisfies FlagSpec;
+
+/** Flags of `errand worker` that are not options of `new Worker()`. */
+export const WORKER_COMMAND_FLAGS: readonly FlagSpec[] = [
+  { flag: "no-startup-delay", rule: { type: "boolean" }, help: "same as --startup-delay 0" },
+  LOG_LEVEL_FLAG,
+  { flag: "migrate", rule: { type: "boolean" }, help: "migrate the database before starting" },
+];
+
+/** Every flag of `errand worker` but the common ones (`--config`, `--backend`, `--help`). */
+export const WORKER_FLAGS: readonly FlagSpec[] = [
+  ...flagsOf(WORKER_OPTIONS)
+    .filter(([name]) => name !== "backend")
+    .map(([, spec]) => spec),
+  ...WORKER_COMMAND_FLAGS,
+];
 
 export interface WorkerCommandFlags {
   config?: string | undefined;
-  backend: string;
-  queues: string[] | "*";
-  excludeQueues?: string[] | undefined;
-  concurrency?: number | undefined;
-  interval?: number | undefined;
-  batch: boolean;
-  duration?: number | undefined;
-  maxTasks?: number | undefined;
-  workerId?: string | undefined;
-  startupDelay?: number | undefined;
-  leaseSeconds?: number | undefined;
-  shutdownGrace?: number | undefined;
+  /** Checked options of `new Worker()` (no logger: the command makes one). */
+  options: WorkerOptions;
   logLevel: LogLevel;
   migrate: boolean;
+}
+
+/**
+ * Reads `errand worker`'s parsed flags through `WORKER_OPTIONS` and checks them with
+ * `new Worker()`'s own rules, before any config is loaded.
+ *
+ * @throws UsageError or InvalidWorkerOption naming the flag.
+ */
+export function workerCommandFlags(values: Record<string, RawFlagValue>): WorkerCommandFlags {
+  const options: Record<string, unknown> = {};
+  for (const [name, spec] of flagsOf(WORKER_OPTIONS)) {
+    const value = parseFlagValue(spec, values[spec.flag]);
+    if (value !== undefined) options[name] = value;
+  }
+  if (values["no-startup-delay"] === true) options.startupDelay = 0;
+  const logLevel = (parseFlagValue(LOG_LEVEL_FLAG, values["log-level"]) ?? LOG_LEVEL_FLAG.default) as LogLevel;
+  resolveWorkerOptions(options, flagLabel);
+  return {
+    config: values.config as string | undefined,
+    options: options as WorkerOptions,
+    logLevel,
+    migrate: values.migrate === true,
+  };
 }
 
 /** `errand worker`: loads the config and its tasks, then runs a worker until told to stop. */
@@ -31,27 +69,13 @@ export async function workerCommand(flags: WorkerCommandFlags): Promise<number> 
     requireConfig: true,
     autoMigrate: flags.migrate ? false : undefined,
   });
-  const backend = databaseBackend(flags.backend);
+  const backend = databaseBackend(flags.options.backend ?? WORKER_OPTIONS.backend.default);
   if (flags.migrate) {
     const result = await migrate((await backend.getDb()) as Kysely<unknown>);
     const applied = (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
     logger.info(applied.length ? "migrations applied" : "database schema up to date", { applied });
   }
-  const worker = new Worker({
-    queues: flags.queues,
-    excludeQueues: flags.excludeQueues,
-    concurrency: flags.concurrency,
-    interval: flags.interval,
-    batch: flags.batch,
-    duration: flags.duration,
-    maxTasks: flags.maxTasks,
-    workerId: flags.workerId,
-    backend: flags.backend,
-    startupDelay: flags.startupDelay,
-    leaseSeconds: flags.leaseSeconds,
-    shutdownGraceSeconds: flags.shutdownGrace,
-    logger,
-  });
+  const worker = new Worker({ ...flags.options, logger });
   logger.debug("config loaded", { file: loaded.file, taskModules: loaded.taskModules });
   const removeHandlers = installSignalHandlers(worker, logger);
   try {

@@ -1,0 +1,90 @@
+import type { Kysely } from "kysely";
+import type { Database, TaskErrorRow, TaskRow } from "@errand/db";
+import { TaskNotRegistered, TaskResult, type DatabaseBackendLike } from "@errand/core";
+import {
+  errorToTaskError,
+  queries,
+  registeredTasks,
+  rowToRecord,
+  runTask,
+  type RunOutcome,
+} from "@errand/core/internal";
+import { retryDelayFor } from "./retry-delay";
+
+/**
+ * What one attempt came to, ready to store: the return value as JSON text, or the error
+ * as stored and the retry delay it asks for (`null`: no retry; see `retryDelayFor`).
+ */
+export type AttemptOutcome =
+  { ok: true; returnValue: string } | { ok: false; error: TaskErrorRow; retryDelay: number | null };
+
+export interface TaskAttemptOptions {
+  /** The claimed row (status RUNNING, `attempts` already counting this attempt). */
+  row: TaskRow;
+  db: Kysely<Database>;
+  backend: DatabaseBackendLike;
+  workerId: string;
+}
+
+/**
+ * One attempt of a claimed task, started at construction: looks the task up in the
+ * registry, runs its function through `runTask` (context, timeout, JSON check) with an
+ * abort signal the worker controls, writes its progress, and turns what happened into an
+ * `AttemptOutcome`. It stores nothing: the worker hands the outcome to its result flusher.
+ *
+ * @example
+ * const attempt = new TaskAttempt({ row, db, backend, workerId });
+ * const outcome = await attempt.outcome; // { ok: true, returnValue: '{"sent":true}' }
+ */
+export class TaskAttempt {
+  readonly row: TaskRow;
+  /** Settles once the function returned, threw, timed out or was aborted. Never rejects. */
+  readonly outcome: Promise<AttemptOutcome>;
+  /** The lease lapsed and another worker may own the task: this attempt's outcome must be dropped. */
+  lost = false;
+  readonly #controller = new AbortController();
+  readonly #startedAt = performance.now();
+
+  constructor(options: TaskAttemptOptions) {
+    this.row = options.row;
+    this.outcome = this.#run(options).then(
+      (outcome) => this.#toOutcome(outcome),
+      (error: unknown) => this.#toOutcome({ ok: false, error }),
+    );
+  }
+
+  /** Aborts the task's `signal` with `reason`; the attempt fails with it unless it already finished. */
+  abort(reason: Error): void {
+    this.#controller.abort(reason);
+  }
+
+  /** Milliseconds since the attempt started, to 0.1 ms. */
+  get elapsedMs(): number {
+    return Math.round((performance.now() - this.#startedAt) * 10) / 10;
+  }
+
+  async #run(options: TaskAttemptOptions): Promise<RunOutcome> {
+    const { row, db, workerId } = options;
+    const task = registeredTasks().get(row.task_name);
+    if (!task) return { ok: false, error: new TaskNotRegistered(row.task_name) };
+    return runTask({
+      task,
+      result: new TaskResult(rowToRecord(row), options.backend),
+      attempt: row.attempts,
+      signal: this.#controller.signal,
+      setProgress: async (done, total) => {
+        await queries.taskSetProgress(db, { id: row.id, workerId, done, total });
+      },
+    });
+  }
+
+  #toOutcome(outcome: RunOutcome): AttemptOutcome {
+    if (outcome.ok) return { ok: true, returnValue: outcome.json };
+    const taskError = errorToTaskError(outcome.error, this.row.attempts);
+    return {
+      ok: false,
+      error: { ...taskError, failedAt: taskError.failedAt.toISOString() },
+      retryDelay: retryDelayFor(this.row, outcome.error),
+    };
+  }
+}

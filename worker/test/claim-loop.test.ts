@@ -1,0 +1,196 @@
+// The claim loop, without a worker: the test plays the attempts (it holds what was claimed
+// and frees slots itself) and the result flusher (settled, epoch).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import type { Database, TaskRow } from "@errand/db";
+import { queries } from "@errand/core/internal";
+import { insertTasks, testServerUrl, type TestDatabase } from "@errand/core/testing";
+import { ClaimLoop, type ClaimLoopOptions } from "../src/claim-loop";
+import type { LogFields, Logger } from "../src/logger";
+import { setUpDatabase, statusCounts, tearDownDatabase, waitFor } from "./helpers";
+
+let tdb: TestDatabase;
+const WORKER = "loop-test";
+const loops: { loop: ClaimLoop; done: Promise<void> }[] = [];
+
+beforeAll(async () => {
+  tdb = await setUpDatabase();
+});
+
+afterEach(async () => {
+  for (const { loop, done } of loops.splice(0)) {
+    loop.stop();
+    await done;
+  }
+  await sql`DELETE FROM errand_tasks`.execute(tdb.db);
+});
+
+afterAll(async () => {
+  await tearDownDatabase(tdb);
+});
+
+/** Starts a loop; `running` holds what it claimed until the test finishes it. */
+function start(options: Partial<ClaimLoopOptions> = {}) {
+  const lines: ({ msg: string } & LogFields)[] = [];
+  const at = (msg: string, fields: LogFields = {}) => lines.push({ msg, ...fields });
+  const logger: Logger = { debug: at, info: at, warn: at, error: at };
+  const running = new Map<string, TaskRow>();
+  const results = { settled: true, epoch: 0 };
+  let drained = 0;
+  const loop = new ClaimLoop({
+    db: tdb.db,
+    workerId: WORKER,
+    queues: "*",
+    excludeQueues: [],
+    leaseSeconds: 30,
+    concurrency: 10,
+    maxTasks: null,
+    batch: false,
+    logger,
+    running: () => running.size,
+    onClaimed: (row) => running.set(row.id, row),
+    results,
+    onDrained: () => (drained += 1),
+    ...options,
+  });
+  const done = loop.run();
+  loops.push({ loop, done });
+  /** Stores a success for these running tasks and frees their slots, as the worker would. */
+  const finish = async (rows: TaskRow[]) => {
+    await queries.taskComplete(tdb.db, {
+      workerId: WORKER,
+      results: rows.map((r) => ({ id: r.id, returnValue: "1" })),
+    });
+    for (const r of rows) running.delete(r.id);
+    results.epoch += 1;
+    loop.slotFreed();
+  };
+  const claims = () => lines.filter((l) => l.msg === "claimed");
+  return { loop, done, running, results, lines, claims, finish, drained: () => drained };
+}
+
+describe("ClaimLoop", () => {
+  it("never claims more than its free slots, and refills a slot when it frees up", async () => {
+    await insertTasks(
+      tdb.db,
+      Array.from({ length: 5 }, () => ({})),
+    );
+    const { loop, running, finish } = start({ concurrency: 2 });
+    await waitFor("two claimed", () => running.size === 2);
+    expect(await statusCounts(tdb)).toEqual({ RUNNING: 2, PENDING: 3 });
+    await finish([...running.values()].slice(0, 1));
+    await waitFor("the slot refilled", () => loop.claimed === 3 && running.size === 2);
+    expect(await statusCounts(tdb)).toEqual({ SUCCESSFUL: 1, RUNNING: 2, PENDING: 2 });
+  });
+
+  it("claims only its queues, or every queue but the excluded ones", async () => {
+    const queues = [{ queue_name: "a" }, { queue_name: "b" }, { queue_name: "c" }];
+    await insertTasks(tdb.db, queues);
+    const only = start({ queues: ["a", "c"] });
+    await waitFor("a claim", () => only.claims().length > 0);
+    only.loop.stop();
+    await only.done;
+    expect([...only.running.values()].map((r) => r.queue_name).sort()).toEqual(["a", "c"]);
+    await sql`DELETE FROM errand_tasks`.execute(tdb.db);
+    await insertTasks(tdb.db, queues);
+    const but = start({ excludeQueues: ["a"] });
+    await waitFor("a claim", () => but.claims().length > 0);
+    expect([...but.running.values()].map((r) => r.queue_name).sort()).toEqual(["b", "c"]);
+  });
+
+  it("wake() makes an idle loop claim at once", async () => {
+    const { loop, claims, running } = start({ concurrency: 1 });
+    await waitFor("the first, empty claim", () => claims().length === 1);
+    const [row] = await insertTasks(tdb.db, [{}]);
+    // Nothing wakes it but this (no poll timer in the loop itself).
+    loop.wake();
+    await waitFor("claimed", () => running.has(row!.id));
+  });
+
+  it("batch: drains only when nothing is due, nothing runs and every result is stored", async () => {
+    await insertTasks(tdb.db, [{}, {}]);
+    const t = start({ batch: true });
+    await waitFor("both claimed", () => t.running.size === 2);
+    // Finished, but the results are not stored yet: a claim that finds nothing must not end it.
+    t.results.settled = false;
+    for (const id of [...t.running.keys()]) t.running.delete(id);
+    t.loop.wake();
+    await waitFor("a second, empty claim", () => t.claims().length === 2);
+    expect(t.drained()).toBe(0);
+    t.results.settled = true;
+    t.results.epoch += 1;
+    t.loop.wake();
+    await t.done;
+    expect(t.drained()).toBe(1);
+  });
+
+  it("ends after claiming maxTasks", async () => {
+    await insertTasks(
+      tdb.db,
+      Array.from({ length: 5 }, () => ({})),
+    );
+    const t = start({ maxTasks: 3, concurrency: 2 });
+    await waitFor("two claimed", () => t.running.size === 2);
+    await t.finish([...t.running.values()]);
+    // One more slot's worth is left of the budget: it claims that one and ends.
+    await t.done;
+    expect(t.loop.claimed).toBe(3);
+    expect(await statusCounts(tdb)).toEqual({ SUCCESSFUL: 2, RUNNING: 1, PENDING: 2 });
+    expect(t.lines.map((l) => l.msg)).toContain("max tasks claimed; finishing them, then stopping");
+  });
+
+  it("retries a failed claim with backoff, then claims once the database answers", async () => {
+    // Its own pool, so that the outage refuses only the loop's connections.
+    const pool = new pg.Pool({ connectionString: tdb.url, application_name: "loop-outage", max: 1 });
+    pool.on("error", () => undefined);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const admin = new pg.Client({ connectionString: testServerUrl() });
+    admin.on("error", () => undefined);
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE "${tdb.name}" WITH ALLOW_CONNECTIONS false`);
+      const { lines, running } = start({ db });
+      await waitFor("a failed claim", () => lines.some((l) => l.msg === "claim failed; retrying"));
+      await admin.query(`ALTER DATABASE "${tdb.name}" WITH ALLOW_CONNECTIONS true`);
+      const [row] = await insertTasks(tdb.db, [{}]);
+      await waitFor("claimed after the outage", () => running.has(row!.id));
+      expect(lines.map((l) => l.msg)).toContain("database reachable again; claiming");
+    } finally {
+      await admin.query(`ALTER DATABASE "${tdb.name}" WITH ALLOW_CONNECTIONS true`);
+      await admin.end();
+      for (const { loop, done } of loops.splice(0)) {
+        loop.stop();
+        await done;
+      }
+      await db.destroy();
+    }
+  });
+
+  it("gives back, untouched, what a claim in flight got when stop() came", async () => {
+    const [row] = await insertTasks(tdb.db, [{}]);
+    const blocker = new pg.Client({ connectionString: tdb.url });
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("LOCK TABLE errand_tasks IN ACCESS EXCLUSIVE MODE");
+      const { loop, done, running, lines } = start();
+      await waitFor("the claim to wait on the lock", async () => {
+        const { rows } = await sql`SELECT 1 FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%status = ''PENDING''%'`.execute(
+          tdb.db,
+        );
+        return rows.length > 0;
+      });
+      loop.stop();
+      await blocker.query("COMMIT");
+      await done;
+      expect(running.size).toBe(0);
+      expect(lines.map((l) => l.msg)).toContain("released tasks claimed but not started");
+    } finally {
+      await blocker.end();
+    }
+    const final = await queries.taskGet(tdb.db, { id: row!.id });
+    expect([final!.status, final!.attempts, final!.worker_ids, final!.locked_by]).toEqual(["PENDING", 0, [], null]);
+  });
+});

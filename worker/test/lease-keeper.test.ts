@@ -1,0 +1,171 @@
+// Leases, without a worker: renewal of held tasks, lost leases, and the rescue of tasks
+// whose worker stopped renewing.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import type { Database, TaskRow } from "@errand/db";
+import { queries } from "@errand/core/internal";
+import { insertTasks, type TestDatabase } from "@errand/core/testing";
+import { LeaseKeeper, type LeaseKeeperOptions } from "../src/lease-keeper";
+import type { LogFields, Logger } from "../src/logger";
+import { setUpDatabase, tearDownDatabase, waitFor } from "./helpers";
+
+let tdb: TestDatabase;
+const WORKER = "lease-test";
+const keepers: LeaseKeeper[] = [];
+
+beforeAll(async () => {
+  tdb = await setUpDatabase();
+});
+
+afterEach(async () => {
+  for (const keeper of keepers.splice(0)) keeper.stop();
+  await sql`DELETE FROM errand_tasks`.execute(tdb.db);
+});
+
+afterAll(async () => {
+  await tearDownDatabase(tdb);
+});
+
+function keeper(options: Partial<LeaseKeeperOptions> = {}) {
+  const lines: ({ msg: string } & LogFields)[] = [];
+  const at = (msg: string, fields: LogFields = {}) => lines.push({ msg, ...fields });
+  const logger: Logger = { debug: at, info: at, warn: at, error: at };
+  const lost: string[] = [];
+  let rescued = 0;
+  const k = new LeaseKeeper({
+    db: tdb.db,
+    workerId: WORKER,
+    leaseSeconds: 30,
+    rescueIntervalSeconds: 60,
+    logger,
+    onLost: (id) => lost.push(id),
+    onRescued: () => (rescued += 1),
+    ...options,
+  });
+  keepers.push(k);
+  return { k, lines, lost, rescued: () => rescued };
+}
+
+async function claim(n: number, workerId = WORKER, leaseSeconds = 30): Promise<TaskRow[]> {
+  return queries.taskClaimBatch(tdb.db, { queues: "*", limit: n, workerId, leaseSeconds });
+}
+
+async function lockedUntil(id: string): Promise<Date> {
+  return (await queries.taskGet(tdb.db, { id }))!.locked_until!;
+}
+
+describe("LeaseKeeper.renew", () => {
+  it("extends the lease of every held task in one statement", async () => {
+    await insertTasks(tdb.db, [{}, {}, {}]);
+    const rows = await claim(3, WORKER, 1);
+    const { k, lost } = keeper();
+    k.hold(rows[0]!.id);
+    k.hold(rows[1]!.id);
+    expect(await k.renew()).toEqual([]);
+    const soon = Date.now() + 20_000;
+    expect((await lockedUntil(rows[0]!.id)).getTime()).toBeGreaterThan(soon);
+    expect((await lockedUntil(rows[1]!.id)).getTime()).toBeGreaterThan(soon);
+    // Not held: left alone.
+    expect((await lockedUntil(rows[2]!.id)).getTime()).toBeLessThan(soon);
+    expect(lost).toEqual([]);
+  });
+
+  it("stops renewing a released task", async () => {
+    await insertTasks(tdb.db, [{}]);
+    const [row] = await claim(1, WORKER, 1);
+    const { k } = keeper();
+    k.hold(row!.id);
+    k.release(row!.id);
+    expect(k.held.size).toBe(0);
+    await k.renew();
+    expect((await lockedUntil(row!.id)).getTime()).toBe(row!.locked_until!.getTime());
+  });
+
+  it("reports a held task whose lease was taken over as lost", async () => {
+    await insertTasks(tdb.db, [{}, {}]);
+    const [mine, taken] = await claim(2, WORKER, 0.01);
+    await waitFor("the leases to lapse", async () => (await lockedUntil(taken!.id)).getTime() < Date.now());
+    // Another worker rescues and re-claims one of them.
+    await sql`UPDATE errand_tasks SET locked_by = 'someone-else', locked_until = now() + interval '1 minute'
+      WHERE id = ${taken!.id}::uuid`.execute(tdb.db);
+    const { k, lost } = keeper();
+    k.hold(mine!.id);
+    k.hold(taken!.id);
+    expect(await k.renew()).toEqual([taken!.id]);
+    expect(lost).toEqual([taken!.id]);
+  });
+
+  it("logs a failed renewal and tries again later instead of throwing", async () => {
+    const url = new URL(tdb.url);
+    url.pathname = "/errand_no_such_database";
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    pool.on("error", () => undefined);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      const { k, lines, lost } = keeper({ db });
+      k.hold("00000000-0000-4000-8000-000000000000");
+      expect(await k.renew()).toEqual([]);
+      expect(lines).toContainEqual(expect.objectContaining({ msg: "lease renewal failed; will retry", tasks: 1 }));
+      expect(lost).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("start() renews on a timer, every third of the lease", async () => {
+    await insertTasks(tdb.db, [{}]);
+    const [row] = await claim(1, WORKER, 0.3);
+    const { k } = keeper({ leaseSeconds: 0.3 });
+    k.hold(row!.id);
+    k.start();
+    const first = row!.locked_until!.getTime();
+    await waitFor("two renewals", async () => (await lockedUntil(row!.id)).getTime() > first + 150);
+    k.stop();
+    expect((await queries.taskGet(tdb.db, { id: row!.id }))!.status).toBe("RUNNING");
+  });
+});
+
+describe("LeaseKeeper.rescue", () => {
+  it("re-queues lapsed tasks of any worker, counting the attempt; FAILED when none is left", async () => {
+    const [again, spent] = await insertTasks(tdb.db, [{ max_attempts: 3 }, { max_attempts: 1 }]);
+    await insertTasks(tdb.db, [{}]);
+    await claim(2, "dead-worker", 0.01);
+    const [alive] = await claim(1, "live-worker", 30);
+    await waitFor("the leases to lapse", async () => (await lockedUntil(spent!.id)).getTime() < Date.now());
+    const { k, rescued, lines } = keeper();
+    const rows = await k.rescue();
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({
+      [again!.id]: "PENDING",
+      [spent!.id]: "FAILED",
+    });
+    for (const r of rows) expect(r.errors.map((e) => e.exceptionClass)).toEqual(["LeaseExpired"]);
+    expect(rescued()).toBe(1);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: "re-queued tasks whose lease lapsed", count: 2 }));
+    expect((await queries.taskGet(tdb.db, { id: alive!.id }))!.status).toBe("RUNNING");
+    // Nothing left to rescue: no callback.
+    expect(await k.rescue()).toEqual([]);
+    expect(rescued()).toBe(1);
+  });
+
+  it("does nothing once told to stop rescuing (a stopping worker)", async () => {
+    const [row] = await insertTasks(tdb.db, [{}]);
+    await claim(1, "dead-worker", 0.01);
+    await waitFor("the lease to lapse", async () => (await lockedUntil(row!.id)).getTime() < Date.now());
+    const { k, rescued } = keeper();
+    k.stopRescuing();
+    expect(await k.rescue()).toEqual([]);
+    expect(rescued()).toBe(0);
+    expect((await queries.taskGet(tdb.db, { id: row!.id }))!.status).toBe("RUNNING");
+  });
+
+  it("start() sweeps at once", async () => {
+    const [row] = await insertTasks(tdb.db, [{}]);
+    await claim(1, "dead-worker", 0.01);
+    await waitFor("the lease to lapse", async () => (await lockedUntil(row!.id)).getTime() < Date.now());
+    const { k, rescued } = keeper({ rescueIntervalSeconds: 3600 });
+    k.start();
+    await waitFor("the sweep", () => rescued() === 1);
+    expect((await queries.taskGet(tdb.db, { id: row!.id }))!.status).toBe("PENDING");
+  });
+});

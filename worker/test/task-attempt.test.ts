@@ -1,0 +1,149 @@
+// One attempt of a claimed task, without a worker: run, timeout, abort, outcome, and the
+// retry delay it asks for.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import type { TaskRow } from "@errand/db";
+import { defaultBackoff, getBackend, task, type DatabaseBackendLike } from "@errand/core";
+import { queries } from "@errand/core/internal";
+import type { TestDatabase } from "@errand/core/testing";
+import { LeaseLost, WorkerShutdown } from "../src/errors";
+import { retryDelayFor } from "../src/retry-delay";
+import { TaskAttempt, type AttemptOutcome } from "../src/task-attempt";
+import { flaky, hopeless, progress, record, slow, tooSlow } from "./fixtures/tasks";
+import { setUpDatabase, tearDownDatabase } from "./helpers";
+
+const plain = task({ name: "test.attempt.plain" }, async () => {
+  throw new Error("no backoff of its own");
+});
+const badBackoff = task(
+  {
+    name: "test.attempt.badBackoff",
+    backoff: () => {
+      throw new Error("backoff bug");
+    },
+  },
+  async () => {
+    throw new Error("fails");
+  },
+);
+const weirdBackoff = task({ name: "test.attempt.weirdBackoff", backoff: () => -3 }, async () => {
+  throw new Error("fails");
+});
+
+let tdb: TestDatabase;
+const WORKER = "attempt-test";
+
+beforeAll(async () => {
+  tdb = await setUpDatabase();
+});
+
+afterEach(async () => {
+  await sql`DELETE FROM errand_tasks`.execute(tdb.db);
+  await sql`DELETE FROM executions`.execute(tdb.db);
+});
+
+afterAll(async () => {
+  await tearDownDatabase(tdb);
+});
+
+/** Claims the one due task as a worker would. */
+async function claim(): Promise<TaskRow> {
+  const [row] = await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: WORKER, leaseSeconds: 30 });
+  if (!row) throw new Error("nothing to claim");
+  return row;
+}
+
+function attempt(row: TaskRow): TaskAttempt {
+  const backend = getBackend() as DatabaseBackendLike;
+  return new TaskAttempt({ row, db: tdb.db, backend, workerId: WORKER });
+}
+
+async function failure(outcome: AttemptOutcome) {
+  if (outcome.ok) throw new Error(`expected a failure, got ${outcome.returnValue}`);
+  return outcome;
+}
+
+describe("TaskAttempt", () => {
+  it("runs the function and returns its value as JSON text, storing nothing", async () => {
+    await record.enqueue("hello");
+    const row = await claim();
+    const run = attempt(row);
+    expect(await run.outcome).toEqual({ ok: true, returnValue: '{"label":"hello"}' });
+    expect(run.elapsedMs).toBeGreaterThan(0);
+    const stored = await queries.taskGet(tdb.db, { id: row.id });
+    expect(stored).toMatchObject({ status: "RUNNING", locked_by: WORKER, return_value: null });
+  });
+
+  it("writes progress while it runs", async () => {
+    await progress.enqueue(3);
+    const row = await claim();
+    expect(await attempt(row).outcome).toEqual({ ok: true, returnValue: "3" });
+    expect(await queries.taskGet(tdb.db, { id: row.id })).toMatchObject({ progress_done: 3, progress_total: 3 });
+  });
+
+  it("turns a throw into the stored error and the task's backoff", async () => {
+    await flaky.enqueue();
+    const outcome = await failure(await attempt(await claim()).outcome);
+    expect(outcome.retryDelay).toBe(0.05);
+    expect(outcome.error).toMatchObject({ exceptionClass: "Error", message: "boom on attempt 1", attempt: 1 });
+    expect(outcome.error.traceback).toMatch(/Caused by: TypeError: root cause/);
+    expect(new Date(outcome.error.failedAt).getTime()).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("asks for no retry on DoNotRetry or an unregistered task", async () => {
+    await hopeless.enqueue();
+    expect(await failure(await attempt(await claim()).outcome)).toMatchObject({
+      retryDelay: null,
+      error: { exceptionClass: "DoNotRetry" },
+    });
+    await sql`INSERT INTO errand_tasks (task_name, args) VALUES ('nobody.knows', '[]')`.execute(tdb.db);
+    expect(await failure(await attempt(await claim()).outcome)).toMatchObject({
+      retryDelay: null,
+      error: { exceptionClass: "TaskNotRegistered" },
+    });
+  });
+
+  it("fails at the task's timeout", async () => {
+    await tooSlow.enqueue();
+    const outcome = await failure(await attempt(await claim()).outcome);
+    expect(outcome.error.exceptionClass).toBe("TaskTimeoutError");
+  });
+
+  it("abort() aborts the task's signal: a shutdown asks for a retry at once, a lost lease for the backoff", async () => {
+    await slow.enqueue(30_000);
+    const first = attempt(await claim());
+    first.abort(new WorkerShutdown(WORKER, 0));
+    expect(await failure(await first.outcome)).toMatchObject({
+      retryDelay: 0,
+      error: { exceptionClass: "WorkerShutdown" },
+    });
+
+    await slow.enqueue(30_000);
+    const second = attempt(await claim());
+    second.abort(new LeaseLost("x", WORKER));
+    expect(await failure(await second.outcome)).toMatchObject({
+      retryDelay: defaultBackoff(1),
+      error: { exceptionClass: "LeaseLost" },
+    });
+  });
+});
+
+describe("retryDelayFor", () => {
+  it("is the task's backoff, else core's default; never negative", async () => {
+    await plain.enqueue();
+    await badBackoff.enqueue();
+    await weirdBackoff.enqueue();
+    const rows = await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 3, workerId: WORKER, leaseSeconds: 30 });
+    const delays = Object.fromEntries(
+      await Promise.all(
+        rows.map(async (row) => [row.task_name, (await failure(await attempt(row).outcome)).retryDelay]),
+      ),
+    );
+    expect(delays).toEqual({
+      "test.attempt.plain": defaultBackoff(1),
+      "test.attempt.badBackoff": defaultBackoff(1),
+      "test.attempt.weirdBackoff": 0,
+    });
+    expect(retryDelayFor({ task_name: "test.attempt.plain", attempts: 3 }, new Error("x"))).toBe(3 ** 4 + 5);
+  });
+});
