@@ -11,6 +11,8 @@ export default defineConfig({
     include: ["kysely/test/**/*.test.ts", "packages/*/test/**/*.test.ts", "worker/test/**/*.test.ts"],
     // Every file makes its own database; files run in parallel processes.
     pool: "forks",
+    // Fails a test that leaves a worker running.
+    setupFiles: ["worker/test/setup-leak-guard.ts"],
     // Type tests (*.test-d.ts) run through tsc: expectTypeOf and @ts-expect-error fail the run.
     typecheck: { enabled: true, include: ["packages/*/test/**/*.test-d.ts"], tsconfig: "tsconfig.json" },
     testTimeout: 30_000,

@@ -18,6 +18,7 @@ import type { Logger } from "./logger";
 import { NotifyListener } from "./notify-listener";
 import { ResultFlusher } from "./result-flusher";
 import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
+import { trackLiveWorker } from "./live-workers";
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options";
 
 export type { WorkerOptions } from "./worker-options";
@@ -120,6 +121,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.#state !== "new")
       throw new InvalidWorkerOption("start", "This worker was already started; create a new Worker.");
     this.#state = "running";
+    trackLiveWorker(this, this.#stopped);
     let listener: NotifyListener | null = null;
     try {
       const backend = this.#databaseBackend();
