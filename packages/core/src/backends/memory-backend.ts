@@ -1,16 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { TaskResultDoesNotExist } from "../errors";
 import { TaskResult } from "../result/task-result";
-import type { TaskRecord, TaskStatus } from "../result/task-record";
+import type { Backend } from "./backend";
 import type {
-  Backend,
   EnqueueContext,
   EnqueueRequest,
   PruneOptions,
   TaskListFilters,
   TaskListPage,
+  TaskRecord,
   TaskStats,
-} from "./backend";
+  TaskStatus,
+} from "../types";
 import { buildStats, listLimit } from "./build-stats";
 import { newTaskRecord } from "./new-task-record";
 import { invalidState } from "./invalid-state";

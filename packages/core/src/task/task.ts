@@ -1,10 +1,10 @@
 import { InvalidTask, InvalidTaskArgumentsError, TaskResultMismatch } from "../errors";
-import type { Backend, EnqueueRequest, EnqueueTransaction } from "../backends/backend";
+import type { Backend } from "../backends/backend";
 import { getBackend, getSettings } from "../config/configure";
 import { emitTaskEvent } from "../events/task-events";
 import { normalizeJson, type JsonValue } from "../json/normalize-json";
 import { TaskResult } from "../result/task-result";
-import type { TaskCreator } from "../result/task-record";
+import type { EnqueueRequest, EnqueueTransaction, TaskCreator } from "../types";
 import { delayToMilliseconds, type Delay } from "./repeat";
 import { registerTask } from "./registry";
 import type { TaskContext } from "./task-context";

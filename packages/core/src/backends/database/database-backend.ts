@@ -3,19 +3,19 @@ import pg from "pg";
 import { migrate, type Database } from "@errand/db";
 import { TaskResultDoesNotExist } from "../../errors";
 import { TaskResult } from "../../result/task-result";
-import type { TaskRecord } from "../../result/task-record";
+import type { DatabaseBackendLike } from "../backend";
 import type {
-  DatabaseBackendLike,
   EnqueueContext,
   EnqueueRequest,
   PruneOptions,
   TaskListFilters,
   TaskListPage,
+  TaskRecord,
   TaskStats,
-} from "../backend";
+} from "../../types";
 import { buildStats, listLimit } from "../build-stats";
 import { newTaskRecord } from "../new-task-record";
-import type { DatabaseBackendSettings } from "../../config/configure";
+import type { DatabaseBackendSettings } from "./database-backend-settings";
 import { invalidState } from "../invalid-state";
 import { loadEmbedded } from "./load-embedded";
 import { rowToRecord } from "./row-to-record";

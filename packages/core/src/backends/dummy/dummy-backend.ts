@@ -1,6 +1,5 @@
-import type { TaskRecord } from "../../result/task-record";
-import type { DummyBackendSettings } from "../../config/configure";
-import type { EnqueueRequest } from "../backend";
+import type { EnqueueRequest, TaskRecord } from "../../types";
+import type { DummyBackendSettings } from "./dummy-backend-settings";
 import { MemoryBackend } from "../memory-backend";
 
 /**

@@ -1,11 +1,10 @@
 import { emitTaskEvent } from "../../events/task-events";
 import { errorToTaskError } from "../../result/error-to-task-error";
-import type { TaskRecord } from "../../result/task-record";
+import type { EnqueueRequest, TaskRecord } from "../../types";
 import { TaskResult } from "../../result/task-result";
-import type { ImmediateBackendSettings } from "../../config/configure";
+import type { ImmediateBackendSettings } from "./immediate-backend-settings";
 import { getRegisteredTask } from "../../task/registry";
 import { runTask } from "../../task/run-task";
-import type { EnqueueRequest } from "../backend";
 import { MemoryBackend } from "../memory-backend";
 
 /**
