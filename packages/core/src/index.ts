@@ -21,7 +21,15 @@ export {
 export type { TaskContext } from "./task/task-context";
 export { Repeat, type Delay } from "./task/repeat";
 export { TaskTimeoutError } from "./task/run-task";
-export { MAX_PRIORITY, MIN_PRIORITY } from "./task/validate-options";
+/** The limits of a task row (one source, in `@errand/db`), for building forms and schemas. */
+export {
+  MAX_BACKEND_ALIAS_LENGTH,
+  MAX_PRIORITY,
+  MAX_QUEUE_NAME_LENGTH,
+  MAX_TASK_NAME_LENGTH,
+  MAX_WORKER_ID_LENGTH,
+  MIN_PRIORITY,
+} from "@errand/db";
 
 export { TaskResult } from "./result/task-result";
 export {

@@ -1,4 +1,4 @@
-import type { Database } from "@errand/db";
+import { MAX_BACKEND_ALIAS_LENGTH, type Database } from "@errand/db";
 import { InvalidTaskBackend } from "../errors";
 import type { Backend } from "../backends/backend";
 import { DatabaseBackend } from "../backends/database/database-backend";
@@ -39,8 +39,11 @@ const state: State = ((globalThis as Record<symbol, unknown>)[STATE_KEY] as Stat
 function resolve(settings: ErrandSettings): ResolvedSettings {
   const backends = settings.backends ?? { default: { backend: "database" } };
   for (const [alias, s] of Object.entries(backends)) {
-    if (alias.length === 0 || alias.length > 32) {
-      throw new InvalidTaskBackend(alias, `Backend alias "${alias}" must be 1 to 32 characters.`);
+    if (alias.length === 0 || alias.length > MAX_BACKEND_ALIAS_LENGTH) {
+      throw new InvalidTaskBackend(
+        alias,
+        `Backend alias "${alias}" must be 1 to ${MAX_BACKEND_ALIAS_LENGTH} characters.`,
+      );
     }
     const kind = (s as { backend?: unknown } | undefined)?.backend;
     if (kind !== "database" && kind !== "immediate" && kind !== "dummy") {

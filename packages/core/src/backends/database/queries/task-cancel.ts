@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import { isUuid, type Executor } from "./executor";
+import { taskColumns } from "./task-columns";
 
 /**
  * PENDING → FAILED with a `TaskCancelled` error, so the four statuses stay the only ones.
@@ -20,6 +21,6 @@ export async function taskCancel(db: Executor, params: { id: string; reason?: st
   const { rows } = await sql<TaskRow>`
     UPDATE errand_tasks SET status = 'FAILED', finished_at = now(), errors = errors || jsonb_build_array(${error}::jsonb)
     WHERE id = ${params.id}::uuid AND status = 'PENDING'
-    RETURNING *`.execute(db);
+    RETURNING ${taskColumns()}`.execute(db);
   return rows[0];
 }

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
+import { taskColumns } from "./task-columns";
 
 export interface TaskClaimBatchParams {
   /** Queue names, or "*" for every queue. */
@@ -62,7 +63,7 @@ export async function taskClaimBatch(db: Executor, params: TaskClaimBatchParams)
       FOR UPDATE SKIP LOCKED
     ) AS due, async_commit
     WHERE t.id = due.id
-    RETURNING t.*`.execute(db);
+    RETURNING ${taskColumns("t")}`.execute(db);
   return rows.sort(
     (a, b) =>
       b.priority - a.priority || a.run_after.getTime() - b.run_after.getTime() || Number(BigInt(a.seq) - BigInt(b.seq)),

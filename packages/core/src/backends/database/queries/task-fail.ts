@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { TaskErrorRow, TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
+import { taskColumns } from "./task-columns";
 
 export interface TaskFailParams {
   workerId: string;
@@ -37,6 +38,6 @@ export async function taskFail(db: Executor, params: TaskFailParams): Promise<Ta
       locked_until = NULL
     FROM input
     WHERE t.id = input.id AND t.status = 'RUNNING' AND t.locked_by = ${params.workerId}::text
-    RETURNING t.*`.execute(db);
+    RETURNING ${taskColumns("t")}`.execute(db);
   return rows;
 }

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
+import { taskColumns } from "./task-columns";
 
 /**
  * Re-queues RUNNING tasks whose lease lapsed (their worker was killed or lost its
@@ -35,6 +36,6 @@ export async function taskRescueExpired(db: Executor, params: { limit?: number }
       FOR UPDATE SKIP LOCKED
     ) AS lapsed
     WHERE t.id = lapsed.id
-    RETURNING t.*`.execute(db);
+    RETURNING ${taskColumns("t")}`.execute(db);
   return rows;
 }
