@@ -13,6 +13,8 @@ export interface TaskClaimBatchParams {
   workerId: string;
   /** Seconds the claim holds before another worker may rescue the task. */
   leaseSeconds: number;
+  /** Only these tasks (the immediate backend runs the one it just stored). Default any. */
+  ids?: readonly string[] | undefined;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function taskClaimBatch(db: Executor, params: TaskClaimBatchParams)
       : exclude.length > 0
         ? sql`AND NOT (queue_name = ANY(${sql.val([...exclude])}::text[]))`
         : sql``;
+  const idFilter = params.ids ? sql`AND id = ANY(${sql.val([...params.ids])}::uuid[])` : sql``;
   const { rows } = await sql<TaskRow>`
     WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
     UPDATE errand_tasks AS t SET
@@ -57,7 +60,7 @@ export async function taskClaimBatch(db: Executor, params: TaskClaimBatchParams)
       locked_until = now() + make_interval(secs => ${params.leaseSeconds}::double precision)
     FROM (
       SELECT id FROM errand_tasks
-      WHERE status = 'PENDING' AND run_after <= now() ${queueFilter}
+      WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter}
       ORDER BY priority DESC, run_after, seq
       LIMIT ${params.limit}
       FOR UPDATE SKIP LOCKED

@@ -8,6 +8,8 @@ export interface TaskCompleteParams {
   workerId: string;
   /** `returnValue` already serialised as JSON text. */
   results: { id: string; returnValue: string }[];
+  /** `false`: do not schedule the next run of repeating tasks (a backend that cannot defer). Default true. */
+  scheduleRepeats?: boolean | undefined;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function taskComplete(db: Executor, params: TaskCompleteParams): Pr
     ), repeated AS (
       INSERT INTO errand_tasks (${repeated}, run_after, scheduled_at)
       SELECT ${repeated}, next_at, next_at
-      FROM next_run WHERE repeat_until IS NULL OR next_at <= repeat_until
+      FROM next_run WHERE ${params.scheduleRepeats !== false}::boolean AND (repeat_until IS NULL OR next_at <= repeat_until)
       RETURNING id
     )
     SELECT ${taskColumns()} FROM done`.execute(db);
