@@ -210,7 +210,12 @@ describe.each(stores)("$name", ({ make }) => {
     const requeued = rescued.find((r) => r.id === lapsed!.id)!;
     expect(requeued).toMatchObject({ status: "PENDING", attempts: 1, finishedAt: null });
     expect(requeued.errors[0]).toMatchObject({ exceptionClass: "LeaseExpired", attempt: 1 });
-    expect(requeued.errors[0]!.message).toContain("Worker dead stopped renewing its lease");
+    expect(requeued.errors[0]!.message).toBe(
+      "Worker dead stopped renewing its lease (killed, or cut off from the database) while running this attempt.",
+    );
+    expect(requeued.errors[0]!.traceback).toMatch(
+      /^LeaseExpired: lease held by dead lapsed at \d{4}-\d\d-\d\dT[\d:.]{12}Z$/,
+    );
     expect(rescued.find((r) => r.id === last!.id)).toMatchObject({ status: "FAILED", attempts: 1 });
     // The worker that lost it can no longer finish or renew it; another worker runs it.
     expect(await store.taskComplete({ workerId: "dead", results: [{ id: lapsed!.id, returnValue: "1" }] })).toEqual([]);

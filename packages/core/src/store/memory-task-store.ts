@@ -12,6 +12,7 @@ import type {
 } from "../types";
 import { listLimit } from "./build-stats";
 import { memoryTaskStats } from "./memory-task-stats";
+import { leaseExpiredError } from "./lease-expired-error";
 import { newTaskRecord } from "./new-task-record";
 import { taskCancelledError } from "./task-cancelled-error";
 import type {
@@ -235,13 +236,8 @@ export class MemoryTaskStore implements TaskStore {
       r.status = retry ? "PENDING" : "FAILED";
       r.finishedAt = retry ? null : now;
       if (retry) r.runAfter = now;
-      r.errors.push({
-        exceptionClass: "LeaseExpired",
-        message: `Worker ${task.lockedBy} stopped renewing its lease (killed, or cut off from the database) while running this attempt.`,
-        traceback: `LeaseExpired: lease held by ${task.lockedBy} lapsed at ${task.lockedUntil!.toISOString()}`,
-        attempt: r.attempts,
-        failedAt: now,
-      });
+      const lease = { lockedBy: task.lockedBy!, lockedUntil: task.lockedUntil!, attempt: r.attempts };
+      r.errors.push(toTaskError(leaseExpiredError(lease, now)));
       this.#unlock(task);
       return structuredClone(r);
     });
