@@ -1,4 +1,4 @@
-import type { TaskClaimBatchParams, TaskCompleteParams, TaskFailParams } from "../backends/database/queries/index";
+import type { TaskErrorRow } from "@errand/db";
 import type {
   EnqueueRequest,
   EnqueueTransaction,
@@ -9,7 +9,40 @@ import type {
   TaskStats,
 } from "../types";
 
-export type { TaskClaimBatchParams, TaskCompleteParams, TaskFailParams };
+/** What `taskClaimBatch` claims. */
+export interface TaskClaimBatchParams {
+  /** Queue names, or "*" for every queue. */
+  queues: readonly string[] | "*";
+  /** With `queues: "*"`: every queue but these. */
+  excludeQueues?: readonly string[] | undefined;
+  /** At most this many (the worker's free slots). */
+  limit: number;
+  workerId: string;
+  /** Seconds the claim holds before another worker may rescue the task. */
+  leaseSeconds: number;
+  /** Only these tasks (the immediate backend runs the one it just stored). Default any. */
+  ids?: readonly string[] | undefined;
+}
+
+/** What `taskComplete` records. */
+export interface TaskCompleteParams {
+  workerId: string;
+  /** `returnValue` already serialised as JSON text. */
+  results: { id: string; returnValue: string }[];
+  /** `false`: do not schedule the next run of repeating tasks (a backend that cannot defer). Default true. */
+  scheduleRepeats?: boolean | undefined;
+}
+
+/** What `taskFail` records. */
+export interface TaskFailParams {
+  workerId: string;
+  failures: {
+    id: string;
+    error: TaskErrorRow;
+    /** Seconds until the retry, or `null` for no retry (FAILED now). */
+    retryDelay: number | null;
+  }[];
+}
 
 /** What `taskInsert` stores. */
 export interface TaskInsertParams {

@@ -2,20 +2,7 @@ import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
 import { taskColumns } from "./task-columns";
-
-export interface TaskClaimBatchParams {
-  /** Queue names, or "*" for every queue. */
-  queues: readonly string[] | "*";
-  /** With `queues: "*"`: every queue but these. */
-  excludeQueues?: readonly string[] | undefined;
-  /** At most this many (the worker's free slots). */
-  limit: number;
-  workerId: string;
-  /** Seconds the claim holds before another worker may rescue the task. */
-  leaseSeconds: number;
-  /** Only these tasks (the immediate backend runs the one it just stored). Default any. */
-  ids?: readonly string[] | undefined;
-}
+import type { TaskClaimBatchParams } from "../../../store/task-store";
 
 /**
  * Claims up to `limit` due PENDING tasks, highest priority first, then earliest

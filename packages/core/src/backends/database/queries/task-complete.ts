@@ -3,14 +3,7 @@ import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
 import { taskColumns } from "./task-columns";
 import { ENQUEUE_COLUMNS } from "./task-insert";
-
-export interface TaskCompleteParams {
-  workerId: string;
-  /** `returnValue` already serialised as JSON text. */
-  results: { id: string; returnValue: string }[];
-  /** `false`: do not schedule the next run of repeating tasks (a backend that cannot defer). Default true. */
-  scheduleRepeats?: boolean | undefined;
-}
+import type { TaskCompleteParams } from "../../../store/task-store";
 
 /**
  * Marks many RUNNING tasks SUCCESSFUL in one statement and, for each repeating one,

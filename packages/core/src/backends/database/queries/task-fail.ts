@@ -1,17 +1,8 @@
 import { sql } from "kysely";
-import type { TaskErrorRow, TaskRow } from "@errand/db";
+import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
 import { taskColumns } from "./task-columns";
-
-export interface TaskFailParams {
-  workerId: string;
-  failures: {
-    id: string;
-    error: TaskErrorRow;
-    /** Seconds until the retry, or `null` for no retry (FAILED now). */
-    retryDelay: number | null;
-  }[];
-}
+import type { TaskFailParams } from "../../../store/task-store";
 
 /**
  * Records failed attempts in one statement: appends each error, then either puts the task
