@@ -5,7 +5,6 @@ import {
   getBackend,
   isDoNotRetry,
   InvalidTaskBackend,
-  MAX_QUEUE_NAME_LENGTH,
   taskEvents,
   TaskNotRegistered,
   TaskResult,
@@ -758,11 +757,8 @@ function normalizeQueues(queues: readonly string[] | "*" | undefined): readonly 
     return "*";
   }
   for (const q of queues) {
-    if (typeof q !== "string" || q.length === 0 || q.length > MAX_QUEUE_NAME_LENGTH) {
-      throw new InvalidWorkerOption(
-        "queues",
-        `Queue names are 1 to ${MAX_QUEUE_NAME_LENGTH} characters, got ${JSON.stringify(q)}.`,
-      );
+    if (typeof q !== "string" || q.length === 0 || q.length > 32) {
+      throw new InvalidWorkerOption("queues", `Queue names are 1 to 32 characters, got ${JSON.stringify(q)}.`);
     }
   }
   return [...new Set(queues)];

@@ -1,5 +1,4 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { MAX_QUEUE_NAME_LENGTH, MAX_WORKER_ID_LENGTH } from "@errand/core";
 import { embeddedCommand } from "./embedded-command";
 import { migrateCommand } from "./migrate-command";
 import { pruneCommand } from "./prune-command";
@@ -31,7 +30,7 @@ errand worker options:
   --batch               run what is due, then exit (cron)
   --duration S          exit cleanly after S seconds
   --max-tasks N         exit after N tasks finished (succeeded or failed)
-  --worker-id ID        stored on each task it runs (default host-pid-random; max ${MAX_WORKER_ID_LENGTH} chars)
+  --worker-id ID        stored on each task it runs (default host-pid-random; max 64 chars)
   --startup-delay S     wait a random 0..S seconds before starting (default 0)
   --lease S             seconds a claim holds without renewal (default 30)
   --shutdown-grace S    seconds running tasks get to finish on shutdown (default 30)
@@ -124,8 +123,8 @@ export async function main(argv: string[]): Promise<number> {
       if (!isLogLevel(logLevel))
         throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}".`);
       const workerId = str("worker-id");
-      if (workerId !== undefined && (workerId.length === 0 || workerId.length > MAX_WORKER_ID_LENGTH)) {
-        throw new UsageError(`--worker-id must be 1 to ${MAX_WORKER_ID_LENGTH} characters, got ${workerId.length}.`);
+      if (workerId !== undefined && (workerId.length === 0 || workerId.length > 64)) {
+        throw new UsageError(`--worker-id must be 1 to 64 characters, got ${workerId.length}.`);
       }
       const queues = parseQueues(str("queue-name") ?? "*");
       const excluded = str("exclude-queues");
@@ -185,10 +184,7 @@ function parseQueues(raw: string): string[] | "*" {
       throw new UsageError(`--queue-name: "*" already means every queue; do not list others with it.`);
     return "*";
   }
-  const tooLong = names.find((q) => q.length > MAX_QUEUE_NAME_LENGTH);
-  if (tooLong)
-    throw new UsageError(
-      `--queue-name: queue names are at most ${MAX_QUEUE_NAME_LENGTH} characters, got "${tooLong}".`,
-    );
+  const tooLong = names.find((q) => q.length > 32);
+  if (tooLong) throw new UsageError(`--queue-name: queue names are at most 32 characters, got "${tooLong}".`);
   return names;
 }
