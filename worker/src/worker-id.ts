@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 
-/** Longest worker id accepted (it is stored in `worker_ids` and `locked_by`). */
-export const MAX_WORKER_ID_LENGTH = 64;
+export { MAX_WORKER_ID_LENGTH } from "@errand/core";
 
 /**
  * `host-pid-random`: unique per process, and readable in the UI's attempt list. The random

@@ -21,7 +21,15 @@ export {
 export type { TaskContext } from "./task/task-context";
 export { Repeat, type Delay } from "./task/repeat";
 export { TaskTimeoutError } from "./task/run-task";
-export { MAX_PRIORITY, MIN_PRIORITY } from "./task/validate-options";
+/** The limits of a task row (one source, in `@errand/db`), for building forms and schemas. */
+export {
+  MAX_BACKEND_ALIAS_LENGTH,
+  MAX_PRIORITY,
+  MAX_QUEUE_NAME_LENGTH,
+  MAX_TASK_NAME_LENGTH,
+  MAX_WORKER_ID_LENGTH,
+  MIN_PRIORITY,
+} from "@errand/db";
 
 export { TaskResult } from "./result/task-result";
 export {
@@ -31,19 +39,20 @@ export {
   type TaskProgress,
   type TaskRecord,
   type TaskStatus,
-} from "./result/task-record";
+} from "./types";
 
 export type {
-  Backend,
-  DatabaseBackendLike,
   EnqueueContext,
   EnqueueRequest,
   EnqueueTransaction,
+  JsonValue,
   PruneOptions,
   TaskListFilters,
   TaskListPage,
+  TaskRecordSource,
   TaskStats,
-} from "./backends/backend";
+} from "./types";
+export type { Backend, DatabaseBackendLike } from "./backends/backend";
 export { DatabaseBackend } from "./backends/database/database-backend";
 export { ImmediateBackend } from "./backends/immediate/immediate-backend";
 export { DummyBackend } from "./backends/dummy/dummy-backend";
@@ -54,17 +63,15 @@ export {
   getBackend,
   getSettings,
   type BackendSettings,
-  type DatabaseBackendSettings,
-  type DummyBackendSettings,
   type ErrandSettings,
-  type ImmediateBackendSettings,
 } from "./config/configure";
+export type { DatabaseBackendSettings } from "./backends/database/database-backend-settings";
+export type { ImmediateBackendSettings } from "./backends/immediate/immediate-backend-settings";
+export type { DummyBackendSettings } from "./backends/dummy/dummy-backend-settings";
 export { defineConfig, type ErrandConfig } from "./config/define-config";
 
 export { transaction } from "./transaction/index";
 export { taskEvents, type TaskEvent, type TaskEventMap } from "./events/task-events";
-
-export type { JsonValue } from "./json/normalize-json";
 
 export {
   DoNotRetry,

@@ -1,8 +1,19 @@
 /**
- * What the worker, the CLI and Errand's own packages need beyond the public API: the
- * database backend's query functions, row mapping, running one attempt, the task registry
- * and event emission. Not covered by semver: apps import from `@errand/core`.
+ * What the worker, the CLI and Errand's own packages need beyond the public API: the task
+ * stores (the state machine) and, beneath the Postgres one, the query functions; row
+ * mapping, running one attempt, the task registry and event emission. Not covered by
+ * semver: apps import from `@errand/core`.
  */
+export type {
+  TaskClaimBatchParams,
+  TaskCompleteParams,
+  TaskFailParams,
+  TaskInsertParams,
+  TaskStore,
+} from "./store/task-store";
+export { MemoryTaskStore } from "./store/memory-task-store";
+export { PostgresTaskStore } from "./store/postgres-task-store";
+export { taskCancelledError } from "./store/task-cancelled-error";
 export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
 export { runTask, type RunOutcome, type RunTaskOptions } from "./task/run-task";
 export { errorToTaskError } from "./result/error-to-task-error";

@@ -42,6 +42,10 @@ const explode = task({ name: "conf.explode" }, async () => {
   throw new Error("kaboom", { cause: new TypeError("root cause") });
 });
 const other = task({ name: "conf.other" }, async () => "x");
+const reports = task({ name: "conf.reports", takesContext: true }, async (context) => {
+  await context.setProgress(1, 2);
+  return "done";
+});
 
 describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer }) => {
   let backend: Backend;
@@ -171,6 +175,28 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
     expect(r.status).toBe("PENDING");
     await expect(backend.retry(r.id)).rejects.toMatchObject({ code: "INVALID_STATE" });
     await expect(backend.cancel("00000000-0000-4000-8000-000000000000")).rejects.toBeInstanceOf(TaskResultDoesNotExist);
+  });
+
+  it("reads, cancels and retries by an id in upper case", async () => {
+    const upper = (id: string) => id.toUpperCase();
+    if (runsAtEnqueue) {
+      const failed = await explode.using({ backend: alias }).enqueue();
+      expect((await backend.getRecord(upper(failed.id))).id).toBe(failed.id);
+      expect((await backend.retry(upper(failed.id))).attempts).toBe(2);
+      return;
+    }
+    const r = await t().enqueue(1);
+    expect((await backend.getRecord(upper(r.id))).id).toBe(r.id);
+    expect((await backend.cancel(upper(r.id))).status).toBe("FAILED");
+    expect((await backend.retry(upper(r.id))).status).toBe("PENDING");
+  });
+
+  it.runIf(runsAtEnqueue)("runs a task once, with its progress, and schedules no repeat", async () => {
+    const r = await reports.using({ backend: alias, repeat: 60 }).enqueue();
+    expect(r.status).toBe("SUCCESSFUL");
+    expect(r.returnValue).toBe("done");
+    expect(r.progress).toEqual({ done: 1, total: 2 });
+    expect((await backend.list({ taskName: "conf.reports" })).items).toHaveLength(1);
   });
 
   it("prunes finished tasks only", async () => {

@@ -1,6 +1,16 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { getBackend, type AnyTask, type Backend, type TaskCreator } from "@errand/core";
+import {
+  getBackend,
+  MAX_PRIORITY,
+  MAX_QUEUE_NAME_LENGTH,
+  MAX_TASK_NAME_LENGTH,
+  MIN_PRIORITY,
+  TASK_STATUSES,
+  type AnyTask,
+  type Backend,
+  type TaskCreator,
+} from "@errand/core";
 import {
   toTaskRecordJSON,
   toTaskStatsJSON,
@@ -54,12 +64,12 @@ export interface CreateTaskRouterOptions<TContext extends object> {
 }
 
 const MAX_DELAY_SECONDS = 366 * 24 * 60 * 60;
-const statusSchema = z.enum(["PENDING", "RUNNING", "SUCCESSFUL", "FAILED"]);
+const statusSchema = z.enum(TASK_STATUSES);
 const idSchema = z.object({ id: z.string().trim().min(1, "id must not be empty").max(100, "id is too long") }).strict();
 
 const enqueueOptionsSchema = z
   .object({
-    priority: z.number().int("priority must be an integer").min(-100).max(100).optional(),
+    priority: z.number().int("priority must be an integer").min(MIN_PRIORITY).max(MAX_PRIORITY).optional(),
     /** Seconds from now. */
     delay: z
       .number()
@@ -75,8 +85,8 @@ const enqueueOptionsSchema = z
 const listSchema = z
   .object({
     status: statusSchema.optional(),
-    queueName: z.string().min(1).max(32).optional(),
-    taskName: z.string().min(1).max(255).optional(),
+    queueName: z.string().min(1).max(MAX_QUEUE_NAME_LENGTH).optional(),
+    taskName: z.string().min(1).max(MAX_TASK_NAME_LENGTH).optional(),
     // Opaque to callers; today a sequence number. Checked so that garbage is a BAD_REQUEST, not page one.
     cursor: z
       .string()

@@ -24,8 +24,12 @@ interface Tracked {
   label: string;
 }
 
-/** The demo's buttons (each a server action) and the tasks they enqueued, followed live. */
-export function DemoPanel() {
+/**
+ * The demo's buttons (each a server action) and the tasks they enqueued, followed live.
+ * `priority` is core's range, passed from the server page so this client bundle does not
+ * import `@errand/core`.
+ */
+export function DemoPanel({ priority }: { priority: { min: number; max: number } }) {
   const [tracked, setTracked] = useState<Tracked[]>([]);
   const [notice, setNotice] = useState<DemoActionResult | null>(null);
   const [pending, startTransition] = useTransition();
@@ -108,7 +112,7 @@ export function DemoPanel() {
             <Field label="a" name="a" defaultValue="2" />
             <Field label="b" name="b" defaultValue="40" />
             <Field label="Delay (seconds)" name="delay" defaultValue="5" min={0} max={3600} />
-            <Field label="Priority" name="priority" defaultValue="10" min={-100} max={100} />
+            <Field label="Priority" name="priority" defaultValue="10" min={priority.min} max={priority.max} />
             <button
               type="submit"
               disabled={formPending}

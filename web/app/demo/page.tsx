@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { MAX_PRIORITY, MIN_PRIORITY } from "@errand/core";
 import { DemoPanel } from "./demo-panel";
 
 export const metadata: Metadata = { title: "Demo" };
@@ -13,7 +14,7 @@ export default function DemoPage() {
           worker runs it, and this page follows the result with <code className="font-mono">useTaskResult(id)</code>.
         </p>
       </div>
-      <DemoPanel />
+      <DemoPanel priority={{ min: MIN_PRIORITY, max: MAX_PRIORITY }} />
     </div>
   );
 }

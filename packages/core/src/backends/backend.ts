@@ -1,75 +1,22 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { Database } from "@errand/db";
-import type { TaskCreator, TaskRecord, TaskStatus } from "../result/task-record";
-import type { JsonValue } from "../json/normalize-json";
 import type { TaskResult } from "../result/task-result";
-
-/** One task row to store, fully validated and normalised. */
-export interface EnqueueRequest {
-  taskName: string;
-  args: JsonValue[];
-  queueName: string;
-  priority: number;
-  /** `null`: due now. */
-  runAfter: Date | null;
-  maxAttempts: number;
-  repeat: number | null;
-  repeatUntil: Date | null;
-  verboseName: string | null;
-  creator: TaskCreator | null;
-}
-
-/** Filters and paging of `Backend.list`. Newest first. */
-export interface TaskListFilters {
-  status?: TaskStatus | undefined;
-  queueName?: string | undefined;
-  taskName?: string | undefined;
-  /** The `nextCursor` of the previous page. */
-  cursor?: string | undefined;
-  /** 1…500, default 50. */
-  limit?: number | undefined;
-}
-
-export interface TaskListPage {
-  items: TaskRecord[];
-  nextCursor: string | null;
-}
-
-/** Counts and throughput for a status page. */
-export interface TaskStats {
-  byStatus: Record<TaskStatus, number>;
-  byQueue: { queueName: string; status: TaskStatus; count: number }[];
-  /** Tasks finished per minute over the last hour, oldest minute first; quiet minutes omitted. */
-  throughput: { minute: Date; successful: number; failed: number }[];
-  /** `run_after` of the oldest PENDING task that is due, if any. */
-  oldestDueAt: Date | null;
-}
-
-/** What `prune` removes: finished tasks older than `age` seconds. */
-export interface PruneOptions {
-  /** Seconds since `finished_at`. 0 prunes every finished task. */
-  age: number;
-  /** Default: both SUCCESSFUL and FAILED. */
-  statuses?: ("SUCCESSFUL" | "FAILED")[] | undefined;
-  /** Default: every queue. */
-  queueName?: string | undefined;
-  /** Count only. */
-  dryRun?: boolean | undefined;
-}
-
-/** The caller's open transaction, for an enqueue that commits or rolls back with it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type EnqueueTransaction = Transaction<any> | Kysely<any>;
-
-export interface EnqueueContext {
-  transaction?: EnqueueTransaction | undefined;
-}
+import type {
+  EnqueueContext,
+  EnqueueRequest,
+  PruneOptions,
+  TaskListFilters,
+  TaskListPage,
+  TaskRecord,
+  TaskRecordSource,
+  TaskStats,
+} from "../types";
 
 /**
  * Where tasks are stored. Every backend passes the same conformance suite
  * (`packages/core/test/conformance.test.ts`).
  */
-export interface Backend {
+export interface Backend extends TaskRecordSource {
   /** The key it is configured under, e.g. "default". */
   readonly alias: string;
   readonly kind: "database" | "immediate" | "dummy";

@@ -1,5 +1,5 @@
 import { ERROR_CODES, ErrandError } from "../errors";
-import type { TaskStatus } from "../result/task-record";
+import type { TaskStatus } from "../types";
 
 /** `cancel`/`retry` on a task in the wrong status. */
 export function invalidState(id: string, action: "cancel" | "retry", status: TaskStatus): ErrandError {

@@ -1,40 +1,14 @@
-import type { Kysely } from "kysely";
-import type { Database } from "@errand/db";
+import { MAX_BACKEND_ALIAS_LENGTH, type Database } from "@errand/db";
 import { InvalidTaskBackend } from "../errors";
 import type { Backend } from "../backends/backend";
 import { DatabaseBackend } from "../backends/database/database-backend";
+import type { DatabaseBackendSettings } from "../backends/database/database-backend-settings";
 import { DummyBackend } from "../backends/dummy/dummy-backend";
+import type { DummyBackendSettings } from "../backends/dummy/dummy-backend-settings";
 import { ImmediateBackend } from "../backends/immediate/immediate-backend";
+import type { ImmediateBackendSettings } from "../backends/immediate/immediate-backend-settings";
 
-/** Settings of a backend that stores tasks in Postgres. */
-export interface DatabaseBackendSettings {
-  backend: "database";
-  /** Connection string. Default `DATABASE_URL`; with neither, an embedded Postgres under `.errand/`. */
-  url?: string | undefined;
-  /** Use this Kysely instance instead of opening a pool (its tables must include Errand's). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  db?: Kysely<any> | undefined;
-  /** Allowed queue names; unset or empty allows any. */
-  queues?: string[] | undefined;
-  /** Pool size. Default 10. */
-  poolSize?: number | undefined;
-  /** Run migrations on first connect. Default true. */
-  migrate?: boolean | undefined;
-  /** Where the embedded Postgres keeps its data. Default `ERRAND_HOME` or `./.errand`. */
-  embeddedDir?: string | undefined;
-}
-
-/** Settings of a backend that runs each task inside `enqueue` (tests, scripts). */
-export interface ImmediateBackendSettings {
-  backend: "immediate";
-  queues?: string[] | undefined;
-}
-
-/** Settings of a backend that stores tasks in memory and never runs them (tests). */
-export interface DummyBackendSettings {
-  backend: "dummy";
-  queues?: string[] | undefined;
-}
+export type { DatabaseBackendSettings, DummyBackendSettings, ImmediateBackendSettings };
 
 export type BackendSettings = DatabaseBackendSettings | ImmediateBackendSettings | DummyBackendSettings;
 
@@ -65,8 +39,11 @@ const state: State = ((globalThis as Record<symbol, unknown>)[STATE_KEY] as Stat
 function resolve(settings: ErrandSettings): ResolvedSettings {
   const backends = settings.backends ?? { default: { backend: "database" } };
   for (const [alias, s] of Object.entries(backends)) {
-    if (alias.length === 0 || alias.length > 32) {
-      throw new InvalidTaskBackend(alias, `Backend alias "${alias}" must be 1 to 32 characters.`);
+    if (alias.length === 0 || alias.length > MAX_BACKEND_ALIAS_LENGTH) {
+      throw new InvalidTaskBackend(
+        alias,
+        `Backend alias "${alias}" must be 1 to ${MAX_BACKEND_ALIAS_LENGTH} characters.`,
+      );
     }
     const kind = (s as { backend?: unknown } | undefined)?.backend;
     if (kind !== "database" && kind !== "immediate" && kind !== "dummy") {

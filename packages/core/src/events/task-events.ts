@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { TaskRecord } from "../result/task-record";
+import type { TaskRecord } from "../types";
 
 /** Django's `task_enqueued` / `task_started` / `task_finished` signals, as events. */
 export interface TaskEventMap {

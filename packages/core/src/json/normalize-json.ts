@@ -1,7 +1,7 @@
 import { InvalidTaskArgumentsError } from "../errors";
+import type { JsonValue } from "../types";
 
-/** A JSON value as Errand stores it. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue };
 
 /**
  * Checks that `value` is JSON and returns it normalised (Django's `normalize_json`):

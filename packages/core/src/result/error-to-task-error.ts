@@ -1,4 +1,4 @@
-import type { TaskError } from "./task-record";
+import type { TaskError } from "../types";
 
 /** Tracebacks longer than this are cut in the middle; a runaway stack must not bloat the row. */
 const MAX_TRACEBACK_LENGTH = 32_000;

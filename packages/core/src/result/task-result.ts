@@ -1,6 +1,5 @@
 import { ERROR_CODES, ErrandError } from "../errors";
-import type { Backend } from "../backends/backend";
-import type { TaskCreator, TaskError, TaskProgress, TaskRecord, TaskStatus } from "./task-record";
+import type { TaskCreator, TaskError, TaskProgress, TaskRecord, TaskRecordSource, TaskStatus } from "../types";
 
 /**
  * What `enqueue` returns and `getResult` finds: a snapshot of one task, refreshable.
@@ -12,11 +11,12 @@ import type { TaskCreator, TaskError, TaskProgress, TaskRecord, TaskStatus } fro
  */
 export class TaskResult<TReturn = unknown> {
   #record: TaskRecord;
-  readonly #backend: Backend;
+  readonly #source: TaskRecordSource;
 
-  constructor(record: TaskRecord, backend: Backend) {
+  /** `source` is where `refresh()` reloads from: the backend that stores the task. */
+  constructor(record: TaskRecord, source: TaskRecordSource) {
     this.#record = record;
-    this.#backend = backend;
+    this.#source = source;
   }
 
   get id(): string {
@@ -110,7 +110,7 @@ export class TaskResult<TReturn = unknown> {
 
   /** Reloads the mutable state (status, timestamps, errors, return value, workers, progress) from the backend. */
   async refresh(): Promise<this> {
-    const fresh = await this.#backend.getRecord(this.id);
+    const fresh = await this.#source.getRecord(this.id);
     this.#record = {
       ...this.#record,
       status: fresh.status,

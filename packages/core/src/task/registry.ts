@@ -1,10 +1,10 @@
 import { InvalidTask, TaskNotRegistered } from "../errors";
-import type { AnyTask } from "./task";
+import type { RunnableTask } from "./runnable-task";
 
 // On globalThis so that two copies of this module (a bundler's server layers, a test
 // runner's module graph) share one registry.
 const REGISTRY_KEY = Symbol.for("errand.taskRegistry");
-type Registry = Map<string, AnyTask>;
+type Registry = Map<string, RunnableTask>;
 const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] as Registry | undefined) ?? new Map();
 (globalThis as Record<symbol, unknown>)[REGISTRY_KEY] = registry;
 
@@ -14,7 +14,7 @@ const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY
  * another number of parameters under a taken name throws, since the worker could not tell
  * them apart.
  */
-export function registerTask(task: AnyTask): void {
+export function registerTask(task: RunnableTask): void {
   const existing = registry.get(task.name);
   if (existing && existing.definitionKey !== task.definitionKey) {
     throw new InvalidTask(
@@ -26,14 +26,14 @@ export function registerTask(task: AnyTask): void {
 }
 
 /** The task registered under `name`. @throws TaskNotRegistered */
-export function getRegisteredTask(name: string): AnyTask {
+export function getRegisteredTask(name: string): RunnableTask {
   const found = registry.get(name);
   if (!found) throw new TaskNotRegistered(name);
   return found;
 }
 
 /** Every registered task, by name. */
-export function registeredTasks(): ReadonlyMap<string, AnyTask> {
+export function registeredTasks(): ReadonlyMap<string, RunnableTask> {
   return registry;
 }
 

@@ -1,11 +1,11 @@
 import { ERROR_CODES, ErrandError } from "../errors";
 import { normalizeJson, type JsonValue } from "../json/normalize-json";
 import type { TaskResult } from "../result/task-result";
-import type { AnyTask } from "./task";
+import type { RunnableTask } from "./runnable-task";
 import type { TaskContext } from "./task-context";
 
 export interface RunTaskOptions {
-  task: AnyTask;
+  task: RunnableTask;
   /** The claimed task, as its context's `taskResult`. */
   result: TaskResult;
   attempt: number;

@@ -1,15 +1,15 @@
 import { InvalidTask, InvalidTaskArgumentsError, TaskResultMismatch } from "../errors";
-import type { Backend, EnqueueRequest, EnqueueTransaction } from "../backends/backend";
+import type { Backend } from "../backends/backend";
 import { getBackend, getSettings } from "../config/configure";
 import { emitTaskEvent } from "../events/task-events";
 import { normalizeJson, type JsonValue } from "../json/normalize-json";
 import { TaskResult } from "../result/task-result";
-import type { TaskCreator } from "../result/task-record";
+import type { EnqueueRequest, EnqueueTransaction, TaskCreator } from "../types";
 import { delayToMilliseconds, type Delay } from "./repeat";
 import { registerTask } from "./registry";
 import type { TaskContext } from "./task-context";
+import { MAX_BACKEND_ALIAS_LENGTH, MAX_TASK_NAME_LENGTH } from "@errand/db";
 import {
-  MAX_NAME_LENGTH,
   validateDate,
   validateForBackend,
   validatePositiveInteger,
@@ -333,9 +333,9 @@ export function task(
   // Django's checks, in its order: a resolvable function, async support (every backend
   // here runs async functions), the context parameter, priority, then per-backend checks
   // at enqueue (defer support, queue allow-list), once the backend is configured.
-  if (typeof name !== "string" || name.trim().length === 0 || name.length > 255) {
+  if (typeof name !== "string" || name.trim().length === 0 || name.length > MAX_TASK_NAME_LENGTH) {
     throw new InvalidTask(
-      `A task needs a stable, non-empty name of at most 255 characters, e.g. task({ name: "emails.send" }, fn).`,
+      `A task needs a stable, non-empty name of at most ${MAX_TASK_NAME_LENGTH} characters, e.g. task({ name: "emails.send" }, fn).`,
     );
   }
   if (typeof fn !== "function")
@@ -350,7 +350,7 @@ export function task(
   const priority = validatePriority(options.priority ?? 0, name);
   const queueName = validateQueueName(options.queueName ?? "default", name);
   const backend = options.backend ?? "default";
-  if (typeof backend !== "string" || backend.length === 0 || backend.length > MAX_NAME_LENGTH) {
+  if (typeof backend !== "string" || backend.length === 0 || backend.length > MAX_BACKEND_ALIAS_LENGTH) {
     throw new InvalidTask(`backend must be a configured backend alias, got ${JSON.stringify(backend)}.`, name);
   }
   const maxAttempts =

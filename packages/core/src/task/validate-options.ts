@@ -1,10 +1,6 @@
 import { InvalidTask } from "../errors";
+import { MAX_PRIORITY, MAX_QUEUE_NAME_LENGTH, MIN_PRIORITY } from "@errand/db";
 import type { Backend } from "../backends/backend";
-
-/** Queue and backend names are capped as in django-tasks' database backend. */
-export const MAX_NAME_LENGTH = 32;
-export const MIN_PRIORITY = -100;
-export const MAX_PRIORITY = 100;
 
 export function validatePriority(priority: unknown, taskName?: string): number {
   if (typeof priority !== "number" || !Number.isInteger(priority)) {
@@ -20,9 +16,9 @@ export function validatePriority(priority: unknown, taskName?: string): number {
 }
 
 export function validateQueueName(queueName: unknown, taskName?: string): string {
-  if (typeof queueName !== "string" || queueName.length === 0 || queueName.length > MAX_NAME_LENGTH) {
+  if (typeof queueName !== "string" || queueName.length === 0 || queueName.length > MAX_QUEUE_NAME_LENGTH) {
     throw new InvalidTask(
-      `queueName must be a non-empty string of at most ${MAX_NAME_LENGTH} characters, got ${JSON.stringify(queueName)}.`,
+      `queueName must be a non-empty string of at most ${MAX_QUEUE_NAME_LENGTH} characters, got ${JSON.stringify(queueName)}.`,
       taskName,
     );
   }

@@ -1,5 +1,5 @@
 import type { TaskRow } from "@errand/db";
-import type { TaskRecord } from "../../result/task-record";
+import type { TaskRecord } from "../../types";
 
 /** A row as Postgres returns it, in the shape every backend returns. */
 export function rowToRecord(row: TaskRow): TaskRecord {

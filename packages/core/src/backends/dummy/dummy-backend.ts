@@ -1,7 +1,8 @@
-import type { TaskRecord } from "../../result/task-record";
-import type { DummyBackendSettings } from "../../config/configure";
-import type { EnqueueRequest } from "../backend";
-import { MemoryBackend } from "../memory-backend";
+import { MemoryTaskStore } from "../../store/memory-task-store";
+import type { TaskStore } from "../../store/task-store";
+import type { TaskRecord } from "../../types";
+import { StoreBackend } from "../store-backend";
+import type { DummyBackendSettings } from "./dummy-backend-settings";
 
 /**
  * Stores tasks in memory, PENDING, and never runs them: for tests that check what was
@@ -13,27 +14,26 @@ import { MemoryBackend } from "../memory-backend";
  * expect(fake.results.map((r) => r.args)).toEqual([[1]]);
  * fake.clear();
  */
-export class DummyBackend extends MemoryBackend {
+export class DummyBackend extends StoreBackend {
   readonly kind = "dummy" as const;
   readonly supportsDefer = true;
+  readonly #store = new MemoryTaskStore();
 
   constructor(alias: string, settings: DummyBackendSettings) {
     super(alias, settings);
   }
 
-  async enqueue(request: EnqueueRequest): Promise<TaskRecord> {
-    const record = this.newRecord(request);
-    this.store(record);
-    return structuredClone(record);
+  protected async getStore(): Promise<TaskStore> {
+    return this.#store;
   }
 
   /** Everything enqueued since the last `clear()`, oldest first (copies). */
   get results(): TaskRecord[] {
-    return structuredClone([...this.records.values()]);
+    return this.#store.records();
   }
 
   /** Forgets everything enqueued. */
   clear(): void {
-    this.records.clear();
+    this.#store.clear();
   }
 }

@@ -1,68 +1,86 @@
 import { emitTaskEvent } from "../../events/task-events";
 import { errorToTaskError } from "../../result/error-to-task-error";
-import type { TaskRecord } from "../../result/task-record";
 import { TaskResult } from "../../result/task-result";
-import type { ImmediateBackendSettings } from "../../config/configure";
+import { MemoryTaskStore } from "../../store/memory-task-store";
+import type { TaskStore } from "../../store/task-store";
 import { getRegisteredTask } from "../../task/registry";
-import { runTask } from "../../task/run-task";
-import type { EnqueueRequest } from "../backend";
-import { MemoryBackend } from "../memory-backend";
+import { runTask, type RunOutcome } from "../../task/run-task";
+import type { TaskRecord } from "../../types";
+import { StoreBackend } from "../store-backend";
+import type { ImmediateBackendSettings } from "./immediate-backend-settings";
+
+/** Nothing rescues tasks in this backend's store; the lease only has to outlast the run. */
+const LEASE_SECONDS = 365 * 24 * 60 * 60;
 
 /**
  * Runs each task inside `enqueue`, in this process, and keeps the results in memory: for
- * tests and small scripts. One attempt, no retries; the task's error is recorded on the
- * result, never thrown at the caller. Cannot defer (`runAfter`/`delay` are refused).
+ * tests and small scripts. One attempt, no retries, no repeats; the task's error is
+ * recorded on the result, never thrown at the caller. Cannot defer (`runAfter`/`delay` are
+ * refused).
  */
-export class ImmediateBackend extends MemoryBackend {
+export class ImmediateBackend extends StoreBackend {
   readonly kind = "immediate" as const;
   readonly supportsDefer = false;
   readonly workerId = `immediate-${process.pid}`;
+  readonly #store = new MemoryTaskStore();
 
   constructor(alias: string, settings: ImmediateBackendSettings) {
     super(alias, settings);
   }
 
-  async enqueue(request: EnqueueRequest): Promise<TaskRecord> {
-    const record = this.newRecord(request);
-    this.store(record);
-    await this.#run(record);
-    return structuredClone(record);
+  protected async getStore(): Promise<TaskStore> {
+    return this.#store;
   }
 
-  protected override async afterRetry(record: TaskRecord): Promise<void> {
-    await this.#run(record);
+  /** Runs each task now, one after the other, and returns the finished records. */
+  protected override async afterPending(records: TaskRecord[]): Promise<TaskRecord[]> {
+    const out: TaskRecord[] = [];
+    for (const record of records) out.push((await this.#run(record.id)) ?? record);
+    return out;
   }
 
-  async #run(record: TaskRecord): Promise<void> {
-    const now = new Date();
-    record.status = "RUNNING";
-    record.attempts += 1;
-    record.workerIds.push(this.workerId);
-    record.startedAt ??= now;
-    record.lastAttemptedAt = now;
-    emitTaskEvent("started", structuredClone(record));
-    let outcome;
+  /** Claims this task, runs one attempt and stores its outcome, through the store. */
+  async #run(id: string): Promise<TaskRecord | undefined> {
+    const store = this.#store;
+    const workerId = this.workerId;
+    const [claimed] = await store.taskClaimBatch({
+      queues: "*",
+      ids: [id],
+      limit: 1,
+      workerId,
+      leaseSeconds: LEASE_SECONDS,
+    });
+    if (!claimed) return undefined;
+    emitTaskEvent("started", structuredClone(claimed));
+    let outcome: RunOutcome;
     try {
-      const task = getRegisteredTask(record.taskName);
       outcome = await runTask({
-        task,
-        result: new TaskResult(structuredClone(record), this),
-        attempt: record.attempts,
+        task: getRegisteredTask(claimed.taskName),
+        result: new TaskResult(structuredClone(claimed), this),
+        attempt: claimed.attempts,
         setProgress: async (done, total) => {
-          record.progress = { done, total };
+          await store.taskSetProgress({ id, workerId, done, total });
         },
       });
     } catch (error) {
-      outcome = { ok: false as const, error };
+      outcome = { ok: false, error };
     }
-    record.finishedAt = new Date();
+    let finished: TaskRecord[];
     if (outcome.ok) {
-      record.status = "SUCCESSFUL";
-      record.returnValue = outcome.returnValue;
+      finished = await store.taskComplete({
+        workerId,
+        results: [{ id, returnValue: outcome.json }],
+        scheduleRepeats: false,
+      });
     } else {
-      record.status = "FAILED";
-      record.errors.push(errorToTaskError(outcome.error, record.attempts, record.finishedAt));
+      const error = errorToTaskError(outcome.error, claimed.attempts);
+      finished = await store.taskFail({
+        workerId,
+        failures: [{ id, error: { ...error, failedAt: error.failedAt.toISOString() }, retryDelay: null }],
+      });
     }
-    emitTaskEvent("finished", structuredClone(record));
+    const [record] = finished;
+    if (record) emitTaskEvent("finished", structuredClone(record));
+    return record;
   }
 }

@@ -1,8 +1,8 @@
 export { isUuid, type Executor } from "./executor";
 export { taskCancel } from "./task-cancel";
-export { taskClaimBatch, type TaskClaimBatchParams } from "./task-claim-batch";
-export { taskComplete, type TaskCompleteParams } from "./task-complete";
-export { taskFail, type TaskFailParams } from "./task-fail";
+export { taskClaimBatch } from "./task-claim-batch";
+export { taskComplete } from "./task-complete";
+export { taskFail } from "./task-fail";
 export { taskGet } from "./task-get";
 export { taskInsert, type InsertedTask, type TaskInsertRow } from "./task-insert";
 export { taskList, type TaskListParams } from "./task-list";
@@ -13,3 +13,5 @@ export { taskRescueExpired } from "./task-rescue-expired";
 export { taskRetry } from "./task-retry";
 export { taskSetProgress } from "./task-set-progress";
 export { taskStats, type TaskStatsRows } from "./task-stats";
+// The params of the state-machine queries are the TaskStore's own.
+export type { TaskClaimBatchParams, TaskCompleteParams, TaskFailParams } from "../../../store/task-store";

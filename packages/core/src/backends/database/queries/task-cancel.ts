@@ -1,6 +1,8 @@
 import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import { isUuid, type Executor } from "./executor";
+import { taskColumns } from "./task-columns";
+import { taskCancelledError } from "../../../store/task-cancelled-error";
 
 /**
  * PENDING → FAILED with a `TaskCancelled` error, so the four statuses stay the only ones.
@@ -10,16 +12,10 @@ import { isUuid, type Executor } from "./executor";
  */
 export async function taskCancel(db: Executor, params: { id: string; reason?: string }): Promise<TaskRow | undefined> {
   if (!isUuid(params.id)) return undefined;
-  const error = JSON.stringify({
-    exceptionClass: "TaskCancelled",
-    message: params.reason ?? "Cancelled before it started.",
-    traceback: `TaskCancelled: ${params.reason ?? "Cancelled before it started."}`,
-    attempt: 0,
-    failedAt: new Date().toISOString(),
-  });
+  const error = JSON.stringify(taskCancelledError(params.reason));
   const { rows } = await sql<TaskRow>`
     UPDATE errand_tasks SET status = 'FAILED', finished_at = now(), errors = errors || jsonb_build_array(${error}::jsonb)
     WHERE id = ${params.id}::uuid AND status = 'PENDING'
-    RETURNING *`.execute(db);
+    RETURNING ${taskColumns()}`.execute(db);
   return rows[0];
 }

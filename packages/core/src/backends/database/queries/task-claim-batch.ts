@@ -1,18 +1,8 @@
 import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
-
-export interface TaskClaimBatchParams {
-  /** Queue names, or "*" for every queue. */
-  queues: readonly string[] | "*";
-  /** With `queues: "*"`: every queue but these. */
-  excludeQueues?: readonly string[] | undefined;
-  /** At most this many (the worker's free slots). */
-  limit: number;
-  workerId: string;
-  /** Seconds the claim holds before another worker may rescue the task. */
-  leaseSeconds: number;
-}
+import { taskColumns } from "./task-columns";
+import type { TaskClaimBatchParams } from "../../../store/task-store";
 
 /**
  * Claims up to `limit` due PENDING tasks, highest priority first, then earliest
@@ -44,6 +34,7 @@ export async function taskClaimBatch(db: Executor, params: TaskClaimBatchParams)
       : exclude.length > 0
         ? sql`AND NOT (queue_name = ANY(${sql.val([...exclude])}::text[]))`
         : sql``;
+  const idFilter = params.ids ? sql`AND id = ANY(${sql.val([...params.ids])}::uuid[])` : sql``;
   const { rows } = await sql<TaskRow>`
     WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
     UPDATE errand_tasks AS t SET
@@ -56,13 +47,13 @@ export async function taskClaimBatch(db: Executor, params: TaskClaimBatchParams)
       locked_until = now() + make_interval(secs => ${params.leaseSeconds}::double precision)
     FROM (
       SELECT id FROM errand_tasks
-      WHERE status = 'PENDING' AND run_after <= now() ${queueFilter}
+      WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter}
       ORDER BY priority DESC, run_after, seq
       LIMIT ${params.limit}
       FOR UPDATE SKIP LOCKED
     ) AS due, async_commit
     WHERE t.id = due.id
-    RETURNING t.*`.execute(db);
+    RETURNING ${taskColumns("t")}`.execute(db);
   return rows.sort(
     (a, b) =>
       b.priority - a.priority || a.run_after.getTime() - b.run_after.getTime() || Number(BigInt(a.seq) - BigInt(b.seq)),

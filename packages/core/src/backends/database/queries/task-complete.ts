@@ -1,12 +1,9 @@
 import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
-
-export interface TaskCompleteParams {
-  workerId: string;
-  /** `returnValue` already serialised as JSON text. */
-  results: { id: string; returnValue: string }[];
-}
+import { taskColumns } from "./task-columns";
+import { ENQUEUE_COLUMNS } from "./task-insert";
+import type { TaskCompleteParams } from "../../../store/task-store";
 
 /**
  * Marks many RUNNING tasks SUCCESSFUL in one statement and, for each repeating one,
@@ -21,6 +18,8 @@ export async function taskComplete(db: Executor, params: TaskCompleteParams): Pr
   if (params.results.length === 0) return [];
   const ids = params.results.map((r) => r.id);
   const values = params.results.map((r) => r.returnValue);
+  // The next run copies what the enqueue set, but for when it is due.
+  const repeated = sql.join(ENQUEUE_COLUMNS.filter((c) => c !== "run_after").map((c) => sql.ref(c)));
   const { rows } = await sql<TaskRow>`
     WITH input AS (
       SELECT * FROM unnest(${ids}::uuid[], ${values}::jsonb[]) AS i(id, return_value)
@@ -33,7 +32,7 @@ export async function taskComplete(db: Executor, params: TaskCompleteParams): Pr
         locked_until = NULL
       FROM input
       WHERE t.id = input.id AND t.status = 'RUNNING' AND t.locked_by = ${params.workerId}::text
-      RETURNING t.*
+      RETURNING ${taskColumns("t")}
     ), next_run AS (
       SELECT done.*,
         done.scheduled_at + make_interval(secs => done.repeat_seconds * (
@@ -41,13 +40,11 @@ export async function taskComplete(db: Executor, params: TaskCompleteParams): Pr
         )) AS next_at
       FROM done WHERE done.repeat_seconds IS NOT NULL
     ), repeated AS (
-      INSERT INTO errand_tasks (task_name, queue_name, backend, priority, args, run_after, scheduled_at,
-        max_attempts, repeat_seconds, repeat_until, verbose_name, creator_type, creator_id)
-      SELECT task_name, queue_name, backend, priority, args, next_at, next_at,
-        max_attempts, repeat_seconds, repeat_until, verbose_name, creator_type, creator_id
-      FROM next_run WHERE repeat_until IS NULL OR next_at <= repeat_until
+      INSERT INTO errand_tasks (${repeated}, run_after, scheduled_at)
+      SELECT ${repeated}, next_at, next_at
+      FROM next_run WHERE ${params.scheduleRepeats !== false}::boolean AND (repeat_until IS NULL OR next_at <= repeat_until)
       RETURNING id
     )
-    SELECT * FROM done`.execute(db);
+    SELECT ${taskColumns()} FROM done`.execute(db);
   return rows;
 }

@@ -1,16 +1,8 @@
 import { sql } from "kysely";
-import type { TaskErrorRow, TaskRow } from "@errand/db";
+import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
-
-export interface TaskFailParams {
-  workerId: string;
-  failures: {
-    id: string;
-    error: TaskErrorRow;
-    /** Seconds until the retry, or `null` for no retry (FAILED now). */
-    retryDelay: number | null;
-  }[];
-}
+import { taskColumns } from "./task-columns";
+import type { TaskFailParams } from "../../../store/task-store";
 
 /**
  * Records failed attempts in one statement: appends each error, then either puts the task
@@ -37,6 +29,6 @@ export async function taskFail(db: Executor, params: TaskFailParams): Promise<Ta
       locked_until = NULL
     FROM input
     WHERE t.id = input.id AND t.status = 'RUNNING' AND t.locked_by = ${params.workerId}::text
-    RETURNING t.*`.execute(db);
+    RETURNING ${taskColumns("t")}`.execute(db);
   return rows;
 }

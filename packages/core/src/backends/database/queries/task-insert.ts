@@ -1,8 +1,8 @@
 import { sql, type RawBuilder } from "kysely";
-import type { TaskRow } from "@errand/db";
+import type { TaskRow, TaskTable } from "@errand/db";
 import type { Executor } from "./executor";
 
-/** The columns an enqueue sets; everything else starts at its default. */
+/** The columns an enqueue sets; everything else starts at its default. Each is a `TaskTable` column. */
 export interface TaskInsertRow {
   task_name: string;
   queue_name: string;
@@ -35,6 +35,14 @@ const INSERT_COLUMNS = [
   ["creator_type", "text"],
   ["creator_id", "text"],
 ] as const satisfies readonly (readonly [keyof TaskInsertRow, string])[];
+
+/** The columns an enqueue sets, in `INSERT` order (a repeat's next run copies them). */
+export const ENQUEUE_COLUMNS = INSERT_COLUMNS.map(([column]) => column);
+
+/** A compile error naming any `TaskInsertRow` field missing from `INSERT_COLUMNS` or not a `TaskTable` column. */
+type AssertNone<T extends never> = T;
+type _EveryInsertColumnListed = AssertNone<Exclude<keyof TaskInsertRow, (typeof INSERT_COLUMNS)[number][0]>>;
+type _EveryInsertColumnInTable = AssertNone<Exclude<keyof TaskInsertRow, keyof TaskTable>>;
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
@@ -80,32 +88,34 @@ export async function taskInsert(db: Executor, rows: TaskInsertRow[]): Promise<I
   // enqueueMany) goes in as one scalar; only the columns that vary go in as arrays. Sending,
   // escaping and parsing twelve 20,000-element arrays cost ≈40 % of a bulk enqueue.
   const selected: RawBuilder<unknown>[] = [];
+  let runAfter: RawBuilder<unknown> = sql`now()`;
   const arrays: RawBuilder<unknown>[] = [];
   const names: RawBuilder<unknown>[] = [];
   for (const [column, type] of INSERT_COLUMNS) {
     const values = rows.map((r) => r[column]);
+    let value: RawBuilder<unknown>;
     if (values.every((v) => sameValue(v, values[0]))) {
-      selected.push(sql`${values[0]}::${sql.raw(type)}`);
+      value = sql`${values[0]}::${sql.raw(type)}`;
     } else {
       arrays.push(sql`${values}::${sql.raw(type)}[]`);
       names.push(sql.raw(column));
-      selected.push(sql.raw(`i.${column}`));
+      value = sql.raw(`i.${column}`);
     }
+    // `null`: due at once. The first due time is also what a repeat counts from.
+    if (column === "run_after") runAfter = value = sql`coalesce(${value}, now())`;
+    selected.push(value);
   }
   const source =
     arrays.length > 0
       ? sql`unnest(${sql.join(arrays)}) WITH ORDINALITY AS i(${sql.join(names)}, n)`
       : sql`generate_series(1, ${rows.length}::int) AS i(n)`;
-  const [taskName, queueName, backend, priority, args, runAfter, ...rest] = selected;
   // Rows are inserted in input order (ORDER BY n), so `seq` follows it. What comes back
   // is one row: the ids as one array in that order and the statement's `now()`, since
   // parsing 20,000 returned rows (their timestamps above all) cost more than the insert.
   const { rows: result } = await sql<{ ids: string[]; now: Date }>`
     WITH inserted AS (
-      INSERT INTO errand_tasks (task_name, queue_name, backend, priority, args, run_after, scheduled_at,
-        max_attempts, repeat_seconds, repeat_until, verbose_name, creator_type, creator_id)
-      SELECT ${taskName}, ${queueName}, ${backend}, ${priority}, ${args},
-        coalesce(${runAfter}, now()), coalesce(${runAfter}, now()), ${sql.join(rest)}
+      INSERT INTO errand_tasks (${sql.join(ENQUEUE_COLUMNS.map((c) => sql.ref(c)))}, scheduled_at)
+      SELECT ${sql.join(selected)}, ${runAfter}
       FROM ${source}
       ORDER BY n
       RETURNING id, seq

@@ -1,4 +1,4 @@
-import type { TaskRow, TaskStatus } from "@errand/db";
+import { TASK_COLUMNS, type TaskRow, type TaskStatus } from "@errand/db";
 import type { Executor } from "./executor";
 
 export interface TaskListParams {
@@ -12,7 +12,7 @@ export interface TaskListParams {
 
 /** Tasks newest first, filtered; one more row than `limit` tells the caller a next page exists. */
 export async function taskList(db: Executor, params: TaskListParams): Promise<TaskRow[]> {
-  let query = db.selectFrom("errand_tasks").selectAll();
+  let query = db.selectFrom("errand_tasks").select(TASK_COLUMNS);
   if (params.status) query = query.where("status", "=", params.status);
   if (params.queueName) query = query.where("queue_name", "=", params.queueName);
   if (params.taskName) query = query.where("task_name", "=", params.taskName);

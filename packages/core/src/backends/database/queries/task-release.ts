@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
+import { taskColumns } from "./task-columns";
 
 /**
  * Gives back tasks this worker claimed but never started (shutdown between claim and
@@ -18,6 +19,6 @@ export async function taskRelease(db: Executor, params: { workerId: string; ids:
       locked_by = NULL,
       locked_until = NULL
     WHERE t.id = ANY(${params.ids}::uuid[]) AND t.status = 'RUNNING' AND t.locked_by = ${params.workerId}::text
-    RETURNING t.*`.execute(db);
+    RETURNING ${taskColumns("t")}`.execute(db);
   return rows;
 }

@@ -1,6 +1,13 @@
 import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
+import { taskColumns } from "./task-columns";
+import { leaseExpiredText } from "../../../store/lease-expired-error";
+
+const ISO_8601 = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+// The error's texts as templates, filled in per row: one wording for both stores.
+const MESSAGE = leaseExpiredText.message("{worker}");
+const TRACEBACK = leaseExpiredText.traceback("{worker}", "{lapsedAt}");
 
 /**
  * Re-queues RUNNING tasks whose lease lapsed (their worker was killed or lost its
@@ -20,10 +27,12 @@ export async function taskRescueExpired(db: Executor, params: { limit?: number }
       run_after = CASE WHEN t.attempts < t.max_attempts THEN now() ELSE t.run_after END,
       errors = t.errors || jsonb_build_array(jsonb_build_object(
         'exceptionClass', 'LeaseExpired',
-        'message', 'Worker ' || t.locked_by || ' stopped renewing its lease (killed, or cut off from the database) while running this attempt.',
-        'traceback', 'LeaseExpired: lease held by ' || t.locked_by || ' lapsed at ' || to_char(t.locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+        'message', replace(${MESSAGE}::text, '{worker}', t.locked_by),
+        'traceback', replace(
+          replace(${TRACEBACK}::text, '{lapsedAt}', to_char(t.locked_until AT TIME ZONE 'UTC', ${sql.raw(ISO_8601)})),
+          '{worker}', t.locked_by),
         'attempt', t.attempts,
-        'failedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+        'failedAt', to_char(now() AT TIME ZONE 'UTC', ${sql.raw(ISO_8601)})
       )),
       locked_by = NULL,
       locked_until = NULL
@@ -35,6 +44,6 @@ export async function taskRescueExpired(db: Executor, params: { limit?: number }
       FOR UPDATE SKIP LOCKED
     ) AS lapsed
     WHERE t.id = lapsed.id
-    RETURNING t.*`.execute(db);
+    RETURNING ${taskColumns("t")}`.execute(db);
   return rows;
 }

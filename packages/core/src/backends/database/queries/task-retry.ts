@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import { isUuid, type Executor } from "./executor";
+import { taskColumns } from "./task-columns";
 
 /**
  * FAILED → PENDING, due now, on the same row: the id, args and past errors are kept, and
@@ -15,6 +16,6 @@ export async function taskRetry(db: Executor, params: { id: string }): Promise<T
       max_attempts = greatest(max_attempts, attempts + 1),
       progress_done = NULL, progress_total = NULL
     WHERE id = ${params.id}::uuid AND status = 'FAILED'
-    RETURNING *`.execute(db);
+    RETURNING ${taskColumns()}`.execute(db);
   return rows[0];
 }

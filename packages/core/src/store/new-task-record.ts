@@ -1,5 +1,4 @@
-import type { TaskRecord } from "../result/task-record";
-import type { EnqueueRequest } from "./backend";
+import type { EnqueueRequest, TaskRecord } from "../types";
 
 /**
  * The record of a task just stored: what the caller asked for, plus what the store chose

@@ -1,5 +1,4 @@
-import type { TaskStatus } from "../result/task-record";
-import type { TaskStats } from "./backend";
+import type { TaskStats, TaskStatus } from "../types";
 
 /** Assembles `TaskStats` from per-queue counts; shared by every backend. */
 export function buildStats(

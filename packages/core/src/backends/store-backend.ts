@@ -1,0 +1,92 @@
+import { TaskResultDoesNotExist } from "../errors";
+import { TaskResult } from "../result/task-result";
+import type { TaskStore } from "../store/task-store";
+import type {
+  EnqueueContext,
+  EnqueueRequest,
+  PruneOptions,
+  TaskListFilters,
+  TaskListPage,
+  TaskRecord,
+  TaskStats,
+} from "../types";
+import type { Backend } from "./backend";
+import { invalidState } from "./invalid-state";
+
+/**
+ * A backend as a policy over a `TaskStore`: the store holds the state machine; a backend
+ * says which store, what it can do (its capability flags) and what happens after an
+ * enqueue or a retry (the immediate backend runs the task; the others leave it for a
+ * worker, or for a test to inspect). Reading, listing, cancelling, retrying and pruning
+ * are the same for every backend, here.
+ */
+export abstract class StoreBackend implements Backend {
+  abstract readonly kind: Backend["kind"];
+  abstract readonly supportsDefer: boolean;
+  readonly supportsGetResult = true;
+  readonly supportsPriority = true;
+  readonly supportsAsyncTask = true;
+  readonly alias: string;
+  readonly queues: readonly string[] | null;
+
+  constructor(alias: string, settings: { queues?: string[] | undefined }) {
+    this.alias = alias;
+    this.queues = settings.queues && settings.queues.length > 0 ? [...settings.queues] : null;
+  }
+
+  /** The store tasks live in (the database backend connects on first call). */
+  protected abstract getStore(): Promise<TaskStore>;
+
+  /** What happens to tasks just stored, or put back to PENDING by `retry`. Default: nothing. */
+  protected async afterPending(records: TaskRecord[]): Promise<TaskRecord[]> {
+    return records;
+  }
+
+  async enqueue(request: EnqueueRequest, context?: EnqueueContext): Promise<TaskRecord> {
+    const [record] = await this.enqueueMany([request], context);
+    return record!;
+  }
+
+  async enqueueMany(requests: EnqueueRequest[], context?: EnqueueContext): Promise<TaskRecord[]> {
+    const store = await this.getStore();
+    const records = await store.taskInsert({ backend: this.alias, tasks: requests, transaction: context?.transaction });
+    return this.afterPending(records);
+  }
+
+  async getResult(id: string): Promise<TaskResult> {
+    return new TaskResult(await this.getRecord(id), this);
+  }
+
+  async getRecord(id: string): Promise<TaskRecord> {
+    const record = await (await this.getStore()).taskGet({ id });
+    if (!record) throw new TaskResultDoesNotExist(id);
+    return record;
+  }
+
+  async list(filters: TaskListFilters = {}): Promise<TaskListPage> {
+    return (await this.getStore()).taskList(filters);
+  }
+
+  async stats(): Promise<TaskStats> {
+    return (await this.getStore()).taskStats();
+  }
+
+  async cancel(id: string): Promise<TaskRecord> {
+    const cancelled = await (await this.getStore()).taskCancel({ id });
+    if (cancelled) return cancelled;
+    throw invalidState(id, "cancel", (await this.getRecord(id)).status);
+  }
+
+  async retry(id: string): Promise<TaskRecord> {
+    const retried = await (await this.getStore()).taskRetry({ id });
+    if (!retried) throw invalidState(id, "retry", (await this.getRecord(id)).status);
+    const [after] = await this.afterPending([retried]);
+    return after!;
+  }
+
+  async prune(options: PruneOptions): Promise<number> {
+    return (await this.getStore()).taskPrune(options);
+  }
+
+  async close(): Promise<void> {}
+}

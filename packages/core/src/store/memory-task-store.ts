@@ -1,0 +1,342 @@
+import { randomUUID } from "node:crypto";
+import type { TaskErrorRow } from "@errand/db";
+import type {
+  EnqueueRequest,
+  JsonValue,
+  PruneOptions,
+  TaskError,
+  TaskListFilters,
+  TaskListPage,
+  TaskRecord,
+  TaskStats,
+} from "../types";
+import { listLimit } from "./build-stats";
+import { memoryTaskStats } from "./memory-task-stats";
+import { leaseExpiredError } from "./lease-expired-error";
+import { newTaskRecord } from "./new-task-record";
+import { taskCancelledError } from "./task-cancelled-error";
+import type {
+  TaskClaimBatchParams,
+  TaskCompleteParams,
+  TaskFailParams,
+  TaskInsertParams,
+  TaskStore,
+} from "./task-store";
+
+/** A stored task: its record plus what only the store sees (as the row's hidden columns). */
+interface StoredTask {
+  record: TaskRecord;
+  /** Enqueue order: ties in the claim order, and the list cursor (as `seq`). */
+  seq: number;
+  /** When the task was first due; a repeat's next run counts from it. */
+  scheduledAt: Date;
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toTaskError(row: TaskErrorRow): TaskError {
+  return { ...row, failedAt: new Date(row.failedAt) };
+}
+
+function addSeconds(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}
+
+/**
+ * The task store in this process's memory, with the same state machine as
+ * `PostgresTaskStore` (one conformance suite checks both): the store of the immediate and
+ * dummy backends, and a fast store for tests. Records go in and out as copies, so a caller
+ * never changes a stored task by accident and `refresh()` sees later transitions.
+ *
+ * @example
+ * const store = new MemoryTaskStore();
+ * await store.taskInsert({ backend: "fake", tasks: [request] });
+ * store.records(); // every task, oldest first
+ */
+export class MemoryTaskStore implements TaskStore {
+  readonly #tasks = new Map<string, StoredTask>();
+  #nextSeq = 1;
+
+  /** The stored task with this id, matched case-insensitively like a uuid column. */
+  #find(id: unknown): StoredTask | undefined {
+    return typeof id === "string" && UUID.test(id) ? this.#tasks.get(id.toLowerCase()) : undefined;
+  }
+
+  /** Held: RUNNING and locked by this worker. */
+  #held(id: string, workerId: string): StoredTask | undefined {
+    const task = this.#find(id);
+    return task && task.record.status === "RUNNING" && task.lockedBy === workerId ? task : undefined;
+  }
+
+  #unlock(task: StoredTask): void {
+    task.lockedBy = null;
+    task.lockedUntil = null;
+  }
+
+  /** Every task, oldest first (copies). */
+  records(): TaskRecord[] {
+    return [...this.#tasks.values()].map((t) => structuredClone(t.record));
+  }
+
+  /** Forgets every task. */
+  clear(): void {
+    this.#tasks.clear();
+  }
+
+  async taskInsert(params: TaskInsertParams): Promise<TaskRecord[]> {
+    const now = new Date();
+    return params.tasks.map((request) => {
+      const runAfter = request.runAfter ?? now;
+      const record = newTaskRecord(structuredClone(request), {
+        id: randomUUID(),
+        backend: params.backend,
+        enqueuedAt: now,
+        runAfter,
+      });
+      this.#tasks.set(record.id, {
+        record,
+        seq: this.#nextSeq++,
+        scheduledAt: runAfter,
+        lockedBy: null,
+        lockedUntil: null,
+      });
+      return structuredClone(record);
+    });
+  }
+
+  async taskGet(params: { id: string }): Promise<TaskRecord | undefined> {
+    const task = this.#find(params.id);
+    return task && structuredClone(task.record);
+  }
+
+  async taskClaimBatch(params: TaskClaimBatchParams): Promise<TaskRecord[]> {
+    if (params.limit <= 0) return [];
+    const now = new Date();
+    const exclude = params.excludeQueues ?? [];
+    const ids = params.ids && new Set(params.ids.map((id) => id.toLowerCase()));
+    const due = [...this.#tasks.values()]
+      .filter(
+        ({ record: r }) =>
+          r.status === "PENDING" &&
+          r.runAfter.getTime() <= now.getTime() &&
+          (params.queues === "*" ? !exclude.includes(r.queueName) : params.queues.includes(r.queueName)) &&
+          (!ids || ids.has(r.id)),
+      )
+      .sort(
+        (a, b) =>
+          b.record.priority - a.record.priority ||
+          a.record.runAfter.getTime() - b.record.runAfter.getTime() ||
+          a.seq - b.seq,
+      )
+      .slice(0, params.limit);
+    return due.map((task) => {
+      const r = task.record;
+      r.status = "RUNNING";
+      r.attempts += 1;
+      r.workerIds.push(params.workerId);
+      r.startedAt ??= now;
+      r.lastAttemptedAt = now;
+      task.lockedBy = params.workerId;
+      task.lockedUntil = addSeconds(now, params.leaseSeconds);
+      return structuredClone(r);
+    });
+  }
+
+  async taskComplete(params: TaskCompleteParams): Promise<TaskRecord[]> {
+    const now = new Date();
+    const done: TaskRecord[] = [];
+    for (const { id, returnValue } of params.results) {
+      const task = this.#held(id, params.workerId);
+      if (!task) continue;
+      const r = task.record;
+      r.status = "SUCCESSFUL";
+      r.returnValue = JSON.parse(returnValue) as unknown;
+      r.finishedAt = now;
+      this.#unlock(task);
+      done.push(structuredClone(r));
+      if (r.repeat !== null && params.scheduleRepeats !== false) this.#scheduleNextRun(task, now);
+    }
+    return done;
+  }
+
+  /** The first slot after now on the grid `scheduledAt + k × repeat`, unless past `repeatUntil`. */
+  #scheduleNextRun(task: StoredTask, now: Date): void {
+    const r = task.record;
+    const every = r.repeat! * 1000;
+    const elapsed = Math.max(now.getTime() - task.scheduledAt.getTime(), 0);
+    const nextAt = new Date(task.scheduledAt.getTime() + every * (Math.floor(elapsed / every) + 1));
+    if (r.repeatUntil && nextAt > r.repeatUntil) return;
+    const request: EnqueueRequest = {
+      taskName: r.taskName,
+      args: structuredClone(r.args) as JsonValue[],
+      queueName: r.queueName,
+      priority: r.priority,
+      runAfter: nextAt,
+      maxAttempts: r.maxAttempts,
+      repeat: r.repeat,
+      repeatUntil: r.repeatUntil,
+      verboseName: r.verboseName,
+      creator: r.creator && { ...r.creator },
+    };
+    const next = newTaskRecord(request, { id: randomUUID(), backend: r.backend, enqueuedAt: now, runAfter: nextAt });
+    this.#tasks.set(next.id, {
+      record: next,
+      seq: this.#nextSeq++,
+      scheduledAt: nextAt,
+      lockedBy: null,
+      lockedUntil: null,
+    });
+  }
+
+  async taskFail(params: TaskFailParams): Promise<TaskRecord[]> {
+    const now = new Date();
+    const out: TaskRecord[] = [];
+    for (const { id, error, retryDelay } of params.failures) {
+      const task = this.#held(id, params.workerId);
+      if (!task) continue;
+      const r = task.record;
+      r.errors.push(toTaskError(error));
+      if (retryDelay !== null && r.attempts < r.maxAttempts) {
+        r.status = "PENDING";
+        r.runAfter = addSeconds(now, retryDelay);
+        r.finishedAt = null;
+      } else {
+        r.status = "FAILED";
+        r.finishedAt = now;
+      }
+      this.#unlock(task);
+      out.push(structuredClone(r));
+    }
+    return out;
+  }
+
+  async taskRenewLease(params: { workerId: string; ids: string[]; leaseSeconds: number }): Promise<string[]> {
+    const now = new Date();
+    const kept: string[] = [];
+    for (const id of params.ids) {
+      const task = this.#held(id, params.workerId);
+      if (!task) continue;
+      task.lockedUntil = addSeconds(now, params.leaseSeconds);
+      kept.push(task.record.id);
+    }
+    return kept;
+  }
+
+  async taskRescueExpired(params: { limit?: number } = {}): Promise<TaskRecord[]> {
+    const now = new Date();
+    const lapsed = [...this.#tasks.values()]
+      .filter((t) => t.record.status === "RUNNING" && t.lockedUntil !== null && t.lockedUntil < now)
+      .sort((a, b) => a.lockedUntil!.getTime() - b.lockedUntil!.getTime())
+      .slice(0, params.limit ?? 1000);
+    return lapsed.map((task) => {
+      const r = task.record;
+      const retry = r.attempts < r.maxAttempts;
+      r.status = retry ? "PENDING" : "FAILED";
+      r.finishedAt = retry ? null : now;
+      if (retry) r.runAfter = now;
+      const lease = { lockedBy: task.lockedBy!, lockedUntil: task.lockedUntil!, attempt: r.attempts };
+      r.errors.push(toTaskError(leaseExpiredError(lease, now)));
+      this.#unlock(task);
+      return structuredClone(r);
+    });
+  }
+
+  async taskRelease(params: { workerId: string; ids: string[] }): Promise<TaskRecord[]> {
+    const out: TaskRecord[] = [];
+    for (const id of params.ids) {
+      const task = this.#held(id, params.workerId);
+      if (!task) continue;
+      const r = task.record;
+      if (r.attempts === 1) {
+        r.startedAt = null;
+        r.lastAttemptedAt = null;
+      }
+      r.status = "PENDING";
+      r.attempts -= 1;
+      r.workerIds.pop();
+      this.#unlock(task);
+      out.push(structuredClone(r));
+    }
+    return out;
+  }
+
+  async taskCancel(params: { id: string; reason?: string }): Promise<TaskRecord | undefined> {
+    const task = this.#find(params.id);
+    if (!task || task.record.status !== "PENDING") return undefined;
+    const r = task.record;
+    r.status = "FAILED";
+    r.finishedAt = new Date();
+    r.errors.push(toTaskError(taskCancelledError(params.reason, r.finishedAt)));
+    return structuredClone(r);
+  }
+
+  async taskRetry(params: { id: string }): Promise<TaskRecord | undefined> {
+    const task = this.#find(params.id);
+    if (!task || task.record.status !== "FAILED") return undefined;
+    const r = task.record;
+    r.status = "PENDING";
+    r.finishedAt = null;
+    r.runAfter = new Date();
+    r.maxAttempts = Math.max(r.maxAttempts, r.attempts + 1);
+    r.progress = null;
+    return structuredClone(r);
+  }
+
+  async taskPrune(params: PruneOptions): Promise<number> {
+    const statuses: string[] = (params.statuses ?? ["SUCCESSFUL", "FAILED"]).filter(
+      (s) => s === "SUCCESSFUL" || s === "FAILED",
+    );
+    const cutoff = Date.now() - params.age * 1000;
+    let count = 0;
+    for (const [id, { record: r }] of this.#tasks) {
+      if (
+        r.finishedAt &&
+        r.finishedAt.getTime() <= cutoff &&
+        statuses.includes(r.status) &&
+        (!params.queueName || r.queueName === params.queueName)
+      ) {
+        count += 1;
+        if (!params.dryRun) this.#tasks.delete(id);
+      }
+    }
+    return count;
+  }
+
+  async taskList(params: TaskListFilters): Promise<TaskListPage> {
+    const limit = listLimit(params.limit);
+    const before = params.cursor && /^\d+$/.test(params.cursor) ? Number(params.cursor) : Infinity;
+    const older = [...this.#tasks.values()]
+      .filter(
+        ({ record: r, seq }) =>
+          seq < before &&
+          (!params.status || r.status === params.status) &&
+          (!params.queueName || r.queueName === params.queueName) &&
+          (!params.taskName || r.taskName === params.taskName),
+      )
+      .sort((a, b) => b.seq - a.seq);
+    const page = older.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((t) => structuredClone(t.record)),
+      nextCursor: older.length > limit && last ? String(last.seq) : null,
+    };
+  }
+
+  async taskStats(): Promise<TaskStats> {
+    return memoryTaskStats([...this.#tasks.values()].map((t) => t.record));
+  }
+
+  async taskSetProgress(params: {
+    id: string;
+    workerId: string;
+    done: number;
+    total: number | null;
+  }): Promise<boolean> {
+    const task = this.#held(params.id, params.workerId);
+    if (!task) return false;
+    task.record.progress = { done: params.done, total: params.total };
+    return true;
+  }
+}

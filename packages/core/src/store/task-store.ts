@@ -1,0 +1,111 @@
+import type { TaskErrorRow } from "@errand/db";
+import type {
+  EnqueueRequest,
+  EnqueueTransaction,
+  PruneOptions,
+  TaskListFilters,
+  TaskListPage,
+  TaskRecord,
+  TaskStats,
+} from "../types";
+
+/** What `taskClaimBatch` claims. */
+export interface TaskClaimBatchParams {
+  /** Queue names, or "*" for every queue. */
+  queues: readonly string[] | "*";
+  /** With `queues: "*"`: every queue but these. */
+  excludeQueues?: readonly string[] | undefined;
+  /** At most this many (the worker's free slots). */
+  limit: number;
+  workerId: string;
+  /** Seconds the claim holds before another worker may rescue the task. */
+  leaseSeconds: number;
+  /** Only these tasks (the immediate backend runs the one it just stored). Default any. */
+  ids?: readonly string[] | undefined;
+}
+
+/** What `taskComplete` records. */
+export interface TaskCompleteParams {
+  workerId: string;
+  /** `returnValue` already serialised as JSON text. */
+  results: { id: string; returnValue: string }[];
+  /** `false`: do not schedule the next run of repeating tasks (a backend that cannot defer). Default true. */
+  scheduleRepeats?: boolean | undefined;
+}
+
+/** What `taskFail` records. */
+export interface TaskFailParams {
+  workerId: string;
+  failures: {
+    id: string;
+    error: TaskErrorRow;
+    /** Seconds until the retry, or `null` for no retry (FAILED now). */
+    retryDelay: number | null;
+  }[];
+}
+
+/** What `taskInsert` stores. */
+export interface TaskInsertParams {
+  /** The alias of the backend the tasks belong to (stored on each). */
+  backend: string;
+  tasks: readonly EnqueueRequest[];
+  /** The caller's open transaction, where the store has one (Postgres). */
+  transaction?: EnqueueTransaction | undefined;
+}
+
+/**
+ * The whole state machine of a task, one operation per transition, each named noun-first
+ * and taking one params object (River's driver executor). A task moves:
+ *
+ * - `taskInsert` → PENDING (due at `runAfter`, or now);
+ * - `taskClaimBatch`: due PENDING → RUNNING under a lease (attempt counted, worker id
+ *   appended), highest priority first, then earliest `runAfter`, then enqueue order;
+ * - `taskComplete`: RUNNING → SUCCESSFUL (and a repeating task's next run inserted);
+ * - `taskFail`: RUNNING → PENDING after `retryDelay` while attempts remain, else FAILED;
+ * - `taskRelease`: RUNNING → PENDING as if never claimed (claimed, not started);
+ * - `taskRescueExpired`: RUNNING with a lapsed lease → PENDING (or FAILED when out of attempts);
+ * - `taskCancel`: PENDING → FAILED with a `TaskCancelled` error;
+ * - `taskRetry`: FAILED → PENDING, one more attempt allowed;
+ * - `taskPrune`: deletes SUCCESSFUL/FAILED tasks finished long enough ago.
+ *
+ * Complete, fail, release, renew and set-progress only touch tasks the given worker still
+ * holds, so a worker whose lease lapsed cannot overwrite a newer attempt. Every record
+ * returned is a copy. Two implementations pass one conformance suite
+ * (`packages/core/test/task-store.test.ts`): `PostgresTaskStore` over the query functions,
+ * and `MemoryTaskStore` for the immediate and dummy backends.
+ *
+ * @example
+ * const store = new MemoryTaskStore();
+ * const [task] = await store.taskInsert({ backend: "default", tasks: [request] });
+ * const [claimed] = await store.taskClaimBatch({ queues: "*", limit: 1, workerId: "w1", leaseSeconds: 30 });
+ */
+export interface TaskStore {
+  /** Stores PENDING tasks, in input order; their records as stored. */
+  taskInsert(params: TaskInsertParams): Promise<TaskRecord[]>;
+  /** The task with this id; `undefined` if missing (or the id is malformed). */
+  taskGet(params: { id: string }): Promise<TaskRecord | undefined>;
+  /** Claims up to `limit` due PENDING tasks for `workerId`, in claim order. */
+  taskClaimBatch(params: TaskClaimBatchParams): Promise<TaskRecord[]>;
+  /** Marks held RUNNING tasks SUCCESSFUL; returns those it did. */
+  taskComplete(params: TaskCompleteParams): Promise<TaskRecord[]>;
+  /** Records failed attempts of held tasks: PENDING again after `retryDelay`, or FAILED. */
+  taskFail(params: TaskFailParams): Promise<TaskRecord[]>;
+  /** Extends the lease of held tasks; returns the ids still held. */
+  taskRenewLease(params: { workerId: string; ids: string[]; leaseSeconds: number }): Promise<string[]>;
+  /** Re-queues (or fails) RUNNING tasks whose lease lapsed, with a `LeaseExpired` error. */
+  taskRescueExpired(params?: { limit?: number }): Promise<TaskRecord[]>;
+  /** Gives back held tasks never started: PENDING, the claim's attempt taken back. */
+  taskRelease(params: { workerId: string; ids: string[] }): Promise<TaskRecord[]>;
+  /** PENDING → FAILED with a `TaskCancelled` error; `undefined` if missing or not PENDING. */
+  taskCancel(params: { id: string; reason?: string }): Promise<TaskRecord | undefined>;
+  /** FAILED → PENDING, due now; `undefined` if missing or not FAILED. */
+  taskRetry(params: { id: string }): Promise<TaskRecord | undefined>;
+  /** Deletes (or with `dryRun` counts) finished tasks older than `age` seconds. */
+  taskPrune(params: PruneOptions): Promise<number>;
+  /** Newest first, filtered, a page at a time. */
+  taskList(params: TaskListFilters): Promise<TaskListPage>;
+  /** Counts by status and queue, throughput over the last hour, the oldest due task. */
+  taskStats(): Promise<TaskStats>;
+  /** Stores a held RUNNING task's progress; `false` if the worker no longer holds it. */
+  taskSetProgress(params: { id: string; workerId: string; done: number; total: number | null }): Promise<boolean>;
+}

@@ -1,0 +1,139 @@
+import type { Kysely, Transaction } from "kysely";
+import type { TaskStatus } from "@errand/db";
+
+/**
+ * The low-level types every other module of core imports: a task's record, what an enqueue
+ * stores, and the shapes of list/stats/prune. This module imports nothing of core, so
+ * that backends, results, tasks and config can all depend on it without depending on
+ * each other (River's `rivertype`).
+ */
+
+export type { TaskStatus };
+
+/** A JSON value as Errand stores it. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The statuses, in the order a task can reach them. */
+export const TASK_STATUSES = ["PENDING", "RUNNING", "SUCCESSFUL", "FAILED"] as const satisfies readonly TaskStatus[];
+
+/** One failed attempt: what was thrown, with its full stack (causes included). */
+export interface TaskError {
+  /** The thrown error's class name (`error.name`, else its constructor's name). */
+  exceptionClass: string;
+  message: string;
+  /** The full stack, with `Caused by:` sections for each `cause`. */
+  traceback: string;
+  /** The attempt (1-based) that threw. */
+  attempt: number;
+  failedAt: Date;
+}
+
+/** How far a running task says it is (`context.setProgress(done, total)`). */
+export interface TaskProgress {
+  done: number;
+  total: number | null;
+}
+
+/** Who asked for a task, e.g. `{ type: "user", id: "42" }`. Stored and shown. */
+export interface TaskCreator {
+  type: string;
+  id: string;
+}
+
+/**
+ * A snapshot of one task's row, in the shape every backend returns. `TaskResult` wraps
+ * one; the tRPC router sends one (its dates as ISO strings).
+ */
+export interface TaskRecord {
+  id: string;
+  taskName: string;
+  queueName: string;
+  backend: string;
+  priority: number;
+  args: unknown[];
+  status: TaskStatus;
+  runAfter: Date;
+  enqueuedAt: Date;
+  startedAt: Date | null;
+  lastAttemptedAt: Date | null;
+  finishedAt: Date | null;
+  attempts: number;
+  maxAttempts: number;
+  workerIds: string[];
+  /** `undefined` unless the task succeeded. */
+  returnValue: unknown;
+  errors: TaskError[];
+  progress: TaskProgress | null;
+  /** Seconds between runs of a repeating task. */
+  repeat: number | null;
+  repeatUntil: Date | null;
+  verboseName: string | null;
+  creator: TaskCreator | null;
+}
+
+/** One task row to store, fully validated and normalised. */
+export interface EnqueueRequest {
+  taskName: string;
+  args: JsonValue[];
+  queueName: string;
+  priority: number;
+  /** `null`: due now. */
+  runAfter: Date | null;
+  maxAttempts: number;
+  repeat: number | null;
+  repeatUntil: Date | null;
+  verboseName: string | null;
+  creator: TaskCreator | null;
+}
+
+/** Filters and paging of `Backend.list`. Newest first. */
+export interface TaskListFilters {
+  status?: TaskStatus | undefined;
+  queueName?: string | undefined;
+  taskName?: string | undefined;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string | undefined;
+  /** 1…500, default 50. */
+  limit?: number | undefined;
+}
+
+export interface TaskListPage {
+  items: TaskRecord[];
+  nextCursor: string | null;
+}
+
+/** Counts and throughput for a status page. */
+export interface TaskStats {
+  byStatus: Record<TaskStatus, number>;
+  byQueue: { queueName: string; status: TaskStatus; count: number }[];
+  /** Tasks finished per minute over the last hour, oldest minute first; quiet minutes omitted. */
+  throughput: { minute: Date; successful: number; failed: number }[];
+  /** `run_after` of the oldest PENDING task that is due, if any. */
+  oldestDueAt: Date | null;
+}
+
+/** What `prune` removes: finished tasks older than `age` seconds. */
+export interface PruneOptions {
+  /** Seconds since `finished_at`. 0 prunes every finished task. */
+  age: number;
+  /** Default: both SUCCESSFUL and FAILED. */
+  statuses?: ("SUCCESSFUL" | "FAILED")[] | undefined;
+  /** Default: every queue. */
+  queueName?: string | undefined;
+  /** Count only. */
+  dryRun?: boolean | undefined;
+}
+
+/** The caller's open transaction, for an enqueue that commits or rolls back with it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EnqueueTransaction = Transaction<any> | Kysely<any>;
+
+export interface EnqueueContext {
+  transaction?: EnqueueTransaction | undefined;
+}
+
+/** Where a `TaskResult` reloads its record from: every backend (and any store wrapper). */
+export interface TaskRecordSource {
+  /** @throws TaskResultDoesNotExist (also for a malformed id) */
+  getRecord(id: string): Promise<TaskRecord>;
+}

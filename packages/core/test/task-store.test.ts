@@ -1,0 +1,335 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { EnqueueRequest } from "@errand/core";
+import { MemoryTaskStore, PostgresTaskStore, type TaskStore } from "@errand/core/internal";
+import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
+
+// One state machine, two stores: every case runs against Postgres and against memory, the
+// same way. Nothing here is special-cased per store.
+let tdb: TestDatabase;
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+});
+afterAll(() => tdb?.drop());
+
+const stores = [
+  {
+    name: "PostgresTaskStore",
+    make: async (): Promise<TaskStore> => {
+      await tdb.db.deleteFrom("errand_tasks").execute();
+      return new PostgresTaskStore(tdb.db);
+    },
+  },
+  { name: "MemoryTaskStore", make: async (): Promise<TaskStore> => new MemoryTaskStore() },
+];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MISSING = "00000000-0000-4000-8000-000000000000";
+const secondsAgo = (s: number) => new Date(Date.now() - s * 1000);
+
+function request(overrides: Partial<EnqueueRequest> = {}): EnqueueRequest {
+  return {
+    taskName: "store.t",
+    args: [],
+    queueName: "default",
+    priority: 0,
+    runAfter: null,
+    maxAttempts: 25,
+    repeat: null,
+    repeatUntil: null,
+    verboseName: null,
+    creator: null,
+    ...overrides,
+  };
+}
+
+const boom = (attempt: number) => ({
+  exceptionClass: "Error",
+  message: "boom",
+  traceback: "Error: boom\n    at here",
+  attempt,
+  failedAt: new Date().toISOString(),
+});
+
+describe.each(stores)("$name", ({ make }) => {
+  let store: TaskStore;
+  beforeEach(async () => {
+    store = await make();
+  });
+
+  const insert = async (...overrides: Partial<EnqueueRequest>[]) =>
+    store.taskInsert({ backend: "default", tasks: overrides.map(request) });
+  const claim = (options: { workerId?: string; limit?: number; leaseSeconds?: number; queues?: string[] } = {}) =>
+    store.taskClaimBatch({
+      queues: options.queues ?? "*",
+      limit: options.limit ?? 10,
+      workerId: options.workerId ?? "w1",
+      leaseSeconds: options.leaseSeconds ?? 30,
+    });
+  const argsOf = (records: { args: unknown[] }[]) => records.map((r) => r.args[0]);
+
+  it("inserts PENDING tasks in input order and gets them by id, whatever its case", async () => {
+    const when = secondsAgo(5);
+    const [a, b] = await insert({ args: ["a"], creator: { type: "user", id: "7" } }, { args: ["b"], runAfter: when });
+    expect(a!.id).toMatch(UUID);
+    expect(a).toMatchObject({ status: "PENDING", attempts: 0, workerIds: [], errors: [], backend: "default" });
+    expect(a!.runAfter.getTime()).toBe(a!.enqueuedAt.getTime());
+    expect(b!.runAfter.getTime()).toBe(when.getTime());
+    expect(await store.taskGet({ id: a!.id })).toEqual(a);
+    expect((await store.taskGet({ id: b!.id.toUpperCase() }))?.args).toEqual(["b"]);
+    expect(await store.taskGet({ id: MISSING })).toBeUndefined();
+    expect(await store.taskGet({ id: "not-a-uuid" })).toBeUndefined();
+  });
+
+  it("claims due tasks by priority, then run_after, then enqueue order, under a lease", async () => {
+    await insert(
+      { args: ["low"], priority: -5, runAfter: secondsAgo(100) },
+      { args: ["high-late"], priority: 10, runAfter: secondsAgo(1) },
+      { args: ["high-early"], priority: 10, runAfter: secondsAgo(50) },
+    );
+    const same = secondsAgo(10);
+    await insert({ args: ["mid-1"], runAfter: same });
+    await insert({ args: ["mid-2"], runAfter: same }, { args: ["future"], priority: 100, runAfter: secondsAgo(-60) });
+    expect(await claim({ limit: 0 })).toEqual([]);
+    const first = await claim({ limit: 2 });
+    expect(argsOf(first)).toEqual(["high-early", "high-late"]);
+    const rest = await claim({ workerId: "w2" });
+    expect(argsOf(rest)).toEqual(["mid-1", "mid-2", "low"]);
+    for (const r of first) {
+      expect(r).toMatchObject({ status: "RUNNING", attempts: 1, workerIds: ["w1"] });
+      expect(r.startedAt).toBeInstanceOf(Date);
+      expect(r.lastAttemptedAt).toBeInstanceOf(Date);
+    }
+    expect(await claim()).toEqual([]);
+  });
+
+  it("claims only the queues and ids asked for", async () => {
+    const [a, , c] = await insert({ args: ["a"], queueName: "email" }, { args: ["b"] }, { args: ["c"] });
+    expect(argsOf(await claim({ queues: ["email"] }))).toEqual(["a"]);
+    const excluded = await store.taskClaimBatch({
+      queues: "*",
+      excludeQueues: ["default"],
+      limit: 5,
+      workerId: "w",
+      leaseSeconds: 30,
+    });
+    expect(excluded).toEqual([]);
+    const byId = await store.taskClaimBatch({ queues: "*", ids: [c!.id], limit: 5, workerId: "w", leaseSeconds: 30 });
+    expect(argsOf(byId)).toEqual(["c"]);
+    expect(a).toBeDefined();
+  });
+
+  it("completes only tasks the worker holds", async () => {
+    await insert({ args: ["x"] });
+    const [t] = await claim();
+    expect(await store.taskComplete({ workerId: "other", results: [{ id: t!.id, returnValue: "1" }] })).toEqual([]);
+    const [done] = await store.taskComplete({ workerId: "w1", results: [{ id: t!.id, returnValue: '{"ok":true}' }] });
+    expect(done).toMatchObject({ status: "SUCCESSFUL", returnValue: { ok: true }, attempts: 1 });
+    expect(done!.finishedAt).toBeInstanceOf(Date);
+    expect(await store.taskComplete({ workerId: "w1", results: [{ id: t!.id, returnValue: "2" }] })).toEqual([]);
+    expect(await store.taskGet({ id: t!.id })).toEqual(done);
+  });
+
+  it("retries a failed attempt after its backoff, and fails for good when attempts run out", async () => {
+    const [t] = await insert({ maxAttempts: 2 });
+    await claim();
+    const [backoff] = await store.taskFail({
+      workerId: "w1",
+      failures: [{ id: t!.id, error: boom(1), retryDelay: 3600 }],
+    });
+    expect(backoff).toMatchObject({ status: "PENDING", attempts: 1, finishedAt: null });
+    expect(backoff!.errors).toEqual([expect.objectContaining({ exceptionClass: "Error", attempt: 1 })]);
+    expect(backoff!.errors[0]!.failedAt).toBeInstanceOf(Date);
+    expect(backoff!.runAfter.getTime()).toBeGreaterThan(Date.now() + 3_500_000);
+    expect(await claim()).toEqual([]);
+    // A due retry is claimed again; on its last attempt a retry delay no longer helps.
+    const [t2] = await insert({ maxAttempts: 2 });
+    await claim();
+    await store.taskFail({ workerId: "w1", failures: [{ id: t2!.id, error: boom(1), retryDelay: 0 }] });
+    const [again] = await claim();
+    expect(again).toMatchObject({ id: t2!.id, attempts: 2, workerIds: ["w1", "w1"] });
+    const [failed] = await store.taskFail({
+      workerId: "w1",
+      failures: [{ id: t2!.id, error: boom(2), retryDelay: 0 }],
+    });
+    expect(failed).toMatchObject({ status: "FAILED", attempts: 2 });
+    expect(failed!.errors.map((e) => e.attempt)).toEqual([1, 2]);
+    expect(failed!.finishedAt).toBeInstanceOf(Date);
+  });
+
+  it("fails at once without a retry delay, and ignores failures from a worker that lost the task", async () => {
+    const [t] = await insert({});
+    await claim();
+    const failure = { id: t!.id, error: boom(1), retryDelay: null };
+    expect(await store.taskFail({ workerId: "w9", failures: [failure] })).toEqual([]);
+    const [failed] = await store.taskFail({ workerId: "w1", failures: [failure] });
+    expect(failed).toMatchObject({ status: "FAILED", attempts: 1 });
+  });
+
+  it("schedules a repeating task's next run from its original time, skipping missed slots", async () => {
+    const scheduled = secondsAgo(5000);
+    const [t] = await insert({ args: ["r"], repeat: 3600, runAfter: scheduled });
+    await claim();
+    await store.taskComplete({ workerId: "w1", results: [{ id: t!.id, returnValue: "null" }] });
+    const pending = (await store.taskList({ status: "PENDING" })).items;
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ args: ["r"], repeat: 3600, attempts: 0 });
+    expect(pending[0]!.id).not.toBe(t!.id);
+    expect(pending[0]!.runAfter.getTime()).toBe(scheduled.getTime() + 2 * 3600_000);
+  });
+
+  it("stops repeating past repeatUntil, and when asked not to schedule repeats", async () => {
+    const [a, b] = await insert(
+      { repeat: 3600, repeatUntil: secondsAgo(-60) },
+      { repeat: 60, runAfter: secondsAgo(1) },
+    );
+    await claim();
+    await store.taskComplete({ workerId: "w1", results: [{ id: a!.id, returnValue: "1" }] });
+    await store.taskComplete({ workerId: "w1", results: [{ id: b!.id, returnValue: "1" }], scheduleRepeats: false });
+    expect((await store.taskList({ status: "PENDING" })).items).toEqual([]);
+  });
+
+  it("renews leases only for their holder, and rescues lapsed ones", async () => {
+    const [live, lapsed, last] = await insert(
+      { args: ["live"] },
+      { args: ["lapsed"] },
+      { args: ["last"], maxAttempts: 1 },
+    );
+    await store.taskClaimBatch({ queues: "*", ids: [live!.id], limit: 1, workerId: "w1", leaseSeconds: 30 });
+    await store.taskClaimBatch({
+      queues: "*",
+      ids: [lapsed!.id, last!.id],
+      limit: 2,
+      workerId: "dead",
+      leaseSeconds: -1,
+    });
+    expect(await store.taskRenewLease({ workerId: "w1", ids: [live!.id, lapsed!.id], leaseSeconds: 30 })).toEqual([
+      live!.id,
+    ]);
+    const rescued = await store.taskRescueExpired();
+    expect(rescued.map((r) => r.args[0]).sort()).toEqual(["lapsed", "last"]);
+    const requeued = rescued.find((r) => r.id === lapsed!.id)!;
+    expect(requeued).toMatchObject({ status: "PENDING", attempts: 1, finishedAt: null });
+    expect(requeued.errors[0]).toMatchObject({ exceptionClass: "LeaseExpired", attempt: 1 });
+    expect(requeued.errors[0]!.message).toBe(
+      "Worker dead stopped renewing its lease (killed, or cut off from the database) while running this attempt.",
+    );
+    expect(requeued.errors[0]!.traceback).toMatch(
+      /^LeaseExpired: lease held by dead lapsed at \d{4}-\d\d-\d\dT[\d:.]{12}Z$/,
+    );
+    expect(rescued.find((r) => r.id === last!.id)).toMatchObject({ status: "FAILED", attempts: 1 });
+    // The worker that lost it can no longer finish or renew it; another worker runs it.
+    expect(await store.taskComplete({ workerId: "dead", results: [{ id: lapsed!.id, returnValue: "1" }] })).toEqual([]);
+    expect(await store.taskRenewLease({ workerId: "dead", ids: [lapsed!.id], leaseSeconds: 30 })).toEqual([]);
+    expect(argsOf(await claim({ workerId: "w2" }))).toEqual(["lapsed"]);
+    expect(await store.taskRescueExpired()).toEqual([]);
+  });
+
+  it("releases claimed tasks as if never claimed", async () => {
+    const [a, b] = await insert({ args: ["a"] }, { args: ["b"], runAfter: secondsAgo(1) });
+    await claim();
+    await store.taskFail({ workerId: "w1", failures: [{ id: b!.id, error: boom(1), retryDelay: 0 }] });
+    const [second] = await claim({ workerId: "w2" });
+    expect(await store.taskRelease({ workerId: "w1", ids: [second!.id] })).toEqual([]);
+    const released = await store.taskRelease({ workerId: "w2", ids: [b!.id] });
+    expect(released[0]).toMatchObject({ status: "PENDING", attempts: 1, workerIds: ["w1"] });
+    expect(released[0]!.startedAt).toBeInstanceOf(Date);
+    const [first] = await store.taskRelease({ workerId: "w1", ids: [a!.id] });
+    expect(first).toMatchObject({
+      status: "PENDING",
+      attempts: 0,
+      workerIds: [],
+      startedAt: null,
+      lastAttemptedAt: null,
+    });
+  });
+
+  it("stores progress for the holder only", async () => {
+    const [t] = await insert({});
+    await claim();
+    expect(await store.taskSetProgress({ id: t!.id, workerId: "w2", done: 1, total: 2 })).toBe(false);
+    expect(await store.taskSetProgress({ id: t!.id, workerId: "w1", done: 1, total: 2 })).toBe(true);
+    expect((await store.taskGet({ id: t!.id }))?.progress).toEqual({ done: 1, total: 2 });
+  });
+
+  it("cancels PENDING tasks only, with a TaskCancelled error", async () => {
+    const [pending, running] = await insert({ args: ["p"], runAfter: secondsAgo(-60) }, { args: ["r"] });
+    await claim();
+    const cancelled = await store.taskCancel({ id: pending!.id.toUpperCase() });
+    expect(cancelled).toMatchObject({ id: pending!.id, status: "FAILED" });
+    expect(cancelled!.finishedAt).toBeInstanceOf(Date);
+    expect(cancelled!.errors).toEqual([
+      expect.objectContaining({ exceptionClass: "TaskCancelled", message: "Cancelled before it started.", attempt: 0 }),
+    ]);
+    expect(await store.taskCancel({ id: pending!.id })).toBeUndefined();
+    expect(await store.taskCancel({ id: running!.id })).toBeUndefined();
+    expect(await store.taskCancel({ id: MISSING })).toBeUndefined();
+    expect(await store.taskCancel({ id: "nope" })).toBeUndefined();
+  });
+
+  it("retries FAILED tasks only, on the same row, with one more attempt allowed", async () => {
+    const [t, other] = await insert({ maxAttempts: 1, args: ["t"] }, { args: ["other"], runAfter: secondsAgo(-60) });
+    await claim();
+    await store.taskFail({ workerId: "w1", failures: [{ id: t!.id, error: boom(1), retryDelay: 5 }] });
+    expect(await store.taskRetry({ id: other!.id })).toBeUndefined();
+    expect(await store.taskRetry({ id: MISSING })).toBeUndefined();
+    const retried = await store.taskRetry({ id: t!.id.toUpperCase() });
+    expect(retried).toMatchObject({ id: t!.id, status: "PENDING", finishedAt: null, attempts: 1, maxAttempts: 2 });
+    expect(retried!.errors).toHaveLength(1);
+    expect(retried!.runAfter.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(await store.taskRetry({ id: t!.id })).toBeUndefined();
+    expect(argsOf(await claim())).toEqual(["t"]);
+  });
+
+  it("prunes finished tasks only, by age, status and queue, or counts them", async () => {
+    const [ok, bad, mail] = await insert({ args: ["ok"] }, { args: ["bad"] }, { args: ["mail"], queueName: "email" });
+    await insert({ args: ["pending"] }, { args: ["later"], runAfter: secondsAgo(-60) });
+    await store.taskClaimBatch({
+      queues: "*",
+      ids: [ok!.id, bad!.id, mail!.id],
+      limit: 3,
+      workerId: "w1",
+      leaseSeconds: 30,
+    });
+    await store.taskComplete({ workerId: "w1", results: [ok, mail].map((t) => ({ id: t!.id, returnValue: "1" })) });
+    await store.taskFail({ workerId: "w1", failures: [{ id: bad!.id, error: boom(1), retryDelay: null }] });
+    await claim();
+    expect(await store.taskPrune({ age: 3600 })).toBe(0);
+    expect(await store.taskPrune({ age: 0, dryRun: true })).toBe(3);
+    expect(await store.taskPrune({ age: 0, statuses: ["FAILED"] })).toBe(1);
+    expect(await store.taskPrune({ age: 0, queueName: "email" })).toBe(1);
+    expect(await store.taskPrune({ age: 0 })).toBe(1);
+    const left = (await store.taskList({})).items;
+    expect(left.map((r) => `${r.args[0]}:${r.status}`).sort()).toEqual(["later:PENDING", "pending:RUNNING"]);
+  });
+
+  it("lists newest first, filtered, a page at a time", async () => {
+    await insert({ args: [1] }, { args: [2], queueName: "email" }, { args: [3] }, { args: [4] }, { args: [5] });
+    const page1 = await store.taskList({ limit: 2 });
+    expect(argsOf(page1.items)).toEqual([5, 4]);
+    const page2 = await store.taskList({ limit: 2, cursor: page1.nextCursor! });
+    expect(argsOf(page2.items)).toEqual([3, 2]);
+    const page3 = await store.taskList({ limit: 2, cursor: page2.nextCursor! });
+    expect(argsOf(page3.items)).toEqual([1]);
+    expect(page3.nextCursor).toBeNull();
+    expect(argsOf((await store.taskList({ queueName: "email" })).items)).toEqual([2]);
+    expect((await store.taskList({ status: "RUNNING" })).items).toEqual([]);
+    expect((await store.taskList({ taskName: "store.t" })).items).toHaveLength(5);
+  });
+
+  it("counts by status and queue, with throughput and the oldest due task", async () => {
+    const due = secondsAgo(30);
+    const [a] = await insert({ runAfter: due }, { queueName: "email" }, { runAfter: secondsAgo(-60) });
+    await store.taskClaimBatch({ queues: "*", ids: [a!.id], limit: 1, workerId: "w1", leaseSeconds: 30 });
+    await store.taskComplete({ workerId: "w1", results: [{ id: a!.id, returnValue: "1" }] });
+    const stats = await store.taskStats();
+    expect(stats.byStatus).toEqual({ PENDING: 2, RUNNING: 0, SUCCESSFUL: 1, FAILED: 0 });
+    expect(stats.byQueue).toEqual([
+      { queueName: "default", status: expect.any(String), count: 1 },
+      { queueName: "default", status: expect.any(String), count: 1 },
+      { queueName: "email", status: "PENDING", count: 1 },
+    ]);
+    expect(stats.throughput.reduce((n, m) => n + m.successful, 0)).toBe(1);
+    expect(stats.oldestDueAt).toBeInstanceOf(Date);
+    expect(stats.oldestDueAt!.getTime()).toBeLessThanOrEqual(Date.now());
+  });
+});
