@@ -1,3 +1,4 @@
+import { MAX_QUEUE_NAME_LENGTH } from "@errand/core";
 import { InvalidWorkerOption } from "./errors";
 import { createLogger, type Logger } from "./logger";
 import { defaultWorkerId, MAX_WORKER_ID_LENGTH } from "./worker-id";
@@ -12,7 +13,7 @@ export interface WorkerOptions {
   concurrency?: number | undefined;
   /** Seconds between polls, the fallback to LISTEN/NOTIFY. Default 1. */
   interval?: number | undefined;
-  /** Stored on every task it claims. Default `host-pid-random`; at most 64 characters. */
+  /** Stored on every task it claims. Default `host-pid-random`; at most `MAX_WORKER_ID_LENGTH` characters. */
   workerId?: string | undefined;
   /** Alias of a database backend from `configure()`. Default "default". */
   backend?: string | undefined;
@@ -277,7 +278,7 @@ function describeNumberRule(rule: NumberRule): string {
 }
 
 /**
- * `"*"`, or a list of distinct queue names of 1 to 32 characters (a list holding only
+ * `"*"`, or a list of distinct queue names of 1 to `MAX_QUEUE_NAME_LENGTH` (32) characters (a list holding only
  * `"*"` means every queue).
  */
 export function normalizeQueues(queues: readonly string[] | "*", label: string): readonly string[] | "*" {
@@ -292,8 +293,11 @@ export function normalizeQueues(queues: readonly string[] | "*", label: string):
     return "*";
   }
   for (const q of queues) {
-    if (typeof q !== "string" || q.length === 0 || q.length > 32) {
-      throw new InvalidWorkerOption(label, `${label}: queue names are 1 to 32 characters, got ${show(q)}.`);
+    if (typeof q !== "string" || q.length === 0 || q.length > MAX_QUEUE_NAME_LENGTH) {
+      throw new InvalidWorkerOption(
+        label,
+        `${label}: queue names are 1 to ${MAX_QUEUE_NAME_LENGTH} characters, got ${show(q)}.`,
+      );
     }
   }
   return [...new Set(queues)];
