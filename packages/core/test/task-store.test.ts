@@ -299,7 +299,7 @@ describe.each(stores)("$name", ({ make }) => {
     expect(await store.taskPrune({ age: 0, queueName: "email" })).toBe(1);
     expect(await store.taskPrune({ age: 0 })).toBe(1);
     const left = (await store.taskList({})).items;
-    expect(left.map((r) => `${r.args[0]}:${r.status}`).sort()).toEqual(["later:PENDING", "pending:RUNNING"]);
+    expect(left.map((r) => `${String(r.args[0])}:${r.status}`).sort()).toEqual(["later:PENDING", "pending:RUNNING"]);
   });
 
   it("lists newest first, filtered, a page at a time", async () => {
@@ -324,8 +324,8 @@ describe.each(stores)("$name", ({ make }) => {
     const stats = await store.taskStats();
     expect(stats.byStatus).toEqual({ PENDING: 2, RUNNING: 0, SUCCESSFUL: 1, FAILED: 0 });
     expect(stats.byQueue).toEqual([
-      { queueName: "default", status: expect.any(String), count: 1 },
-      { queueName: "default", status: expect.any(String), count: 1 },
+      { queueName: "default", status: expect.any(String) as string, count: 1 },
+      { queueName: "default", status: expect.any(String) as string, count: 1 },
       { queueName: "email", status: "PENDING", count: 1 },
     ]);
     expect(stats.throughput.reduce((n, m) => n + m.successful, 0)).toBe(1);

@@ -38,12 +38,12 @@ describe("transaction.onCommit", () => {
     const seen: string[] = [];
     await transaction.atomic(tdb.db, async (trx) => {
       const id = await insertUser(trx, "a@x");
-      transaction.onCommit(async () => {
+      void transaction.onCommit(async () => {
         // After COMMIT the row is visible from another connection.
         seen.push(`commit:${await userCount()}`);
         await welcome.enqueue(id);
       });
-      transaction.onCommit(() => seen.push("second"));
+      void transaction.onCommit(() => seen.push("second"));
       seen.push("inside");
     });
     expect(seen).toEqual(["inside", "commit:1", "second"]);
@@ -55,7 +55,7 @@ describe("transaction.onCommit", () => {
     await expect(
       transaction.atomic(tdb.db, async (trx) => {
         await insertUser(trx, "b@x");
-        transaction.onCommit(() => {
+        void transaction.onCommit(() => {
           ran = true;
         });
         throw new Error("validation failed");
@@ -69,16 +69,16 @@ describe("transaction.onCommit", () => {
     const ran: string[] = [];
     await transaction.atomic(tdb.db, async (trx) => {
       await insertUser(trx, "outer@x");
-      transaction.onCommit(() => ran.push("outer"));
+      void transaction.onCommit(() => ran.push("outer"));
       await transaction
         .atomic(trx, async (inner) => {
           await insertUser(inner, "inner@x");
-          transaction.onCommit(() => ran.push("inner"));
+          void transaction.onCommit(() => ran.push("inner"));
           throw new Error("inner fails");
         })
         .catch(() => undefined);
       await transaction.atomic(trx, async () => {
-        transaction.onCommit(() => ran.push("inner-ok"));
+        void transaction.onCommit(() => ran.push("inner-ok"));
       });
     });
     expect(ran).toEqual(["outer", "inner-ok"]);
@@ -91,7 +91,7 @@ describe("transaction.onCommit", () => {
     await transaction
       .atomic(tdb.db, async (trx) => {
         await transaction.atomic(trx, async () => {
-          transaction.onCommit(() => ran.push("inner"));
+          void transaction.onCommit(() => ran.push("inner"));
         });
         throw new Error("outer fails");
       })
@@ -112,23 +112,23 @@ describe("transaction.onCommit", () => {
     await expect(
       transaction.atomic(tdb.db, async (trx) => {
         await insertUser(trx, "c@x");
-        transaction.onCommit(() => {
+        void transaction.onCommit(() => {
           throw new Error("callback broke");
         });
-        transaction.onCommit(() => ran.push("after-broken"));
+        void transaction.onCommit(() => ran.push("after-broken"));
       }),
     ).rejects.toThrow("callback broke");
     expect(await userCount()).toBe(1); // committed all the same
     expect(ran).toEqual([]);
 
     await transaction.atomic(tdb.db, async () => {
-      transaction.onCommit(
+      void transaction.onCommit(
         () => {
           throw new Error("robust callback broke");
         },
         { robust: true },
       );
-      transaction.onCommit(() => ran.push("after-robust"));
+      void transaction.onCommit(() => ran.push("after-robust"));
     });
     expect(ran).toEqual(["after-robust"]);
   });

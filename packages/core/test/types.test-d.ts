@@ -5,7 +5,7 @@ import { task, type AnyTask, type TaskArgs, type TaskContext, type TaskResult, t
 
 const add = task({ name: "types.add" }, async (a: number, b: number) => ({ sum: a + b }));
 const withContext = task({ name: "types.ctx", takesContext: true }, async (ctx: TaskContext, label: string) => {
-  ctx.setProgress(1, 2);
+  await ctx.setProgress(1, 2);
   return label.length;
 });
 

@@ -58,6 +58,7 @@ export function formatJson(value: unknown): string {
   try {
     return JSON.stringify(value, null, 2);
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- JSON cannot show it (a cycle, a bigint): its own string is the best left
     return String(value);
   }
 }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
@@ -20,7 +20,8 @@ function listen(server: Server): Promise<string> {
 
 /** A bare Node server that hands each request to the fetch adapter, as Next's route handler does. */
 function fetchAdapterServer(): Server {
-  return createServer(async (req, res) => {
+  return createServer((req, res) => void handle(req, res));
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const request = new Request(`http://${req.headers.host}${req.url}`, {
       method: req.method,
@@ -35,7 +36,7 @@ function fetchAdapterServer(): Server {
     });
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
-  });
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -46,7 +46,7 @@ export async function signUpAndWelcome(): Promise<DemoActionResult> {
     let taskId: string | null = null;
     await transaction.atomic(db, async (trx) => {
       const row = await trx.insertInto("demo_signups").values({ email }).returning("id").executeTakeFirstOrThrow();
-      transaction.onCommit(async () => {
+      void transaction.onCommit(async () => {
         taskId = (await sendWelcomeEmail.enqueue(row.id, email)).id;
       });
     });
@@ -75,7 +75,7 @@ export async function signUpAndRollBack(): Promise<DemoActionResult> {
           .values({ email: "rolled-back@example.com" })
           .returning("id")
           .executeTakeFirstOrThrow();
-        transaction.onCommit(() => sendWelcomeEmail.enqueue(row.id, "rolled-back@example.com"));
+        void transaction.onCommit(() => sendWelcomeEmail.enqueue(row.id, "rolled-back@example.com"));
         throw new Error("Card declined: the sign-up is rolled back");
       })
       .catch(() => undefined);

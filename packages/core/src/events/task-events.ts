@@ -38,7 +38,7 @@ export function emitTaskEvent(name: keyof TaskEventMap, record: TaskRecord): voi
   if (taskEvents.listenerCount(name) === 0) return;
   for (const listener of taskEvents.listeners(name)) {
     try {
-      (listener as (event: TaskEvent) => void)({ record, backend: record.backend });
+      listener({ record, backend: record.backend });
     } catch (error) {
       console.error(`errand: a "${name}" task event listener threw; carrying on.`, error);
     }

@@ -5,7 +5,8 @@ import type { RunnableTask } from "./runnable-task";
 // runner's module graph) share one registry.
 const REGISTRY_KEY = Symbol.for("errand.taskRegistry");
 type Registry = Map<string, RunnableTask>;
-const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] as Registry | undefined) ?? new Map();
+const registry: Registry =
+  ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] as Registry | undefined) ?? new Map<string, RunnableTask>();
 (globalThis as Record<symbol, unknown>)[REGISTRY_KEY] = registry;
 
 /**

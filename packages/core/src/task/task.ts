@@ -327,7 +327,9 @@ export function task(
 ): AnyTask {
   const options: TaskOptions = typeof optionsOrName === "string" ? { name: optionsOrName } : optionsOrName;
   if (typeof options !== "object" || options === null) {
-    throw new InvalidTask(`task() needs a name or an options object with a name, got ${String(optionsOrName)}.`);
+    throw new InvalidTask(
+      `task() needs a name or an options object with a name, got ${JSON.stringify(optionsOrName) ?? typeof optionsOrName}.`,
+    );
   }
   const { name } = options;
   // Django's checks, in its order: a resolvable function, async support (every backend

@@ -41,7 +41,7 @@ export async function atomic<DB, T>(
 ): Promise<T> {
   const current = storage.getStore();
   if (current && (db === current.trx || db === current.root)) {
-    return savepoint(current, fn as never) as Promise<T>;
+    return savepoint<T>(current, fn as never);
   }
   const callbacks: Callback[] = [];
   const result = await db.transaction().execute((trx) => {
