@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { Database, TaskRow } from "@errand/db";
-import { queries } from "@errand/core/internal";
+import { PostgresTaskStore, queries } from "@errand/core/internal";
 import { insertTasks, type TestDatabase } from "@errand/core/testing";
 import { LeaseKeeper, type LeaseKeeperOptions } from "../src/lease-keeper";
 import type { LogFields, Logger } from "../src/logger";
@@ -27,14 +27,15 @@ afterAll(async () => {
   await tearDownDatabase(tdb);
 });
 
-function keeper(options: Partial<LeaseKeeperOptions> = {}) {
+/** A keeper on `store` (default: the test database; `db`: Postgres through that Kysely instance). */
+function keeper({ db, ...options }: Partial<LeaseKeeperOptions> & { db?: Kysely<Database> } = {}) {
   const lines: ({ msg: string } & LogFields)[] = [];
   const at = (msg: string, fields: LogFields = {}) => lines.push({ msg, ...fields });
   const logger: Logger = { debug: at, info: at, warn: at, error: at };
   const lost: string[] = [];
   let rescued = 0;
   const k = new LeaseKeeper({
-    db: tdb.db,
+    store: new PostgresTaskStore(db ?? tdb.db),
     workerId: WORKER,
     leaseSeconds: 30,
     rescueIntervalSeconds: 60,
@@ -47,6 +48,7 @@ function keeper(options: Partial<LeaseKeeperOptions> = {}) {
   return { k, lines, lost, rescued: () => rescued };
 }
 
+/** Claims as a worker would, as rows: the tests read the lease columns the record leaves out. */
 async function claim(n: number, workerId = WORKER, leaseSeconds = 30): Promise<TaskRow[]> {
   return queries.taskClaimBatch(tdb.db, { queues: "*", limit: n, workerId, leaseSeconds });
 }

@@ -3,8 +3,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import type { Database, TaskErrorRow, TaskRow } from "@errand/db";
-import { queries } from "@errand/core/internal";
+import type { Database, TaskErrorRow } from "@errand/db";
+import type { TaskRecord } from "@errand/core";
+import { PostgresTaskStore, queries } from "@errand/core/internal";
 import { insertTasks, testServerUrl, type TestDatabase } from "@errand/core/testing";
 import type { LogFields, Logger } from "../src/logger";
 import { ResultFlusher, type ResultFlusherOptions } from "../src/result-flusher";
@@ -37,12 +38,12 @@ function capture(): { logger: Logger; lines: Line[] } {
 }
 
 /** Inserts `n` tasks and claims them as this worker. */
-async function claimed(n: number, row: Parameters<typeof insertTasks>[1][number] = {}): Promise<TaskRow[]> {
+async function claimed(n: number, row: Parameters<typeof insertTasks>[1][number] = {}): Promise<TaskRecord[]> {
   await insertTasks(
     tdb.db,
     Array.from({ length: n }, () => row),
   );
-  return queries.taskClaimBatch(tdb.db, { queues: "*", limit: n, workerId: WORKER, leaseSeconds: 30 });
+  return new PostgresTaskStore(tdb.db).taskClaimBatch({ queues: "*", limit: n, workerId: WORKER, leaseSeconds: 30 });
 }
 
 function error(attempt: number): TaskErrorRow {
@@ -55,12 +56,13 @@ function error(attempt: number): TaskErrorRow {
   };
 }
 
-function flusher(options: Partial<ResultFlusherOptions> = {}) {
+/** A flusher on `store` (default: the test database; `db`: Postgres through that Kysely instance). */
+function flusher({ db, ...options }: Partial<ResultFlusherOptions> & { db?: Kysely<Database> } = {}) {
   const { logger, lines } = capture();
-  const stored: { sent: string[]; rows: TaskRow[] }[] = [];
+  const stored: { sent: string[]; rows: TaskRecord[] }[] = [];
   let flushes = 0;
   const f = new ResultFlusher({
-    db: tdb.db,
+    store: new PostgresTaskStore(db ?? tdb.db),
     workerId: WORKER,
     logger,
     onStored: (sent, rows) => stored.push({ sent, rows }),

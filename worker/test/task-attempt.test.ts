@@ -2,9 +2,8 @@
 // retry delay it asks for.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import type { TaskRow } from "@errand/db";
-import { defaultBackoff, getBackend, task, type DatabaseBackendLike } from "@errand/core";
-import { queries } from "@errand/core/internal";
+import { defaultBackoff, getBackend, task, type TaskRecord } from "@errand/core";
+import { PostgresTaskStore, queries } from "@errand/core/internal";
 import type { TestDatabase } from "@errand/core/testing";
 import { LeaseLost, WorkerShutdown } from "../src/errors";
 import { retryDelayFor } from "../src/retry-delay";
@@ -47,15 +46,16 @@ afterAll(async () => {
 });
 
 /** Claims the one due task as a worker would. */
-async function claim(): Promise<TaskRow> {
-  const [row] = await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: WORKER, leaseSeconds: 30 });
-  if (!row) throw new Error("nothing to claim");
-  return row;
+async function claim(): Promise<TaskRecord> {
+  const store = new PostgresTaskStore(tdb.db);
+  const [claimed] = await store.taskClaimBatch({ queues: "*", limit: 1, workerId: WORKER, leaseSeconds: 30 });
+  if (!claimed) throw new Error("nothing to claim");
+  return claimed;
 }
 
-function attempt(row: TaskRow): TaskAttempt {
-  const backend = getBackend() as DatabaseBackendLike;
-  return new TaskAttempt({ row, db: tdb.db, backend, workerId: WORKER });
+function attempt(claimed: TaskRecord): TaskAttempt {
+  const store = new PostgresTaskStore(tdb.db);
+  return new TaskAttempt({ task: claimed, store, backend: getBackend(), workerId: WORKER });
 }
 
 async function failure(outcome: AttemptOutcome) {
@@ -133,17 +133,20 @@ describe("retryDelayFor", () => {
     await plain.enqueue();
     await badBackoff.enqueue();
     await weirdBackoff.enqueue();
-    const rows = await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 3, workerId: WORKER, leaseSeconds: 30 });
+    const claimed = await new PostgresTaskStore(tdb.db).taskClaimBatch({
+      queues: "*",
+      limit: 3,
+      workerId: WORKER,
+      leaseSeconds: 30,
+    });
     const delays = Object.fromEntries(
-      await Promise.all(
-        rows.map(async (row) => [row.task_name, (await failure(await attempt(row).outcome)).retryDelay]),
-      ),
+      await Promise.all(claimed.map(async (t) => [t.taskName, (await failure(await attempt(t).outcome)).retryDelay])),
     );
     expect(delays).toEqual({
       "test.attempt.plain": defaultBackoff(1),
       "test.attempt.badBackoff": defaultBackoff(1),
       "test.attempt.weirdBackoff": 0,
     });
-    expect(retryDelayFor({ task_name: "test.attempt.plain", attempts: 3 }, new Error("x"))).toBe(3 ** 4 + 5);
+    expect(retryDelayFor({ taskName: "test.attempt.plain", attempts: 3 }, new Error("x"))).toBe(3 ** 4 + 5);
   });
 });
