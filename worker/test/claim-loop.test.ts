@@ -9,7 +9,7 @@ import { PostgresTaskStore, queries } from "@errand/core/internal";
 import { insertTasks, testServerUrl, type TestDatabase } from "@errand/core/testing";
 import { ClaimLoop, type ClaimLoopOptions } from "../src/claim-loop";
 import type { LogFields, Logger } from "../src/logger";
-import { setUpDatabase, statusCounts, tearDownDatabase, waitFor } from "./helpers";
+import { memoryStore, setUpDatabase, statusCounts, tearDownDatabase, waitFor } from "./helpers";
 
 let tdb: TestDatabase;
 const WORKER = "loop-test";
@@ -197,5 +197,19 @@ describe("ClaimLoop", () => {
     }
     const final = await queries.taskGet(tdb.db, { id: row!.id });
     expect([final!.status, final!.attempts, final!.worker_ids, final!.locked_by]).toEqual(["PENDING", 0, [], null]);
+  });
+
+  it("runs on any task store: the same claims against a MemoryTaskStore, no database", async () => {
+    const { store, tasks } = await memoryStore([{ queueName: "a" }, { queueName: "b" }, {}, {}, { priority: 5 }]);
+    const { loop, done, running, finish } = start({ store, concurrency: 2, excludeQueues: ["b"] });
+    await waitFor("two claimed", () => running.size === 2);
+    // Highest priority first, then enqueue order.
+    expect([...running.keys()]).toEqual([tasks[4]!.id, tasks[0]!.id]);
+    await finish([...running.values()]);
+    await waitFor("the slots refilled", () => loop.claimed === 4 && running.size === 2);
+    loop.stop();
+    await done;
+    const byId = new Map(store.records().map((r) => [r.id, r.status]));
+    expect(tasks.map((t) => byId.get(t.id))).toEqual(["SUCCESSFUL", "PENDING", "RUNNING", "RUNNING", "SUCCESSFUL"]);
   });
 });

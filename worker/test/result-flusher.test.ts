@@ -9,7 +9,7 @@ import { PostgresTaskStore, queries } from "@errand/core/internal";
 import { insertTasks, testServerUrl, type TestDatabase } from "@errand/core/testing";
 import type { LogFields, Logger } from "../src/logger";
 import { ResultFlusher, type ResultFlusherOptions } from "../src/result-flusher";
-import { setUpDatabase, tearDownDatabase, waitFor } from "./helpers";
+import { memoryStore, setUpDatabase, tearDownDatabase, waitFor } from "./helpers";
 
 let tdb: TestDatabase;
 const WORKER = "flusher-test";
@@ -62,7 +62,7 @@ function flusher({ db, ...options }: Partial<ResultFlusherOptions> & { db?: Kyse
   const stored: { sent: string[]; rows: TaskRecord[] }[] = [];
   let flushes = 0;
   const f = new ResultFlusher({
-    store: new PostgresTaskStore(db ?? tdb.db),
+    store: options.store ?? new PostgresTaskStore(db ?? tdb.db),
     workerId: WORKER,
     logger,
     onStored: (sent, rows) => stored.push({ sent, rows }),
@@ -202,5 +202,33 @@ describe("ResultFlusher", () => {
     } finally {
       await db.destroy();
     }
+  });
+
+  it("stores on any task store: the same batches and retry decisions against a MemoryTaskStore", async () => {
+    const { store, tasks } = await memoryStore([{}, {}, { maxAttempts: 2 }, { maxAttempts: 1 }]);
+    await store.taskClaimBatch({ queues: "*", limit: 4, workerId: WORKER, leaseSeconds: 30 });
+    const { f, stored, lines } = flusher({ store });
+    const [a, b, retried, spent] = tasks.map((t) => t.id);
+    f.complete({ id: a!, returnValue: '"a"' });
+    f.complete({ id: b!, returnValue: '"b"' });
+    f.fail({ id: retried!, error: error(1), retryDelay: 60 });
+    f.fail({ id: spent!, error: error(1), retryDelay: 60 });
+    await f.flushAll({ giveUpAfterMs: 10_000 });
+    expect(f.epoch).toBe(1);
+    expect(stored.map((s) => s.rows.map((r) => [r.id, r.status]))).toEqual([
+      [
+        [a, "SUCCESSFUL"],
+        [b, "SUCCESSFUL"],
+      ],
+      [
+        [retried, "PENDING"],
+        [spent, "FAILED"],
+      ],
+    ]);
+    expect(lines.filter((l) => l.msg === "task failed").map((l) => [l.status, l.retryInSeconds])).toEqual([
+      ["PENDING", 60],
+      ["FAILED", undefined],
+    ]);
+    expect((await store.taskGet({ id: a! }))!.returnValue).toBe("a");
   });
 });

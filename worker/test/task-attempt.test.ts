@@ -2,14 +2,21 @@
 // retry delay it asks for.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { defaultBackoff, getBackend, task, type TaskRecord } from "@errand/core";
-import { PostgresTaskStore, queries } from "@errand/core/internal";
+import {
+  defaultBackoff,
+  getBackend,
+  task,
+  TaskResultDoesNotExist,
+  type TaskRecord,
+  type TaskRecordSource,
+} from "@errand/core";
+import { PostgresTaskStore, queries, type TaskStore } from "@errand/core/internal";
 import type { TestDatabase } from "@errand/core/testing";
 import { LeaseLost, WorkerShutdown } from "../src/errors";
 import { retryDelayFor } from "../src/retry-delay";
 import { TaskAttempt, type AttemptOutcome } from "../src/task-attempt";
 import { flaky, hopeless, progress, record, slow, tooSlow } from "./fixtures/tasks";
-import { setUpDatabase, tearDownDatabase } from "./helpers";
+import { memoryStore, setUpDatabase, tearDownDatabase } from "./helpers";
 
 const plain = task({ name: "test.attempt.plain" }, async () => {
   throw new Error("no backoff of its own");
@@ -46,16 +53,24 @@ afterAll(async () => {
 });
 
 /** Claims the one due task as a worker would. */
-async function claim(): Promise<TaskRecord> {
-  const store = new PostgresTaskStore(tdb.db);
+async function claim(store: TaskStore = new PostgresTaskStore(tdb.db)): Promise<TaskRecord> {
   const [claimed] = await store.taskClaimBatch({ queues: "*", limit: 1, workerId: WORKER, leaseSeconds: 30 });
   if (!claimed) throw new Error("nothing to claim");
   return claimed;
 }
 
-function attempt(claimed: TaskRecord): TaskAttempt {
-  const store = new PostgresTaskStore(tdb.db);
-  return new TaskAttempt({ task: claimed, store, backend: getBackend(), workerId: WORKER });
+/** An attempt of `claimed`: on the test database, or on `store` (`ctx.taskResult` reloads from it too). */
+function attempt(claimed: TaskRecord, store?: TaskStore): TaskAttempt {
+  const backend: TaskRecordSource = store
+    ? {
+        getRecord: async (id) => {
+          const found = await store.taskGet({ id });
+          if (!found) throw new TaskResultDoesNotExist(id);
+          return found;
+        },
+      }
+    : getBackend();
+  return new TaskAttempt({ task: claimed, store: store ?? new PostgresTaskStore(tdb.db), backend, workerId: WORKER });
 }
 
 async function failure(outcome: AttemptOutcome) {
@@ -125,6 +140,23 @@ describe("TaskAttempt", () => {
       retryDelay: defaultBackoff(1),
       error: { exceptionClass: "LeaseLost" },
     });
+  });
+});
+
+describe("TaskAttempt on a MemoryTaskStore (no database)", () => {
+  it("runs the task, writes its progress to that store and turns a throw into the outcome", async () => {
+    const { store, tasks } = await memoryStore([
+      { taskName: progress.name, args: [2] },
+      { taskName: weirdBackoff.name },
+    ]);
+    const done = attempt(await claim(store), store);
+    expect(await done.outcome).toEqual({ ok: true, returnValue: "2" });
+    expect(await store.taskGet({ id: tasks[0]!.id })).toMatchObject({
+      status: "RUNNING",
+      progress: { done: 2, total: 2 },
+    });
+    const failed = await failure(await attempt(await claim(store), store).outcome);
+    expect(failed).toMatchObject({ retryDelay: 0, error: { exceptionClass: "Error", message: "fails", attempt: 1 } });
   });
 });
 
