@@ -1,12 +1,11 @@
-import type { Kysely } from "kysely";
-import type { Database, TaskRow } from "@errand/db";
-import { toErrandError } from "@errand/core";
-import { queries } from "@errand/core/internal";
+import { toErrandError, type TaskRecord } from "@errand/core";
+import type { TaskStore } from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
 import type { Logger } from "./logger";
 
 export interface ClaimLoopOptions {
-  db: Kysely<Database>;
+  /** Where tasks are claimed from (Postgres in a worker; any `TaskStore` in tests). */
+  store: TaskStore;
   workerId: string;
   queues: readonly string[] | "*";
   excludeQueues: readonly string[];
@@ -21,7 +20,7 @@ export interface ClaimLoopOptions {
   /** Attempts running now. */
   running: () => number;
   /** Starts a claimed task; it counts in `running()` from then on until it finishes. */
-  onClaimed: (row: TaskRow) => void;
+  onClaimed: (task: TaskRecord) => void;
   /** Whether every result is stored, and a counter bumped by each flush (see `ResultFlusher`). */
   results: { readonly settled: boolean; readonly epoch: number };
   /** Batch mode: nothing due is left. The loop has ended. */
@@ -29,16 +28,17 @@ export interface ClaimLoopOptions {
 }
 
 /**
- * The worker's claim loop: claims due tasks of its queues with `FOR UPDATE SKIP LOCKED`,
- * never more than its free slots, and hands each row to `onClaimed`. Between claims it
- * sleeps until `wake()` (a NOTIFY, a poll tick, a rescue, a stored retry) or
- * `slotFreed()`. A failed claim is retried with backoff. After `stop()` it claims nothing
- * more, and rows of a claim that was in flight are given back untouched.
+ * The worker's claim loop: claims due tasks of its queues through the store's
+ * `taskClaimBatch` (`FOR UPDATE SKIP LOCKED` in Postgres), never more than its free slots,
+ * and hands each record to `onClaimed`. Between claims it sleeps until `wake()` (a NOTIFY,
+ * a poll tick, a rescue, a stored retry) or `slotFreed()`. A failed claim is retried with
+ * backoff. After `stop()` it claims nothing more, and tasks of a claim that was in flight
+ * are given back untouched.
  *
  * @example
- * const loop = new ClaimLoop({ db, workerId, queues: "*", excludeQueues: [], leaseSeconds: 30,
+ * const loop = new ClaimLoop({ store, workerId, queues: "*", excludeQueues: [], leaseSeconds: 30,
  *   concurrency: 10, maxTasks: null, batch: false, logger, running: () => running.size,
- *   onClaimed: (row) => start(row), results: flusher });
+ *   onClaimed: (task) => start(task), results: flusher });
  * const done = loop.run();
  * loop.stop();
  * await done;
@@ -92,7 +92,7 @@ export class ClaimLoop {
 
   /** Claims until stopped, drained (batch) or `maxTasks` claimed. */
   async run(): Promise<void> {
-    const { db, maxTasks, batch, logger, results } = this.#options;
+    const { store, maxTasks, batch, logger, results } = this.#options;
     while (this.#active) {
       const free = this.#options.concurrency - this.#options.running();
       const budget = maxTasks === null ? free : Math.min(free, maxTasks - this.#claimed);
@@ -102,10 +102,10 @@ export class ClaimLoop {
       }
       this.#mayHaveWork = false;
       const epoch = results.epoch;
-      let rows: TaskRow[];
+      let tasks: TaskRecord[];
       const claimStart = performance.now();
       try {
-        rows = await queries.taskClaimBatch(db, {
+        tasks = await store.taskClaimBatch({
           queues: this.#options.queues,
           excludeQueues: this.#options.excludeQueues,
           limit: budget,
@@ -115,7 +115,7 @@ export class ClaimLoop {
         if (this.#backoff.failing) logger.info("database reachable again; claiming");
         this.#backoff.reset();
       } catch (error) {
-        // The claim may have committed with its reply lost: those rows stay RUNNING under
+        // The claim may have committed with its reply lost: those tasks stay RUNNING under
         // this worker's id until their lease lapses and a rescue re-queues them.
         const delay = this.#backoff.next();
         logger.warn("claim failed; retrying", { error: toErrandError(error).message, retryInMs: delay });
@@ -125,17 +125,17 @@ export class ClaimLoop {
       }
       if (!this.#active) {
         // stop() came while the claim was in flight: give these back untouched.
-        await this.#release(rows);
+        await this.#release(tasks);
         return;
       }
-      this.#claimed += rows.length;
+      this.#claimed += tasks.length;
       logger.debug("claimed", {
         asked: budget,
-        got: rows.length,
+        got: tasks.length,
         ms: Math.round((performance.now() - claimStart) * 10) / 10,
       });
-      for (const row of rows) this.#options.onClaimed(row);
-      if (rows.length === budget) {
+      for (const task of tasks) this.#options.onClaimed(task);
+      if (tasks.length === budget) {
         // A full batch: more may be due. Claim again as soon as slots free up.
         this.#mayHaveWork = true;
       } else if (batch && this.#options.running() === 0 && results.settled && epoch === results.epoch) {
@@ -174,14 +174,14 @@ export class ClaimLoop {
     });
   }
 
-  async #release(rows: TaskRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    const { db, workerId, logger } = this.#options;
-    const ids = rows.map((r) => r.id);
+  async #release(tasks: TaskRecord[]): Promise<void> {
+    if (tasks.length === 0) return;
+    const { store, workerId, logger } = this.#options;
+    const ids = tasks.map((t) => t.id);
     const backoff = new Backoff();
     for (let tries = 0; ; tries++) {
       try {
-        await queries.taskRelease(db, { workerId, ids });
+        await store.taskRelease({ workerId, ids });
         logger.info("released tasks claimed but not started", { count: ids.length });
         return;
       } catch (error) {

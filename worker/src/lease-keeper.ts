@@ -1,11 +1,10 @@
-import type { Kysely } from "kysely";
-import type { Database, TaskRow } from "@errand/db";
-import { toErrandError } from "@errand/core";
-import { queries } from "@errand/core/internal";
+import { toErrandError, type TaskRecord } from "@errand/core";
+import type { TaskStore } from "@errand/core/internal";
 import type { Logger } from "./logger";
 
 export interface LeaseKeeperOptions {
-  db: Kysely<Database>;
+  /** Where leases are renewed and rescued (Postgres in a worker; any `TaskStore` in tests). */
+  store: TaskStore;
   workerId: string;
   /** Seconds a claim holds without renewal. Renewed every third of it. */
   leaseSeconds: number;
@@ -25,8 +24,8 @@ export interface LeaseKeeperOptions {
  * A renewal that does not take for a held task means its lease lapsed: `onLost` says so.
  *
  * @example
- * const keeper = new LeaseKeeper({ db, workerId, leaseSeconds: 30, rescueIntervalSeconds: 15, logger });
- * keeper.hold(row.id);
+ * const keeper = new LeaseKeeper({ store, workerId, leaseSeconds: 30, rescueIntervalSeconds: 15, logger });
+ * keeper.hold(task.id);
  * keeper.start();
  */
 export class LeaseKeeper {
@@ -82,12 +81,12 @@ export class LeaseKeeper {
   async renew(): Promise<string[]> {
     // A slow database must not pile up renewals: one at a time.
     if (this.#held.size === 0 || this.#renewing) return [];
-    const { db, workerId, leaseSeconds, logger } = this.#options;
+    const { store, workerId, leaseSeconds, logger } = this.#options;
     const ids = [...this.#held];
     let kept: string[];
     this.#renewing = true;
     try {
-      kept = await queries.taskRenewLease(db, { workerId, ids, leaseSeconds });
+      kept = await store.taskRenewLease({ workerId, ids, leaseSeconds });
     } catch (error) {
       logger.warn("lease renewal failed; will retry", { error: toErrandError(error).message, tasks: ids.length });
       return [];
@@ -102,21 +101,21 @@ export class LeaseKeeper {
     return lost;
   }
 
-  /** Re-queues tasks whose lease lapsed, whoever held them; resolves with their rows. */
-  async rescue(): Promise<TaskRow[]> {
+  /** Re-queues tasks whose lease lapsed, whoever held them; resolves with their records. */
+  async rescue(): Promise<TaskRecord[]> {
     if (!this.#rescuing) return [];
-    const { db, logger } = this.#options;
+    const { store, logger } = this.#options;
     try {
-      const rows = await queries.taskRescueExpired(db, { limit: 1000 });
-      if (rows.length > 0) {
+      const tasks = await store.taskRescueExpired({ limit: 1000 });
+      if (tasks.length > 0) {
         logger.warn("re-queued tasks whose lease lapsed", {
-          count: rows.length,
-          ids: rows.slice(0, 20).map((r) => r.id),
-          requeued: rows.filter((r) => r.status === "PENDING").length,
+          count: tasks.length,
+          ids: tasks.slice(0, 20).map((t) => t.id),
+          requeued: tasks.filter((t) => t.status === "PENDING").length,
         });
         this.#options.onRescued?.();
       }
-      return rows;
+      return tasks;
     } catch (error) {
       logger.warn("lease rescue failed; will retry", { error: toErrandError(error).message });
       return [];

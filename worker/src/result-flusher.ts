@@ -1,7 +1,6 @@
-import type { Kysely } from "kysely";
-import type { Database, TaskErrorRow, TaskRow } from "@errand/db";
-import { toErrandError } from "@errand/core";
-import { queries } from "@errand/core/internal";
+import type { TaskErrorRow } from "@errand/db";
+import { toErrandError, type TaskRecord } from "@errand/core";
+import type { TaskStore } from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
 import type { LogFields, Logger } from "./logger";
 
@@ -23,14 +22,15 @@ export interface PendingFailure {
 }
 
 export interface ResultFlusherOptions {
-  db: Kysely<Database>;
+  /** Where outcomes are stored (Postgres in a worker; any `TaskStore` in tests). */
+  store: TaskStore;
   workerId: string;
   logger: Logger;
   /**
-   * A statement answered for `sent`: those results are stored (`rows`, as stored) or were no
-   * longer this worker's to store. Either way their leases need no more renewal.
+   * A statement answered for `sent`: those results are stored (`tasks`, as stored) or were
+   * no longer this worker's to store. Either way their leases need no more renewal.
    */
-  onStored?: ((sent: string[], rows: TaskRow[]) => void) | undefined;
+  onStored?: ((sent: string[], tasks: TaskRecord[]) => void) | undefined;
   /** After every flush, stored or not. `hadFailures`: a retry may be due already. */
   onFlushed?: ((info: { hadFailures: boolean }) => void) | undefined;
   /** Most results per statement. Default `MAX_FLUSH_BATCH`. */
@@ -66,7 +66,7 @@ export const MAX_FLUSH_BATCH = 500;
  * RUNNING under this worker, so the statement skips it).
  *
  * @example
- * const flusher = new ResultFlusher({ db, workerId, logger });
+ * const flusher = new ResultFlusher({ store, workerId, logger });
  * flusher.complete({ id, returnValue: "null" });
  * await flusher.flushAll({ giveUpAfterMs: 30_000 });
  */
@@ -151,13 +151,13 @@ export class ResultFlusher {
   }
 
   async #flushOnce(): Promise<void> {
-    const { db, workerId, logger } = this.#options;
+    const { store, workerId, logger } = this.#options;
     const completions = this.#completions.splice(0, this.#maxBatch);
     const failures = this.#failures.splice(0, this.#maxBatch);
     const flushStart = performance.now();
     const [done, failed] = await Promise.allSettled([
-      completions.length ? queries.taskComplete(db, { workerId, results: completions }) : Promise.resolve([]),
-      failures.length ? queries.taskFail(db, { workerId, failures }) : Promise.resolve([]),
+      completions.length ? store.taskComplete({ workerId, results: completions }) : Promise.resolve([]),
+      failures.length ? store.taskFail({ workerId, failures }) : Promise.resolve([]),
     ]);
     let error: unknown = null;
     if (done.status === "fulfilled") this.#stored(completions, done.value);
@@ -190,10 +190,10 @@ export class ResultFlusher {
     }
   }
 
-  #stored(sent: { id: string }[], rows: TaskRow[]): void {
+  #stored(sent: { id: string }[], tasks: TaskRecord[]): void {
     if (sent.length === 0) return;
-    if (rows.length < sent.length) {
-      const took = new Set(rows.map((r) => r.id));
+    if (tasks.length < sent.length) {
+      const took = new Set(tasks.map((t) => t.id));
       const dropped = sent.filter((s) => !took.has(s.id)).map((s) => s.id);
       // Either an earlier send of these results committed and only its reply was lost, or
       // the lease lapsed and another worker took the task over.
@@ -203,7 +203,7 @@ export class ResultFlusher {
     }
     this.#options.onStored?.(
       sent.map((s) => s.id),
-      rows,
+      tasks,
     );
   }
 
@@ -211,8 +211,8 @@ export class ResultFlusher {
    * "task failed", with the status `taskFail` stored: PENDING (retried in `retryInSeconds`)
    * or FAILED. The retry decision is read back here, not made again.
    */
-  #logFailures(sent: PendingFailure[], rows: TaskRow[]): void {
-    const byId = new Map(rows.map((r) => [r.id, r]));
+  #logFailures(sent: PendingFailure[], tasks: TaskRecord[]): void {
+    const byId = new Map(tasks.map((t) => [t.id, t]));
     for (const failure of sent) {
       const status = byId.get(failure.id)?.status;
       this.#options.logger.warn("task failed", {

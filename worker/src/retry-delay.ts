@@ -1,27 +1,26 @@
-import type { TaskRow } from "@errand/db";
-import { defaultBackoff, isDoNotRetry, TaskNotRegistered } from "@errand/core";
+import { defaultBackoff, isDoNotRetry, TaskNotRegistered, type TaskRecord } from "@errand/core";
 import { registeredTasks } from "@errand/core/internal";
 import { WorkerShutdown } from "./errors";
 
 /**
  * Seconds until the retry a failed attempt asks for, or `null` when the error rules out a
  * retry (`DoNotRetry`, an unregistered task). Whether attempts remain is not decided here:
- * `taskFail` decides that in SQL, once, from the row's `attempts` and `max_attempts`, and
- * the stored row's status (PENDING or FAILED) is the decision everyone reads back.
+ * `taskFail` decides that in the store, once, from the task's `attempts` and `maxAttempts`,
+ * and the stored task's status (PENDING or FAILED) is the decision everyone reads back.
  *
  * @example
- * retryDelayFor(row, new Error("boom")); // the task's backoff(row.attempts), e.g. 6 for attempt 1
+ * retryDelayFor(task, new Error("boom")); // the task's backoff(task.attempts), e.g. 6 for attempt 1
  */
-export function retryDelayFor(row: Pick<TaskRow, "task_name" | "attempts">, error: unknown): number | null {
+export function retryDelayFor(task: Pick<TaskRecord, "taskName" | "attempts">, error: unknown): number | null {
   if (error instanceof TaskNotRegistered || isDoNotRetry(error)) return null;
   // Aborted by shutdown: not the task's fault, so retry at once (the attempt still counts).
   if (error instanceof WorkerShutdown) return 0;
   let delay: number;
   try {
-    delay = registeredTasks().get(row.task_name)?.backoff(row.attempts) ?? 0;
+    delay = registeredTasks().get(task.taskName)?.backoff(task.attempts) ?? 0;
   } catch {
     // The task's own backoff threw: fall back to the default one.
-    delay = defaultBackoff(row.attempts);
+    delay = defaultBackoff(task.attempts);
   }
   return Number.isFinite(delay) && delay >= 0 ? delay : 0;
 }

@@ -1,14 +1,6 @@
-import type { Kysely } from "kysely";
-import type { Database, TaskErrorRow, TaskRow } from "@errand/db";
-import { TaskNotRegistered, TaskResult, type DatabaseBackendLike } from "@errand/core";
-import {
-  errorToTaskError,
-  queries,
-  registeredTasks,
-  rowToRecord,
-  runTask,
-  type RunOutcome,
-} from "@errand/core/internal";
+import type { TaskErrorRow } from "@errand/db";
+import { TaskNotRegistered, TaskResult, type TaskRecord, type TaskRecordSource } from "@errand/core";
+import { errorToTaskError, registeredTasks, runTask, type RunOutcome, type TaskStore } from "@errand/core/internal";
 import { retryDelayFor } from "./retry-delay";
 
 /**
@@ -19,10 +11,12 @@ export type AttemptOutcome =
   { ok: true; returnValue: string } | { ok: false; error: TaskErrorRow; retryDelay: number | null };
 
 export interface TaskAttemptOptions {
-  /** The claimed row (status RUNNING, `attempts` already counting this attempt). */
-  row: TaskRow;
-  db: Kysely<Database>;
-  backend: DatabaseBackendLike;
+  /** The claimed task (status RUNNING, `attempts` already counting this attempt). */
+  task: TaskRecord;
+  /** Where progress is written: the store the task was claimed from. */
+  store: TaskStore;
+  /** Where the task's `ctx.taskResult` reloads its record from: its backend. */
+  backend: TaskRecordSource;
   workerId: string;
 }
 
@@ -33,11 +27,11 @@ export interface TaskAttemptOptions {
  * `AttemptOutcome`. It stores nothing: the worker hands the outcome to its result flusher.
  *
  * @example
- * const attempt = new TaskAttempt({ row, db, backend, workerId });
+ * const attempt = new TaskAttempt({ task, store, backend, workerId });
  * const outcome = await attempt.outcome; // { ok: true, returnValue: '{"sent":true}' }
  */
 export class TaskAttempt {
-  readonly row: TaskRow;
+  readonly task: TaskRecord;
   /** Settles once the function returned, threw, timed out or was aborted. Never rejects. */
   readonly outcome: Promise<AttemptOutcome>;
   /** The lease lapsed and another worker may own the task: this attempt's outcome must be dropped. */
@@ -46,7 +40,7 @@ export class TaskAttempt {
   readonly #startedAt = performance.now();
 
   constructor(options: TaskAttemptOptions) {
-    this.row = options.row;
+    this.task = options.task;
     this.outcome = this.#run(options).then(
       (outcome) => this.#toOutcome(outcome),
       (error: unknown) => this.#toOutcome({ ok: false, error }),
@@ -64,27 +58,27 @@ export class TaskAttempt {
   }
 
   async #run(options: TaskAttemptOptions): Promise<RunOutcome> {
-    const { row, db, workerId } = options;
-    const task = registeredTasks().get(row.task_name);
-    if (!task) return { ok: false, error: new TaskNotRegistered(row.task_name) };
+    const { task, store, workerId } = options;
+    const registered = registeredTasks().get(task.taskName);
+    if (!registered) return { ok: false, error: new TaskNotRegistered(task.taskName) };
     return runTask({
-      task,
-      result: new TaskResult(rowToRecord(row), options.backend),
-      attempt: row.attempts,
+      task: registered,
+      result: new TaskResult(task, options.backend),
+      attempt: task.attempts,
       signal: this.#controller.signal,
       setProgress: async (done, total) => {
-        await queries.taskSetProgress(db, { id: row.id, workerId, done, total });
+        await store.taskSetProgress({ id: task.id, workerId, done, total });
       },
     });
   }
 
   #toOutcome(outcome: RunOutcome): AttemptOutcome {
     if (outcome.ok) return { ok: true, returnValue: outcome.json };
-    const taskError = errorToTaskError(outcome.error, this.row.attempts);
+    const taskError = errorToTaskError(outcome.error, this.task.attempts);
     return {
       ok: false,
       error: { ...taskError, failedAt: taskError.failedAt.toISOString() },
-      retryDelay: retryDelayFor(this.row, outcome.error),
+      retryDelay: retryDelayFor(this.task, outcome.error),
     };
   }
 }

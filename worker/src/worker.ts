@@ -1,6 +1,4 @@
 import { EventEmitter } from "node:events";
-import type { Kysely } from "kysely";
-import type { Database, TaskRow } from "@errand/db";
 import {
   getBackend,
   InvalidTaskBackend,
@@ -9,7 +7,7 @@ import {
   type DatabaseBackendLike,
   type TaskRecord,
 } from "@errand/core";
-import { emitTaskEvent, rowToRecord } from "@errand/core/internal";
+import { emitTaskEvent, PostgresTaskStore, type TaskStore } from "@errand/core/internal";
 import { sleep } from "./backoff";
 import { ClaimLoop } from "./claim-loop";
 import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
@@ -23,7 +21,7 @@ import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } 
 
 export type { WorkerOptions } from "./worker-options";
 
-/** The worker's events. Payloads are snapshots of the task's row. */
+/** The worker's events. Payloads are the task's record as the store returned it. */
 export interface WorkerEvents {
   /** A task was claimed and is about to run (Django's `task_started`). */
   taskStarted: [record: TaskRecord];
@@ -41,7 +39,8 @@ export interface WorkerEvents {
 /** What a running worker is connected to and made of; built by `start()`. */
 interface Parts {
   backend: DatabaseBackendLike;
-  db: Kysely<Database>;
+  /** The backend's tasks, through its database: claims, results, leases, progress. */
+  store: TaskStore;
   listener: NotifyListener | null;
   flusher: ResultFlusher;
   leases: LeaseKeeper;
@@ -125,7 +124,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let listener: NotifyListener | null = null;
     try {
       const backend = this.#databaseBackend();
-      const db = await backend.getDb();
+      const store = new PostgresTaskStore(await backend.getDb());
       const { startupDelay, listen } = this.#options;
       if (startupDelay > 0) await sleep(Math.random() * startupDelay * 1000);
       const connectionString = listen ? await backend.getConnectionString() : "";
@@ -150,9 +149,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
         await listener?.close();
         return;
       }
-      const flusher = this.#newFlusher(db);
-      const leases = this.#newLeaseKeeper(db);
-      this.#parts = { backend, db, listener, flusher, leases, loop: this.#newClaimLoop(db, flusher) };
+      const flusher = this.#newFlusher(store);
+      const leases = this.#newLeaseKeeper(store);
+      this.#parts = { backend, store, listener, flusher, leases, loop: this.#newClaimLoop(store, flusher) };
     } catch (error) {
       this.#state = "stopped";
       await listener?.close();
@@ -218,14 +217,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return backend as DatabaseBackendLike;
   }
 
-  #newFlusher(db: Kysely<Database>): ResultFlusher {
+  #newFlusher(store: TaskStore): ResultFlusher {
     return new ResultFlusher({
-      db,
+      store,
       workerId: this.workerId,
       logger: this.#logger,
-      onStored: (sent, rows) => {
+      onStored: (sent, tasks) => {
         for (const id of sent) this.#parts?.leases.release(id);
-        for (const row of rows) this.#announce("finished", row);
+        for (const task of tasks) this.#announce("finished", task);
       },
       // A retry may be due at once (zero backoff), and batch mode must look again before
       // it decides nothing is left.
@@ -235,9 +234,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     });
   }
 
-  #newLeaseKeeper(db: Kysely<Database>): LeaseKeeper {
+  #newLeaseKeeper(store: TaskStore): LeaseKeeper {
     return new LeaseKeeper({
-      db,
+      store,
       workerId: this.workerId,
       leaseSeconds: this.#options.leaseSeconds,
       rescueIntervalSeconds: this.#options.rescueIntervalSeconds,
@@ -247,16 +246,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
         // A result in the buffer was stored meanwhile, or the lease really lapsed.
         if (!attempt) return;
         attempt.lost = true;
-        this.#logger.warn("lease lost; aborting the task's signal", { taskId: id, taskName: attempt.row.task_name });
+        this.#logger.warn("lease lost; aborting the task's signal", { taskId: id, taskName: attempt.task.taskName });
         attempt.abort(new LeaseLost(id, this.workerId));
       },
       onRescued: () => this.#wake(),
     });
   }
 
-  #newClaimLoop(db: Kysely<Database>, flusher: ResultFlusher): ClaimLoop {
+  #newClaimLoop(store: TaskStore, flusher: ResultFlusher): ClaimLoop {
     return new ClaimLoop({
-      db,
+      store,
       workerId: this.workerId,
       queues: this.queues,
       excludeQueues: this.excludeQueues,
@@ -266,7 +265,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       batch: this.#options.batch,
       logger: this.#logger,
       running: () => this.#running.size,
-      onClaimed: (row) => this.#startAttempt(row),
+      onClaimed: (task) => this.#startAttempt(task),
       results: flusher,
       onDrained: () => {
         this.#logger.info("nothing due is left; batch done", { finished: this.#finished });
@@ -330,35 +329,35 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   // ---- attempts ------------------------------------------------------------------------
 
-  #startAttempt(row: TaskRow): void {
+  #startAttempt(task: TaskRecord): void {
     const parts = this.#parts!;
-    const attempt = new TaskAttempt({ row, db: parts.db, backend: parts.backend, workerId: this.workerId });
-    this.#running.set(row.id, attempt);
-    parts.leases.hold(row.id);
+    const attempt = new TaskAttempt({ task, store: parts.store, backend: parts.backend, workerId: this.workerId });
+    this.#running.set(task.id, attempt);
+    parts.leases.hold(task.id);
     this.#logger.info("task started", {
-      taskId: row.id,
-      taskName: row.task_name,
-      attempt: row.attempts,
-      queue: row.queue_name,
+      taskId: task.id,
+      taskName: task.taskName,
+      attempt: task.attempts,
+      queue: task.queueName,
     });
-    this.#announce("started", row);
+    this.#announce("started", task);
     void attempt.outcome.then((outcome) => this.#attemptDone(parts, attempt, outcome));
   }
 
   #attemptDone(parts: Parts, attempt: TaskAttempt, outcome: AttemptOutcome): void {
-    const { row } = attempt;
-    this.#running.delete(row.id);
+    const { task } = attempt;
+    this.#running.delete(task.id);
     this.#finished += 1;
-    const fields = { taskId: row.id, taskName: row.task_name, attempt: row.attempts, durationMs: attempt.elapsedMs };
+    const fields = { taskId: task.id, taskName: task.taskName, attempt: task.attempts, durationMs: attempt.elapsedMs };
     if (attempt.lost) {
-      parts.leases.release(row.id);
+      parts.leases.release(task.id);
       this.#logger.warn("task finished after its lease was lost; result dropped", fields);
     } else if (outcome.ok) {
-      parts.flusher.complete({ id: row.id, returnValue: outcome.returnValue });
+      parts.flusher.complete({ id: task.id, returnValue: outcome.returnValue });
       this.#logger.info("task finished", { ...fields, status: "SUCCESSFUL" });
     } else {
       // Logged by the flusher once stored: whether it is retried is taskFail's decision.
-      parts.flusher.fail({ id: row.id, error: outcome.error, retryDelay: outcome.retryDelay, log: fields });
+      parts.flusher.fail({ id: task.id, error: outcome.error, retryDelay: outcome.retryDelay, log: fields });
     }
     parts.loop.slotFreed();
     const { maxTasks } = this.#options;
@@ -370,13 +369,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /**
    * Emits this worker's `taskStarted`/`taskFinished` and core's `taskEvents` (Django's
-   * `task_started`/`task_finished`). The snapshot is built only when someone listens, and
-   * a listener that throws is logged: it must not break the claim loop.
+   * `task_started`/`task_finished`). A listener that throws is logged: it must not break
+   * the claim loop.
    */
-  #announce(event: "started" | "finished", row: TaskRow): void {
+  #announce(event: "started" | "finished", record: TaskRecord): void {
     const own = event === "started" ? "taskStarted" : "taskFinished";
     if (this.listenerCount(own) === 0 && taskEvents.listenerCount(event) === 0) return;
-    const record = rowToRecord(row);
     try {
       this.emit(own, record);
     } catch (error) {

@@ -3,12 +3,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import type { Database, TaskRow } from "@errand/db";
-import { queries } from "@errand/core/internal";
+import type { Database } from "@errand/db";
+import type { TaskRecord } from "@errand/core";
+import { PostgresTaskStore, queries } from "@errand/core/internal";
 import { insertTasks, testServerUrl, type TestDatabase } from "@errand/core/testing";
 import { ClaimLoop, type ClaimLoopOptions } from "../src/claim-loop";
 import type { LogFields, Logger } from "../src/logger";
-import { setUpDatabase, statusCounts, tearDownDatabase, waitFor } from "./helpers";
+import { memoryStore, setUpDatabase, statusCounts, tearDownDatabase, waitFor } from "./helpers";
 
 let tdb: TestDatabase;
 const WORKER = "loop-test";
@@ -30,16 +31,20 @@ afterAll(async () => {
   await tearDownDatabase(tdb);
 });
 
-/** Starts a loop; `running` holds what it claimed until the test finishes it. */
-function start(options: Partial<ClaimLoopOptions> = {}) {
+/**
+ * Starts a loop on `store` (default: the test database; `db`: Postgres through that Kysely
+ * instance); `running` holds what it claimed until the test finishes it.
+ */
+function start({ db, ...options }: Partial<ClaimLoopOptions> & { db?: Kysely<Database> } = {}) {
+  const store = options.store ?? new PostgresTaskStore(db ?? tdb.db);
   const lines: ({ msg: string } & LogFields)[] = [];
   const at = (msg: string, fields: LogFields = {}) => lines.push({ msg, ...fields });
   const logger: Logger = { debug: at, info: at, warn: at, error: at };
-  const running = new Map<string, TaskRow>();
+  const running = new Map<string, TaskRecord>();
   const results = { settled: true, epoch: 0 };
   let drained = 0;
   const loop = new ClaimLoop({
-    db: tdb.db,
+    store,
     workerId: WORKER,
     queues: "*",
     excludeQueues: [],
@@ -57,12 +62,12 @@ function start(options: Partial<ClaimLoopOptions> = {}) {
   const done = loop.run();
   loops.push({ loop, done });
   /** Stores a success for these running tasks and frees their slots, as the worker would. */
-  const finish = async (rows: TaskRow[]) => {
-    await queries.taskComplete(tdb.db, {
+  const finish = async (tasks: TaskRecord[]) => {
+    await store.taskComplete({
       workerId: WORKER,
-      results: rows.map((r) => ({ id: r.id, returnValue: "1" })),
+      results: tasks.map((t) => ({ id: t.id, returnValue: "1" })),
     });
-    for (const r of rows) running.delete(r.id);
+    for (const t of tasks) running.delete(t.id);
     results.epoch += 1;
     loop.slotFreed();
   };
@@ -91,12 +96,12 @@ describe("ClaimLoop", () => {
     await waitFor("a claim", () => only.claims().length > 0);
     only.loop.stop();
     await only.done;
-    expect([...only.running.values()].map((r) => r.queue_name).sort()).toEqual(["a", "c"]);
+    expect([...only.running.values()].map((t) => t.queueName).sort()).toEqual(["a", "c"]);
     await sql`DELETE FROM errand_tasks`.execute(tdb.db);
     await insertTasks(tdb.db, queues);
     const but = start({ excludeQueues: ["a"] });
     await waitFor("a claim", () => but.claims().length > 0);
-    expect([...but.running.values()].map((r) => r.queue_name).sort()).toEqual(["b", "c"]);
+    expect([...but.running.values()].map((t) => t.queueName).sort()).toEqual(["b", "c"]);
   });
 
   it("wake() makes an idle loop claim at once", async () => {
@@ -192,5 +197,19 @@ describe("ClaimLoop", () => {
     }
     const final = await queries.taskGet(tdb.db, { id: row!.id });
     expect([final!.status, final!.attempts, final!.worker_ids, final!.locked_by]).toEqual(["PENDING", 0, [], null]);
+  });
+
+  it("runs on any task store: the same claims against a MemoryTaskStore, no database", async () => {
+    const { store, tasks } = await memoryStore([{ queueName: "a" }, { queueName: "b" }, {}, {}, { priority: 5 }]);
+    const { loop, done, running, finish } = start({ store, concurrency: 2, excludeQueues: ["b"] });
+    await waitFor("two claimed", () => running.size === 2);
+    // Highest priority first, then enqueue order.
+    expect([...running.keys()]).toEqual([tasks[4]!.id, tasks[0]!.id]);
+    await finish([...running.values()]);
+    await waitFor("the slots refilled", () => loop.claimed === 4 && running.size === 2);
+    loop.stop();
+    await done;
+    const byId = new Map(store.records().map((r) => [r.id, r.status]));
+    expect(tasks.map((t) => byId.get(t.id))).toEqual(["SUCCESSFUL", "PENDING", "RUNNING", "RUNNING", "SUCCESSFUL"]);
   });
 });

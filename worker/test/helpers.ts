@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
-import { closeBackends, configure } from "@errand/core";
+import { closeBackends, configure, type EnqueueRequest, type TaskRecord } from "@errand/core";
+import { MemoryTaskStore } from "@errand/core/internal";
 import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,6 +26,31 @@ export async function setUpDatabase(): Promise<TestDatabase> {
 export async function tearDownDatabase(tdb: TestDatabase | undefined): Promise<void> {
   await closeBackends();
   await tdb?.drop();
+}
+
+/**
+ * A `MemoryTaskStore` holding one PENDING task, due now, per entry of `tasks` (fields not
+ * given: `test.noop` on "default", 25 attempts, as `insertTasks`' column defaults), so the
+ * worker's parts can run with no database.
+ */
+export async function memoryStore(
+  tasks: Partial<EnqueueRequest>[],
+): Promise<{ store: MemoryTaskStore; tasks: TaskRecord[] }> {
+  const store = new MemoryTaskStore();
+  const requests = tasks.map((overrides): EnqueueRequest => ({
+    taskName: "test.noop",
+    args: [],
+    queueName: "default",
+    priority: 0,
+    runAfter: null,
+    maxAttempts: 25,
+    repeat: null,
+    repeatUntil: null,
+    verboseName: null,
+    creator: null,
+    ...overrides,
+  }));
+  return { store, tasks: await store.taskInsert({ backend: "memory", tasks: requests }) };
 }
 
 /** Polls `check` until it returns a truthy value, or fails after `timeoutMs`. */

@@ -4,11 +4,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { Database, TaskRow } from "@errand/db";
-import { queries } from "@errand/core/internal";
+import { PostgresTaskStore, queries } from "@errand/core/internal";
 import { insertTasks, type TestDatabase } from "@errand/core/testing";
 import { LeaseKeeper, type LeaseKeeperOptions } from "../src/lease-keeper";
 import type { LogFields, Logger } from "../src/logger";
-import { setUpDatabase, tearDownDatabase, waitFor } from "./helpers";
+import { memoryStore, setUpDatabase, tearDownDatabase, waitFor } from "./helpers";
 
 let tdb: TestDatabase;
 const WORKER = "lease-test";
@@ -27,14 +27,15 @@ afterAll(async () => {
   await tearDownDatabase(tdb);
 });
 
-function keeper(options: Partial<LeaseKeeperOptions> = {}) {
+/** A keeper on `store` (default: the test database; `db`: Postgres through that Kysely instance). */
+function keeper({ db, ...options }: Partial<LeaseKeeperOptions> & { db?: Kysely<Database> } = {}) {
   const lines: ({ msg: string } & LogFields)[] = [];
   const at = (msg: string, fields: LogFields = {}) => lines.push({ msg, ...fields });
   const logger: Logger = { debug: at, info: at, warn: at, error: at };
   const lost: string[] = [];
   let rescued = 0;
   const k = new LeaseKeeper({
-    db: tdb.db,
+    store: options.store ?? new PostgresTaskStore(db ?? tdb.db),
     workerId: WORKER,
     leaseSeconds: 30,
     rescueIntervalSeconds: 60,
@@ -47,6 +48,7 @@ function keeper(options: Partial<LeaseKeeperOptions> = {}) {
   return { k, lines, lost, rescued: () => rescued };
 }
 
+/** Claims as a worker would, as rows: the tests read the lease columns the record leaves out. */
 async function claim(n: number, workerId = WORKER, leaseSeconds = 30): Promise<TaskRow[]> {
   return queries.taskClaimBatch(tdb.db, { queues: "*", limit: n, workerId, leaseSeconds });
 }
@@ -167,5 +169,27 @@ describe("LeaseKeeper.rescue", () => {
     k.start();
     await waitFor("the sweep", () => rescued() === 1);
     expect((await queries.taskGet(tdb.db, { id: row!.id }))!.status).toBe("PENDING");
+  });
+});
+
+describe("LeaseKeeper on a MemoryTaskStore (no database)", () => {
+  it("renews held leases, reports a lost one, and rescues lapsed tasks of any worker", async () => {
+    const { store, tasks } = await memoryStore([{}, {}, { maxAttempts: 1 }]);
+    const [mine, taken, dead] = tasks.map((t) => t.id);
+    await store.taskClaimBatch({ queues: "*", limit: 2, workerId: WORKER, leaseSeconds: 0.05 });
+    await store.taskClaimBatch({ queues: "*", limit: 1, workerId: "dead-worker", leaseSeconds: 0.01 });
+    const lapsed = Date.now() + 60;
+    const { k, lost, rescued } = keeper({ store });
+    k.hold(mine!);
+    expect(await k.renew()).toEqual([]);
+    // Renewed to 30 s: the sweep below passes it by; the other two lapse.
+    await waitFor("the other leases to lapse", () => Date.now() > lapsed);
+    k.hold(taken!);
+    const rows = await k.rescue();
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({ [taken!]: "PENDING", [dead!]: "FAILED" });
+    expect(rescued()).toBe(1);
+    expect(await k.renew()).toEqual([taken]);
+    expect(lost).toEqual([taken]);
+    expect((await store.taskGet({ id: mine! }))!.status).toBe("RUNNING");
   });
 });

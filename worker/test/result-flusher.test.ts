@@ -3,12 +3,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import type { Database, TaskErrorRow, TaskRow } from "@errand/db";
-import { queries } from "@errand/core/internal";
+import type { Database, TaskErrorRow } from "@errand/db";
+import type { TaskRecord } from "@errand/core";
+import { PostgresTaskStore, queries } from "@errand/core/internal";
 import { insertTasks, testServerUrl, type TestDatabase } from "@errand/core/testing";
 import type { LogFields, Logger } from "../src/logger";
 import { ResultFlusher, type ResultFlusherOptions } from "../src/result-flusher";
-import { setUpDatabase, tearDownDatabase, waitFor } from "./helpers";
+import { memoryStore, setUpDatabase, tearDownDatabase, waitFor } from "./helpers";
 
 let tdb: TestDatabase;
 const WORKER = "flusher-test";
@@ -37,12 +38,12 @@ function capture(): { logger: Logger; lines: Line[] } {
 }
 
 /** Inserts `n` tasks and claims them as this worker. */
-async function claimed(n: number, row: Parameters<typeof insertTasks>[1][number] = {}): Promise<TaskRow[]> {
+async function claimed(n: number, row: Parameters<typeof insertTasks>[1][number] = {}): Promise<TaskRecord[]> {
   await insertTasks(
     tdb.db,
     Array.from({ length: n }, () => row),
   );
-  return queries.taskClaimBatch(tdb.db, { queues: "*", limit: n, workerId: WORKER, leaseSeconds: 30 });
+  return new PostgresTaskStore(tdb.db).taskClaimBatch({ queues: "*", limit: n, workerId: WORKER, leaseSeconds: 30 });
 }
 
 function error(attempt: number): TaskErrorRow {
@@ -55,12 +56,13 @@ function error(attempt: number): TaskErrorRow {
   };
 }
 
-function flusher(options: Partial<ResultFlusherOptions> = {}) {
+/** A flusher on `store` (default: the test database; `db`: Postgres through that Kysely instance). */
+function flusher({ db, ...options }: Partial<ResultFlusherOptions> & { db?: Kysely<Database> } = {}) {
   const { logger, lines } = capture();
-  const stored: { sent: string[]; rows: TaskRow[] }[] = [];
+  const stored: { sent: string[]; rows: TaskRecord[] }[] = [];
   let flushes = 0;
   const f = new ResultFlusher({
-    db: tdb.db,
+    store: options.store ?? new PostgresTaskStore(db ?? tdb.db),
     workerId: WORKER,
     logger,
     onStored: (sent, rows) => stored.push({ sent, rows }),
@@ -200,5 +202,33 @@ describe("ResultFlusher", () => {
     } finally {
       await db.destroy();
     }
+  });
+
+  it("stores on any task store: the same batches and retry decisions against a MemoryTaskStore", async () => {
+    const { store, tasks } = await memoryStore([{}, {}, { maxAttempts: 2 }, { maxAttempts: 1 }]);
+    await store.taskClaimBatch({ queues: "*", limit: 4, workerId: WORKER, leaseSeconds: 30 });
+    const { f, stored, lines } = flusher({ store });
+    const [a, b, retried, spent] = tasks.map((t) => t.id);
+    f.complete({ id: a!, returnValue: '"a"' });
+    f.complete({ id: b!, returnValue: '"b"' });
+    f.fail({ id: retried!, error: error(1), retryDelay: 60 });
+    f.fail({ id: spent!, error: error(1), retryDelay: 60 });
+    await f.flushAll({ giveUpAfterMs: 10_000 });
+    expect(f.epoch).toBe(1);
+    expect(stored.map((s) => s.rows.map((r) => [r.id, r.status]))).toEqual([
+      [
+        [a, "SUCCESSFUL"],
+        [b, "SUCCESSFUL"],
+      ],
+      [
+        [retried, "PENDING"],
+        [spent, "FAILED"],
+      ],
+    ]);
+    expect(lines.filter((l) => l.msg === "task failed").map((l) => [l.status, l.retryInSeconds])).toEqual([
+      ["PENDING", 60],
+      ["FAILED", undefined],
+    ]);
+    expect((await store.taskGet({ id: a! }))!.returnValue).toBe("a");
   });
 });

@@ -2,15 +2,21 @@
 // retry delay it asks for.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import type { TaskRow } from "@errand/db";
-import { defaultBackoff, getBackend, task, type DatabaseBackendLike } from "@errand/core";
-import { queries } from "@errand/core/internal";
+import {
+  defaultBackoff,
+  getBackend,
+  task,
+  TaskResultDoesNotExist,
+  type TaskRecord,
+  type TaskRecordSource,
+} from "@errand/core";
+import { PostgresTaskStore, queries, type TaskStore } from "@errand/core/internal";
 import type { TestDatabase } from "@errand/core/testing";
 import { LeaseLost, WorkerShutdown } from "../src/errors";
 import { retryDelayFor } from "../src/retry-delay";
 import { TaskAttempt, type AttemptOutcome } from "../src/task-attempt";
 import { flaky, hopeless, progress, record, slow, tooSlow } from "./fixtures/tasks";
-import { setUpDatabase, tearDownDatabase } from "./helpers";
+import { memoryStore, setUpDatabase, tearDownDatabase } from "./helpers";
 
 const plain = task({ name: "test.attempt.plain" }, async () => {
   throw new Error("no backoff of its own");
@@ -47,15 +53,24 @@ afterAll(async () => {
 });
 
 /** Claims the one due task as a worker would. */
-async function claim(): Promise<TaskRow> {
-  const [row] = await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: WORKER, leaseSeconds: 30 });
-  if (!row) throw new Error("nothing to claim");
-  return row;
+async function claim(store: TaskStore = new PostgresTaskStore(tdb.db)): Promise<TaskRecord> {
+  const [claimed] = await store.taskClaimBatch({ queues: "*", limit: 1, workerId: WORKER, leaseSeconds: 30 });
+  if (!claimed) throw new Error("nothing to claim");
+  return claimed;
 }
 
-function attempt(row: TaskRow): TaskAttempt {
-  const backend = getBackend() as DatabaseBackendLike;
-  return new TaskAttempt({ row, db: tdb.db, backend, workerId: WORKER });
+/** An attempt of `claimed`: on the test database, or on `store` (`ctx.taskResult` reloads from it too). */
+function attempt(claimed: TaskRecord, store?: TaskStore): TaskAttempt {
+  const backend: TaskRecordSource = store
+    ? {
+        getRecord: async (id) => {
+          const found = await store.taskGet({ id });
+          if (!found) throw new TaskResultDoesNotExist(id);
+          return found;
+        },
+      }
+    : getBackend();
+  return new TaskAttempt({ task: claimed, store: store ?? new PostgresTaskStore(tdb.db), backend, workerId: WORKER });
 }
 
 async function failure(outcome: AttemptOutcome) {
@@ -128,22 +143,42 @@ describe("TaskAttempt", () => {
   });
 });
 
+describe("TaskAttempt on a MemoryTaskStore (no database)", () => {
+  it("runs the task, writes its progress to that store and turns a throw into the outcome", async () => {
+    const { store, tasks } = await memoryStore([
+      { taskName: progress.name, args: [2] },
+      { taskName: weirdBackoff.name },
+    ]);
+    const done = attempt(await claim(store), store);
+    expect(await done.outcome).toEqual({ ok: true, returnValue: "2" });
+    expect(await store.taskGet({ id: tasks[0]!.id })).toMatchObject({
+      status: "RUNNING",
+      progress: { done: 2, total: 2 },
+    });
+    const failed = await failure(await attempt(await claim(store), store).outcome);
+    expect(failed).toMatchObject({ retryDelay: 0, error: { exceptionClass: "Error", message: "fails", attempt: 1 } });
+  });
+});
+
 describe("retryDelayFor", () => {
   it("is the task's backoff, else core's default; never negative", async () => {
     await plain.enqueue();
     await badBackoff.enqueue();
     await weirdBackoff.enqueue();
-    const rows = await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 3, workerId: WORKER, leaseSeconds: 30 });
+    const claimed = await new PostgresTaskStore(tdb.db).taskClaimBatch({
+      queues: "*",
+      limit: 3,
+      workerId: WORKER,
+      leaseSeconds: 30,
+    });
     const delays = Object.fromEntries(
-      await Promise.all(
-        rows.map(async (row) => [row.task_name, (await failure(await attempt(row).outcome)).retryDelay]),
-      ),
+      await Promise.all(claimed.map(async (t) => [t.taskName, (await failure(await attempt(t).outcome)).retryDelay])),
     );
     expect(delays).toEqual({
       "test.attempt.plain": defaultBackoff(1),
       "test.attempt.badBackoff": defaultBackoff(1),
       "test.attempt.weirdBackoff": 0,
     });
-    expect(retryDelayFor({ task_name: "test.attempt.plain", attempts: 3 }, new Error("x"))).toBe(3 ** 4 + 5);
+    expect(retryDelayFor({ taskName: "test.attempt.plain", attempts: 3 }, new Error("x"))).toBe(3 ** 4 + 5);
   });
 });
