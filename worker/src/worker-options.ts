@@ -300,7 +300,7 @@ export function normalizeQueues(queues: readonly string[] | "*", label: string):
       );
     }
   }
-  return [...new Set(queues)];
+  return [...new Set<string>(queues)];
 }
 
 function show(value: unknown): string {

@@ -64,7 +64,7 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const value = await check();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
       last = value;
     } catch (error) {
       last = error;
@@ -129,8 +129,8 @@ export function spawnCli(args: string[], options: { databaseUrl: string; cwd?: s
       if (buffer) into.push(buffer);
     });
   };
-  collect(child.stdout!, stdout);
-  collect(child.stderr!, stderr);
+  collect(child.stdout, stdout);
+  collect(child.stderr, stderr);
   const exited = new Promise<number | string>((resolve) => {
     child.on("close", (code, signal) => resolve(code ?? signal ?? -1));
   });

@@ -88,7 +88,7 @@ describe("ResultFlusher", () => {
     await waitFor("stored", () => f.settled);
     expect(flushes()).toBe(1);
     expect(f.epoch).toBe(1);
-    expect(await statuses(rows.map((r) => r.id))).toEqual([...Array(4).fill("SUCCESSFUL"), "FAILED", "FAILED"]);
+    expect(await statuses(rows.map((r) => r.id))).toEqual([...Array<string>(4).fill("SUCCESSFUL"), "FAILED", "FAILED"]);
     // One callback per statement, with what was sent and the rows as stored.
     expect(stored.map((s) => s.rows.map((r) => r.status))).toEqual([Array(4).fill("SUCCESSFUL"), ["FAILED", "FAILED"]]);
     expect(stored.flatMap((s) => s.sent).sort()).toEqual(rows.map((r) => r.id).sort());
@@ -159,7 +159,7 @@ describe("ResultFlusher", () => {
     await f.flushAll({ giveUpAfterMs: 10_000 });
     expect(stored).toEqual([{ sent: [mine!.id, theirs!.id], rows: [expect.objectContaining({ id: mine!.id })] }]);
     expect(lines).toContainEqual(
-      expect.objectContaining({ msg: expect.stringMatching(/^results not stored/), ids: [theirs!.id] }),
+      expect.objectContaining({ msg: expect.stringMatching(/^results not stored/) as string, ids: [theirs!.id] }),
     );
     expect(await statuses([mine!.id, theirs!.id])).toEqual(["SUCCESSFUL", "RUNNING"]);
   });
@@ -188,7 +188,7 @@ describe("ResultFlusher", () => {
       // Exiting now would lose nothing in the database: the tasks stay RUNNING for a rescue.
       await f.flushAll({ giveUpAfterMs: 0 });
       expect(lines).toContainEqual(
-        expect.objectContaining({ level: "error", msg: expect.stringMatching(/^could not store results/) }),
+        expect.objectContaining({ level: "error", msg: expect.stringMatching(/^could not store results/) as string }),
       );
       expect(f.settled).toBe(false);
     } finally {

@@ -171,8 +171,13 @@ describe("retryDelayFor", () => {
       workerId: WORKER,
       leaseSeconds: 30,
     });
-    const delays = Object.fromEntries(
-      await Promise.all(claimed.map(async (t) => [t.taskName, (await failure(await attempt(t).outcome)).retryDelay])),
+    const delays: Record<string, unknown> = Object.fromEntries(
+      await Promise.all(
+        claimed.map(async (t): Promise<[string, unknown]> => [
+          t.taskName,
+          (await failure(await attempt(t).outcome)).retryDelay,
+        ]),
+      ),
     );
     expect(delays).toEqual({
       "test.attempt.plain": defaultBackoff(1),

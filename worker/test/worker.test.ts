@@ -119,7 +119,7 @@ describe("queue filters", () => {
 describe("outcomes", () => {
   it("retries with backoff, then FAILED with one error per attempt", async () => {
     const result = await flaky.enqueue();
-    worker().start();
+    await worker().start();
     await waitFor("FAILED", async () => (await row(result.id)).status === "FAILED");
     const final = await row(result.id);
     expect(final.attempts).toBe(3);
@@ -134,7 +134,7 @@ describe("outcomes", () => {
 
   it("fails at once, attempts left or not, when the task throws DoNotRetry", async () => {
     const result = await hopeless.enqueue();
-    worker().start();
+    await worker().start();
     await waitFor("FAILED", async () => (await row(result.id)).status === "FAILED");
     const final = await row(result.id);
     expect(final.attempts).toBe(1);
@@ -146,7 +146,7 @@ describe("outcomes", () => {
 
   it("a retry that succeeds keeps the earlier error and the return value", async () => {
     const result = await flaky.enqueue(2);
-    worker().start();
+    await worker().start();
     await result.refresh();
     await waitFor("SUCCESSFUL", async () => (await result.refresh()).status === "SUCCESSFUL");
     expect(result.attempts).toBe(2);
@@ -169,7 +169,7 @@ describe("outcomes", () => {
   it("schedules a repeating task from its original time until repeatUntil", async () => {
     const start = Date.now();
     await record.using({ repeat: 1, repeatUntil: new Date(start + 2_500) }).enqueue("tick");
-    worker().start();
+    await worker().start();
     await waitFor("three runs", async () => (await statusCounts(tdb, "test.record")).SUCCESSFUL === 3, {
       timeoutMs: 8_000,
     });
@@ -182,7 +182,7 @@ describe("outcomes", () => {
 
   it("fails an attempt that runs past its timeout", async () => {
     const result = await tooSlow.enqueue();
-    worker().start();
+    await worker().start();
     await waitFor("FAILED", async () => (await row(result.id)).status === "FAILED");
     const final = await row(result.id);
     expect(final.errors[0]!.exceptionClass).toBe("TaskTimeoutError");

@@ -31,7 +31,7 @@ interface Command {
   about: string[];
   /** Its own flags, besides `COMMON_FLAGS`. */
   flags: readonly FlagSpec[];
-  run(values: Values, common: Common): Promise<number>;
+  run: (values: Values, common: Common) => Promise<number>;
 }
 
 /** The commands taking flags, in `--help` order. `embedded` takes one action instead. */

@@ -55,7 +55,7 @@ export function workerCommandFlags(values: Record<string, RawFlagValue>): Worker
   resolveWorkerOptions(options, flagLabel);
   return {
     config: values.config as string | undefined,
-    options: options as WorkerOptions,
+    options,
     logLevel,
     migrate: values.migrate === true,
   };

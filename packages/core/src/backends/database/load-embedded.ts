@@ -2,10 +2,10 @@ import { ERROR_CODES, ErrandError } from "../../errors";
 
 /** What `@errand/embedded` exports, as far as Errand uses it. */
 export interface EmbeddedModule {
-  ensureEmbeddedPostgres(dir?: string): Promise<string>;
-  stopEmbeddedPostgres(dir?: string): Promise<boolean>;
-  embeddedHome(dir?: string): string;
-  embeddedDataDir(dir?: string): Promise<string>;
+  ensureEmbeddedPostgres: (dir?: string) => Promise<string>;
+  stopEmbeddedPostgres: (dir?: string) => Promise<boolean>;
+  embeddedHome: (dir?: string) => string;
+  embeddedDataDir: (dir?: string) => Promise<string>;
 }
 
 const EMBEDDED_PACKAGE = "@errand/embedded";
