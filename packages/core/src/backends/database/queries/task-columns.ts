@@ -10,5 +10,14 @@ import { TASK_COLUMNS } from "@errand/db";
  * sql<TaskRow>`UPDATE errand_tasks AS t SET … RETURNING ${taskColumns("t")}`
  */
 export function taskColumns(table?: string): RawBuilder<unknown> {
-  return sql.join(TASK_COLUMNS.map((column) => sql.ref(table ? `${table}.${column}` : column)));
+  const key = table ?? "";
+  let columns = built.get(key);
+  if (!columns) {
+    columns = sql.join(TASK_COLUMNS.map((column) => sql.ref(table ? `${table}.${column}` : column)));
+    built.set(key, columns);
+  }
+  return columns;
 }
+
+/** Built once per alias: the hot claim and completion statements reuse them. */
+const built = new Map<string, RawBuilder<unknown>>();
