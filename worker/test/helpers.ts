@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { closeBackends, configure, type EnqueueRequest, type TaskRecord } from "@errand/core";
 import { MemoryTaskStore } from "@errand/core/internal";
-import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
+import { createTestDatabase, enqueueRequest, type TestDatabase } from "@errand/core/testing";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The CLI's source, run as `bin/errand.js` runs the built one (the consumer tests run that). */
@@ -37,19 +37,7 @@ export async function memoryStore(
   tasks: Partial<EnqueueRequest>[],
 ): Promise<{ store: MemoryTaskStore; tasks: TaskRecord[] }> {
   const store = new MemoryTaskStore();
-  const requests = tasks.map((overrides): EnqueueRequest => ({
-    taskName: "test.noop",
-    args: [],
-    queueName: "default",
-    priority: 0,
-    runAfter: null,
-    maxAttempts: 25,
-    repeat: null,
-    repeatUntil: null,
-    verboseName: null,
-    creator: null,
-    ...overrides,
-  }));
+  const requests = tasks.map((overrides) => enqueueRequest(overrides));
   return { store, tasks: await store.taskInsert({ backend: "memory", tasks: requests }) };
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { EnqueueRequest } from "@errand/core";
 import { MemoryTaskStore, PostgresTaskStore, type TaskStore } from "@errand/core/internal";
-import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
+import { createTestDatabase, enqueueRequest, type TestDatabase } from "@errand/core/testing";
 
 // One state machine, two stores: every case runs against Postgres and against memory, the
 // same way. Nothing here is special-cased per store.
@@ -26,20 +26,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MISSING = "00000000-0000-4000-8000-000000000000";
 const secondsAgo = (s: number) => new Date(Date.now() - s * 1000);
 
+/** A request for a task due now, named "store.t". */
 function request(overrides: Partial<EnqueueRequest> = {}): EnqueueRequest {
-  return {
-    taskName: "store.t",
-    args: [],
-    queueName: "default",
-    priority: 0,
-    runAfter: null,
-    maxAttempts: 25,
-    repeat: null,
-    repeatUntil: null,
-    verboseName: null,
-    creator: null,
-    ...overrides,
-  };
+  return enqueueRequest({ taskName: "store.t", ...overrides });
 }
 
 const boom = (attempt: number) => ({
