@@ -8,6 +8,8 @@ import { defineConfig, devices } from "@playwright/test";
 const port = Number(process.env.E2E_PORT ?? 3107);
 const baseURL = `http://127.0.0.1:${port}`;
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// A separate port and database let two checkouts run their e2e suites at the same time.
+const database = process.env.E2E_DATABASE ?? "errand_e2e";
 
 export default defineConfig({
   testDir: "web/e2e",
@@ -39,7 +41,7 @@ export default defineConfig({
   },
   projects: [{ name: "desktop", use: { ...devices["Desktop Chrome"], viewport: { width: 1366, height: 900 } } }],
   webServer: {
-    command: `npx tsx --conditions=@errand/source web/scripts/errand-app.ts start --port ${port} --fresh-database errand_e2e`,
+    command: `npx tsx --conditions=@errand/source web/scripts/errand-app.ts start --port ${port} --fresh-database ${database}`,
     url: `${baseURL}/api/health`,
     // Includes `next build` on a fresh clone (20–90 s on two busy cores).
     timeout: 300_000,
