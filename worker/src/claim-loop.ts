@@ -1,6 +1,7 @@
 import { toErrandError, type TaskRecord } from "@errand/core";
 import type { TaskStore } from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
+import { LocalQueue } from "./local-queue";
 import type { Logger } from "./logger";
 
 export interface ClaimLoopOptions {
@@ -10,8 +11,15 @@ export interface ClaimLoopOptions {
   queues: readonly string[] | "*";
   excludeQueues: readonly string[];
   leaseSeconds: number;
-  /** Slots: a claim never takes more than `concurrency - running()`. */
+  /** Slots: tasks started at once. */
   concurrency: number;
+  /**
+   * Most tasks claimed ahead of free slots (the local queue); the loop sizes it from the
+   * worker's throughput up to this. 0: claim only for free slots.
+   */
+  prefetch: number;
+  /** A task claimed ahead and not started within this many ms is given back. */
+  prefetchTimeoutMs: number;
   /** Claims no more than this many in all, then ends. `null`: no limit. */
   maxTasks: number | null;
   /** End once a claim finds nothing due, nothing runs and every result is stored. */
@@ -21,6 +29,10 @@ export interface ClaimLoopOptions {
   running: () => number;
   /** Starts a claimed task; it counts in `running()` from then on until it finishes. */
   onClaimed: (task: TaskRecord) => void;
+  /** Tasks claimed ahead into the local queue: their leases need renewing until they start. */
+  onQueued?: ((tasks: readonly TaskRecord[]) => void) | undefined;
+  /** Tasks given back unstarted (PENDING again, no attempt counted): no more lease to renew. */
+  onReleased?: ((ids: readonly string[]) => void) | undefined;
   /** Whether every result is stored, and a counter bumped by each flush (see `ResultFlusher`). */
   results: { readonly settled: boolean; readonly epoch: number };
   /** Batch mode: nothing due is left. The loop has ended. */
@@ -29,37 +41,53 @@ export interface ClaimLoopOptions {
 
 /**
  * The worker's claim loop: claims due tasks of its queues through the store's
- * `taskClaimBatch` (`FOR UPDATE SKIP LOCKED` in Postgres), never more than its free slots,
- * and hands each record to `onClaimed`. Between claims it sleeps until `wake()` (a NOTIFY,
- * a poll tick, a rescue, a stored retry) or `slotFreed()`. A failed claim is retried with
- * backoff. After `stop()` it claims nothing more, and tasks of a claim that was in flight
- * are given back untouched.
+ * `taskClaimBatch` (`FOR UPDATE SKIP LOCKED` in Postgres) for its free slots and, ahead of
+ * them, into a `LocalQueue` sized from the worker's throughput (up to `prefetch`), and
+ * starts each task through `onClaimed` as a slot frees up, from memory, without a round
+ * trip. The next claim goes out while the queue is still half full, so the database never
+ * waits on the worker nor the worker on a claim. Tasks claimed ahead are leased like
+ * running ones; one not started within `prefetchTimeoutMs` is given back (PENDING again,
+ * no attempt counted), and so is every one left when the worker stops.
+ *
+ * Between claims it sleeps until `wake()` (a NOTIFY, a poll tick, a rescue, a stored
+ * retry) or `slotFreed()`. A failed claim is retried with backoff. After `stop()` it
+ * claims and starts nothing more; `giveBack()` returns what it still holds.
  *
  * @example
  * const loop = new ClaimLoop({ store, workerId, queues: "*", excludeQueues: [], leaseSeconds: 30,
- *   concurrency: 10, maxTasks: null, batch: false, logger, running: () => running.size,
- *   onClaimed: (task) => start(task), results: flusher });
+ *   concurrency: 10, prefetch: 500, prefetchTimeoutMs: 5000, maxTasks: null, batch: false, logger,
+ *   running: () => running.size, onClaimed: (task) => start(task), results: flusher });
  * const done = loop.run();
  * loop.stop();
  * await done;
+ * await loop.giveBack();
  */
 export class ClaimLoop {
   readonly #options: ClaimLoopOptions;
+  readonly #queue: LocalQueue;
   #active = true;
   /** Set when a claim may find something: a notification, a poll tick, a full batch. */
   #mayHaveWork = true;
   #wakeLoop: (() => void) | null = null;
   #wakeScheduled = false;
   #claimed = 0;
+  /** The last claim got all it asked for: more is probably due. */
+  #lastClaimFull = false;
   readonly #backoff = new Backoff();
 
   constructor(options: ClaimLoopOptions) {
     this.#options = options;
+    this.#queue = new LocalQueue({ max: options.prefetch, slowStartMs: Math.min(1000, options.prefetchTimeoutMs / 2) });
   }
 
   /** Tasks claimed since the start. */
   get claimed(): number {
     return this.#claimed;
+  }
+
+  /** Tasks claimed ahead, waiting for a slot. */
+  get queued(): number {
+    return this.#queue.size;
   }
 
   /** Something may be due: claim as soon as a slot is free. */
@@ -69,13 +97,14 @@ export class ClaimLoop {
   }
 
   /**
-   * A slot freed up. Deferred to the next turn of the event loop so that tasks finishing
-   * together free their slots together and are refilled by one claim, not one claim each.
-   * Measured (same conditions as MAX_FLUSH_BATCH): claiming 25 tasks with one statement and
-   * completing them with one drained 1,220–1,510 no-op tasks/s; claiming them one at a
-   * time (25 statements) 200–580/s.
+   * A slot freed up: it is filled at once from the local queue. The next claim is deferred
+   * to the next turn of the event loop so that tasks finishing together are refilled by
+   * one claim, not one claim each. Measured (same conditions as MAX_FLUSH_BATCH): claiming
+   * 25 tasks with one statement and completing them with one drained 1,220–1,510 no-op
+   * tasks/s; claiming them one at a time (25 statements) 200–580/s.
    */
   slotFreed(): void {
+    this.#fillSlots();
     if (this.#wakeScheduled) return;
     this.#wakeScheduled = true;
     setImmediate(() => {
@@ -84,18 +113,38 @@ export class ClaimLoop {
     });
   }
 
-  /** Claims nothing more; `run()` resolves once a claim in flight is given back. */
+  /** A task's lease was lost: if it waits in the local queue, it must not start. */
+  forget(id: string): void {
+    this.#queue.remove(id);
+  }
+
+  /** Claims and starts nothing more; `run()` resolves once a claim in flight is given back. */
   stop(): void {
     this.#active = false;
     this.wake();
   }
 
+  /** Gives back every task still waiting in the local queue (after `stop()`). */
+  async giveBack(): Promise<void> {
+    await this.#release(this.#queue.takeAll());
+  }
+
   /** Claims until stopped, drained (batch) or `maxTasks` claimed. */
   async run(): Promise<void> {
-    const { store, maxTasks, batch, logger, results } = this.#options;
+    const { prefetch, prefetchTimeoutMs } = this.#options;
+    const expiry = prefetch > 0 ? setInterval(() => void this.#expire(), prefetchTimeoutMs / 2) : undefined;
+    try {
+      await this.#claimUntilDone();
+    } finally {
+      clearInterval(expiry);
+    }
+  }
+
+  async #claimUntilDone(): Promise<void> {
+    const { store, maxTasks, batch, logger, results, concurrency } = this.#options;
     while (this.#active) {
-      const free = this.#options.concurrency - this.#options.running();
-      const budget = maxTasks === null ? free : Math.min(free, maxTasks - this.#claimed);
+      const want = this.#queue.claimSize(concurrency - this.#options.running());
+      const budget = maxTasks === null ? want : Math.min(want, maxTasks - this.#claimed);
       if (budget <= 0 || !this.#mayHaveWork) {
         await this.#idle(null);
         continue;
@@ -132,13 +181,25 @@ export class ClaimLoop {
       logger.debug("claimed", {
         asked: budget,
         got: tasks.length,
+        queued: this.#queue.size,
         ms: Math.round((performance.now() - claimStart) * 10) / 10,
       });
-      for (const task of tasks) this.#options.onClaimed(task);
+      if (tasks.length > 0) {
+        this.#queue.push(tasks);
+        this.#options.onQueued?.(tasks);
+        this.#fillSlots();
+      }
+      this.#lastClaimFull = tasks.length === budget;
       if (tasks.length === budget) {
-        // A full batch: more may be due. Claim again as soon as slots free up.
+        // A full batch: more may be due. Claim again as soon as the queue runs low.
         this.#mayHaveWork = true;
-      } else if (batch && this.#options.running() === 0 && results.settled && epoch === results.epoch) {
+      } else if (
+        batch &&
+        this.#options.running() === 0 &&
+        this.#queue.size === 0 &&
+        results.settled &&
+        epoch === results.epoch
+      ) {
         this.#active = false;
         this.#options.onDrained?.();
         return;
@@ -148,6 +209,28 @@ export class ClaimLoop {
         return;
       }
     }
+  }
+
+  /** Starts queued tasks while slots are free. */
+  #fillSlots(): void {
+    if (!this.#active) return;
+    const { concurrency, running, onClaimed } = this.#options;
+    while (running() < concurrency) {
+      const task = this.#queue.take();
+      if (!task) {
+        if (this.#lastClaimFull) this.#queue.starved();
+        return;
+      }
+      onClaimed(task);
+    }
+  }
+
+  /** Gives back tasks that waited in the local queue longer than `prefetchTimeoutMs`. */
+  async #expire(): Promise<void> {
+    const stale = this.#queue.takeOlderThan(this.#options.prefetchTimeoutMs);
+    if (stale.length === 0) return;
+    this.#options.logger.debug("giving back tasks claimed ahead and not started in time", { count: stale.length });
+    await this.#release(stale);
   }
 
   #resume(): void {
@@ -179,21 +262,25 @@ export class ClaimLoop {
     const { store, workerId, logger } = this.#options;
     const ids = tasks.map((t) => t.id);
     const backoff = new Backoff();
-    for (let tries = 0; ; tries++) {
-      try {
-        await store.taskRelease({ workerId, ids });
-        logger.info("released tasks claimed but not started", { count: ids.length });
-        return;
-      } catch (error) {
-        if (tries >= 10) {
-          logger.error("could not release claimed tasks; they will be re-queued when their lease lapses", {
-            error: toErrandError(error).message,
-            ids,
-          });
+    try {
+      for (let tries = 0; ; tries++) {
+        try {
+          await store.taskRelease({ workerId, ids });
+          logger.info("released tasks claimed but not started", { count: ids.length });
           return;
+        } catch (error) {
+          if (tries >= 10) {
+            logger.error("could not release claimed tasks; they will be re-queued when their lease lapses", {
+              error: toErrandError(error).message,
+              ids,
+            });
+            return;
+          }
+          await sleep(backoff.next());
         }
-        await sleep(backoff.next());
       }
+    } finally {
+      this.#options.onReleased?.(ids);
     }
   }
 }

@@ -11,6 +11,13 @@ export interface WorkerOptions {
   excludeQueues?: readonly string[] | undefined;
   /** Tasks run at once. Default 10. */
   concurrency?: number | undefined;
+  /**
+   * Most tasks claimed ahead of free slots and started from memory as slots free up (a
+   * local queue). The worker sizes it from its throughput, up to this; tasks not started
+   * within a few seconds, and all of them on shutdown, go back untouched. 0: claim only
+   * for free slots. Default 500.
+   */
+  prefetch?: number | undefined;
   /** Seconds between polls, the fallback to LISTEN/NOTIFY. Default 1. */
   interval?: number | undefined;
   /** Stored on every task it claims. Default `host-pid-random`; at most `MAX_WORKER_ID_LENGTH` characters. */
@@ -90,6 +97,13 @@ export const WORKER_OPTIONS = {
     default: 10,
     help: "tasks run at once",
   },
+  prefetch: {
+    flag: "prefetch",
+    arg: "N",
+    rule: { type: "number", integer: true, min: 0 },
+    default: 500,
+    help: "most tasks claimed ahead of free slots (sized from throughput; 0: none)",
+  },
   interval: {
     flag: "interval",
     arg: "S",
@@ -159,6 +173,7 @@ export interface ResolvedWorkerOptions {
   queues: readonly string[] | "*";
   excludeQueues: readonly string[];
   concurrency: number;
+  prefetch: number;
   interval: number;
   workerId: string;
   backend: string;
@@ -230,6 +245,7 @@ export function resolveWorkerOptions(
     queues,
     excludeQueues,
     concurrency: number("concurrency", options.concurrency),
+    prefetch: number("prefetch", options.prefetch),
     interval: number("interval", options.interval),
     workerId,
     backend: options.backend ?? WORKER_OPTIONS.backend.default,

@@ -48,8 +48,8 @@ interface Parts {
 }
 
 /**
- * Runs enqueued tasks: claims due tasks of its queues (never more than its free slots),
- * runs them, stores their outcome, renews their lease while they run, and re-queues
+ * Runs enqueued tasks: claims due tasks of its queues (for its free slots and, sized from
+ * its throughput, ahead of them), runs them, stores their outcome, renews their lease while they run, and re-queues
  * tasks of workers that died.
  *
  * This class is the lifecycle (start, graceful stop, `maxTasks`, `duration`, the poll
@@ -182,7 +182,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   /**
-   * Graceful stop: claims nothing more, gives back tasks claimed but not started, lets
+   * Graceful stop: claims nothing more, gives back tasks claimed but not started (the
+   * local queue), lets
    * running tasks finish for `shutdownGraceSeconds`, then aborts their `signal` (their
    * attempt is stored as failed and retried), stores every result and disconnects.
    */
@@ -244,7 +245,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       onLost: (id) => {
         const attempt = this.#running.get(id);
         // A result in the buffer was stored meanwhile, or the lease really lapsed.
-        if (!attempt) return;
+        if (!attempt) {
+          // Claimed ahead and not started yet: it must not start now.
+          this.#parts?.loop.forget(id);
+          return;
+        }
         attempt.lost = true;
         this.#logger.warn("lease lost; aborting the task's signal", { taskId: id, taskName: attempt.task.taskName });
         attempt.abort(new LeaseLost(id, this.workerId));
@@ -261,11 +266,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
       excludeQueues: this.excludeQueues,
       leaseSeconds: this.#options.leaseSeconds,
       concurrency: this.concurrency,
+      prefetch: this.#options.prefetch,
+      // Well inside the lease, so a task claimed ahead never waits out its lease.
+      prefetchTimeoutMs: Math.min(5000, (this.#options.leaseSeconds * 1000) / 3),
       maxTasks: this.#options.maxTasks,
       batch: this.#options.batch,
       logger: this.#logger,
       running: () => this.#running.size,
       onClaimed: (task) => this.#startAttempt(task),
+      onQueued: (tasks) => {
+        for (const task of tasks) this.#parts?.leases.hold(task.id);
+      },
+      onReleased: (ids) => {
+        for (const id of ids) this.#parts?.leases.release(id);
+      },
       results: flusher,
       onDrained: () => {
         this.#logger.info("nothing due is left; batch done", { finished: this.#finished });
@@ -294,6 +308,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   async #shutdown(parts: Parts | null): Promise<void> {
     await this.#loopDone;
+    await parts?.loop.giveBack();
     if (this.#running.size > 0) {
       const graceSeconds = this.#options.shutdownGraceSeconds;
       this.#logger.info("waiting for running tasks to finish", { running: this.#running.size, graceSeconds });

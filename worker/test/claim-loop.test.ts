@@ -23,6 +23,7 @@ afterEach(async () => {
   for (const { loop, done } of loops.splice(0)) {
     loop.stop();
     await done;
+    await loop.giveBack();
   }
   await sql`DELETE FROM errand_tasks`.execute(tdb.db);
 });
@@ -50,6 +51,8 @@ function start({ db, ...options }: Partial<ClaimLoopOptions> & { db?: Kysely<Dat
     excludeQueues: [],
     leaseSeconds: 30,
     concurrency: 10,
+    prefetch: 0,
+    prefetchTimeoutMs: 5000,
     maxTasks: null,
     batch: false,
     logger,

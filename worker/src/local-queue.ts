@@ -1,0 +1,140 @@
+import type { TaskRecord } from "@errand/core";
+
+/** A task claimed ahead of a free slot, and when it was claimed (`performance.now()`). */
+interface Queued {
+  task: TaskRecord;
+  at: number;
+}
+
+export interface LocalQueueOptions {
+  /** Most tasks held ahead. 0 turns claiming ahead off. */
+  max: number;
+  /**
+   * A task waiting longer than this before it starts means the queue holds more than the
+   * worker gets through: the size it aims for is halved (at most once per this period).
+   */
+  slowStartMs: number;
+}
+
+/**
+ * The tasks a worker claimed ahead of free slots (graphile-worker's local queue, River's
+ * producer), oldest claim first, and the size it aims for. That size adapts to the
+ * worker's throughput: it starts at 0 (claim only for free slots), doubles at the next
+ * claim whenever a slot freed up and found the queue empty while more was due (the
+ * claim round trip was slower than the tasks), and halves when a task waited more than `slowStartMs` to start
+ * or was given back unstarted (the worker holds more than it gets through), never above
+ * `max`. So a worker of quick tasks claims hundreds at a time, and one of slow tasks
+ * claims only for its free slots and keeps nothing from other workers.
+ *
+ * @example
+ * const queue = new LocalQueue({ max: 500, slowStartMs: 1000 });
+ * const limit = queue.claimSize(freeSlots); // how many the next claim asks for
+ * queue.push(claimed.slice(freeSlots));
+ * const next = queue.take(); // a TaskRecord, or undefined
+ */
+export class LocalQueue {
+  readonly #options: LocalQueueOptions;
+  #items: Queued[] = [];
+  #head = 0;
+  #target = 0;
+  #starved = false;
+  #lastShrink = 0;
+
+  constructor(options: LocalQueueOptions) {
+    this.#options = options;
+  }
+
+  /** Tasks waiting for a slot. */
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** How many tasks it aims to hold ahead. */
+  get target(): number {
+    return this.#target;
+  }
+
+  /**
+   * How many tasks the next claim should ask for with `free` slots idle: enough to fill
+   * them and the queue, or 0 while the queue is more than half full (claims stay large).
+   */
+  claimSize(free: number): number {
+    if (this.#starved && this.#options.max > 0)
+      this.#target = Math.min(this.#options.max, Math.max(1, this.#target * 2));
+    this.#starved = false;
+    const size = this.size;
+    if (size > 0 && size * 2 > this.#target) return 0;
+    return Math.max(0, free - size + this.#target);
+  }
+
+  push(tasks: readonly TaskRecord[]): void {
+    const at = performance.now();
+    for (const task of tasks) this.#items.push({ task, at });
+  }
+
+  /**
+   * A free slot found the queue empty while more tasks were due: the claim round trip is
+   * slower than the tasks. The next claim aims twice as high.
+   */
+  starved(): void {
+    this.#starved = true;
+  }
+
+  /** The oldest claimed task, or undefined when empty. */
+  take(): TaskRecord | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head]!;
+    this.#head += 1;
+    if (this.#head === this.#items.length) this.#clear();
+    else if (this.#head > 1024 && this.#head * 2 > this.#items.length) this.#compact();
+    if (performance.now() - item.at > this.#options.slowStartMs) this.#shrink();
+    return item.task;
+  }
+
+  /** Removes and returns tasks claimed more than `ms` ago (the oldest are at the head). */
+  takeOlderThan(ms: number): TaskRecord[] {
+    const cutoff = performance.now() - ms;
+    const out: TaskRecord[] = [];
+    while (this.#head < this.#items.length && this.#items[this.#head]!.at < cutoff) {
+      out.push(this.#items[this.#head]!.task);
+      this.#head += 1;
+    }
+    if (out.length > 0) {
+      this.#shrink();
+      this.#compact();
+    }
+    return out;
+  }
+
+  /** Removes one task (its lease was lost); whether it was queued. */
+  remove(id: string): boolean {
+    const index = this.#items.findIndex((item, i) => i >= this.#head && item.task.id === id);
+    if (index < 0) return false;
+    this.#items.splice(index, 1);
+    return true;
+  }
+
+  /** Removes and returns every queued task. */
+  takeAll(): TaskRecord[] {
+    const out = this.#items.slice(this.#head).map((item) => item.task);
+    this.#clear();
+    return out;
+  }
+
+  #shrink(): void {
+    const now = performance.now();
+    if (now - this.#lastShrink < this.#options.slowStartMs) return;
+    this.#lastShrink = now;
+    this.#target = Math.floor(this.#target / 2);
+  }
+
+  #clear(): void {
+    this.#items = [];
+    this.#head = 0;
+  }
+
+  #compact(): void {
+    this.#items = this.#items.slice(this.#head);
+    this.#head = 0;
+  }
+}
