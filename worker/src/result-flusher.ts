@@ -1,6 +1,6 @@
 import type { TaskErrorRow } from "@errand/db";
 import { toErrandError, type TaskRecord } from "@errand/core";
-import type { TaskStore } from "@errand/core/internal";
+import type { TaskOutcomeBrief, TaskStore } from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
 import type { LogFields, Logger } from "./logger";
 
@@ -9,6 +9,8 @@ export interface PendingCompletion {
   id: string;
   /** The return value as JSON text. */
   returnValue: string;
+  /** When the function started: stored as the attempt's start. */
+  startedAt?: Date | undefined;
 }
 
 /** A failed attempt waiting to be stored. */
@@ -17,6 +19,8 @@ export interface PendingFailure {
   error: TaskErrorRow;
   /** Seconds until the retry, or `null` for none (see `retryDelayFor`). */
   retryDelay: number | null;
+  /** When the function started: stored as the attempt's start. */
+  startedAt?: Date | undefined;
   /** Fields of its "task failed" line, written once the outcome is stored and its status known. */
   log?: LogFields | undefined;
 }
@@ -27,10 +31,16 @@ export interface ResultFlusherOptions {
   workerId: string;
   logger: Logger;
   /**
-   * A statement answered for `sent`: those results are stored (`tasks`, as stored) or were
-   * no longer this worker's to store. Either way their leases need no more renewal.
+   * A statement answered for `sent`: those results are stored (`tasks`, as stored, when
+   * `wantRecords` asked for them; else `null`) or were no longer this worker's to store.
+   * Either way their leases need no more renewal.
    */
-  onStored?: ((sent: string[], tasks: TaskRecord[]) => void) | undefined;
+  onStored?: ((sent: string[], tasks: TaskRecord[] | null) => void) | undefined;
+  /**
+   * Whether the next flush should fetch the stored records (for `onStored`): only when
+   * someone listens for them. Without, the store answers ids and statuses. Default never.
+   */
+  wantRecords?: (() => boolean) | undefined;
   /** After every flush, stored or not. `hadFailures`: a retry may be due already. */
   onFlushed?: ((info: { hadFailures: boolean }) => void) | undefined;
   /** Most results per statement. Default `MAX_FLUSH_BATCH`. */
@@ -155,9 +165,11 @@ export class ResultFlusher {
     const completions = this.#completions.splice(0, this.#maxBatch);
     const failures = this.#failures.splice(0, this.#maxBatch);
     const flushStart = performance.now();
+    const brief = !(this.#options.wantRecords?.() ?? false);
+    const none = Promise.resolve([] as TaskRecord[] | TaskOutcomeBrief[]);
     const [done, failed] = await Promise.allSettled([
-      completions.length ? store.taskComplete({ workerId, results: completions }) : Promise.resolve([]),
-      failures.length ? store.taskFail({ workerId, failures }) : Promise.resolve([]),
+      completions.length ? store.taskComplete({ workerId, results: completions, brief }) : none,
+      failures.length ? store.taskFail({ workerId, failures, brief }) : none,
     ]);
     let error: unknown = null;
     if (done.status === "fulfilled") this.#stored(completions, done.value);
@@ -190,7 +202,7 @@ export class ResultFlusher {
     }
   }
 
-  #stored(sent: { id: string }[], tasks: TaskRecord[]): void {
+  #stored(sent: { id: string }[], tasks: TaskRecord[] | TaskOutcomeBrief[]): void {
     if (sent.length === 0) return;
     if (tasks.length < sent.length) {
       const took = new Set(tasks.map((t) => t.id));
@@ -203,7 +215,7 @@ export class ResultFlusher {
     }
     this.#options.onStored?.(
       sent.map((s) => s.id),
-      tasks,
+      tasks.length > 0 && isRecord(tasks[0]!) ? (tasks as TaskRecord[]) : null,
     );
   }
 
@@ -211,7 +223,7 @@ export class ResultFlusher {
    * "task failed", with the status `taskFail` stored: PENDING (retried in `retryInSeconds`)
    * or FAILED. The retry decision is read back here, not made again.
    */
-  #logFailures(sent: PendingFailure[], tasks: TaskRecord[]): void {
+  #logFailures(sent: PendingFailure[], tasks: TaskRecord[] | TaskOutcomeBrief[]): void {
     const byId = new Map(tasks.map((t) => [t.id, t]));
     for (const failure of sent) {
       const status = byId.get(failure.id)?.status;
@@ -224,4 +236,8 @@ export class ResultFlusher {
       });
     }
   }
+}
+
+function isRecord(task: TaskRecord | TaskOutcomeBrief): task is TaskRecord {
+  return "taskName" in task;
 }

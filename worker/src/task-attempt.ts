@@ -18,6 +18,8 @@ export interface TaskAttemptOptions {
   /** Where the task's `ctx.taskResult` reloads its record from: its backend. */
   backend: TaskRecordSource;
   workerId: string;
+  /** When the function starts. Default now. */
+  startedAt?: Date | undefined;
 }
 
 /**
@@ -36,11 +38,14 @@ export class TaskAttempt {
   readonly outcome: Promise<AttemptOutcome>;
   /** The lease lapsed and another worker may own the task: this attempt's outcome must be dropped. */
   lost = false;
+  /** When the function started (a task claimed ahead waited in the local queue before). */
+  readonly startedAt: Date;
   readonly #controller = new AbortController();
   readonly #startedAt = performance.now();
 
   constructor(options: TaskAttemptOptions) {
     this.task = options.task;
+    this.startedAt = options.startedAt ?? new Date();
     this.outcome = this.#run(options).then(
       (outcome) => this.#toOutcome(outcome),
       (error: unknown) => this.#toOutcome({ ok: false, error }),

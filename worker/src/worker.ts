@@ -225,8 +225,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       logger: this.#logger,
       onStored: (sent, tasks) => {
         for (const id of sent) this.#parts?.leases.release(id);
-        for (const task of tasks) this.#announce("finished", task);
+        for (const task of tasks ?? []) this.#announce("finished", task);
       },
+      wantRecords: () => this.listenerCount("taskFinished") > 0 || taskEvents.listenerCount("finished") > 0,
       // A retry may be due at once (zero backoff), and batch mode must look again before
       // it decides nothing is left.
       onFlushed: ({ hadFailures }) => {
@@ -346,7 +347,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #startAttempt(task: TaskRecord): void {
     const parts = this.#parts!;
-    const attempt = new TaskAttempt({ task, store: parts.store, backend: parts.backend, workerId: this.workerId });
+    // The claim stamped when it claimed; a task claimed ahead starts now (stored with its outcome).
+    const now = new Date();
+    task.lastAttemptedAt = now;
+    if (task.attempts === 1) task.startedAt = now;
+    const attempt = new TaskAttempt({ task, store: parts.store, backend: parts.backend, workerId: this.workerId, startedAt: now });
     this.#running.set(task.id, attempt);
     parts.leases.hold(task.id);
     this.#logger.info("task started", {
@@ -368,11 +373,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
       parts.leases.release(task.id);
       this.#logger.warn("task finished after its lease was lost; result dropped", fields);
     } else if (outcome.ok) {
-      parts.flusher.complete({ id: task.id, returnValue: outcome.returnValue });
+      parts.flusher.complete({ id: task.id, returnValue: outcome.returnValue, startedAt: attempt.startedAt });
       this.#logger.info("task finished", { ...fields, status: "SUCCESSFUL" });
     } else {
       // Logged by the flusher once stored: whether it is retried is taskFail's decision.
-      parts.flusher.fail({ id: task.id, error: outcome.error, retryDelay: outcome.retryDelay, log: fields });
+      parts.flusher.fail({
+        id: task.id,
+        error: outcome.error,
+        retryDelay: outcome.retryDelay,
+        startedAt: attempt.startedAt,
+        log: fields,
+      });
     }
     parts.loop.slotFreed();
     const { maxTasks } = this.#options;

@@ -59,7 +59,7 @@ function error(attempt: number): TaskErrorRow {
 /** A flusher on `store` (default: the test database; `db`: Postgres through that Kysely instance). */
 function flusher({ db, ...options }: Partial<ResultFlusherOptions> & { db?: Kysely<Database> } = {}) {
   const { logger, lines } = capture();
-  const stored: { sent: string[]; rows: TaskRecord[] }[] = [];
+  const stored: { sent: string[]; rows: TaskRecord[] | null }[] = [];
   let flushes = 0;
   const f = new ResultFlusher({
     store: options.store ?? new PostgresTaskStore(db ?? tdb.db),
@@ -67,6 +67,7 @@ function flusher({ db, ...options }: Partial<ResultFlusherOptions> & { db?: Kyse
     logger,
     onStored: (sent, rows) => stored.push({ sent, rows }),
     onFlushed: () => (flushes += 1),
+    wantRecords: () => true,
     ...options,
   });
   return { f, lines, stored, flushes: () => flushes };
@@ -90,7 +91,7 @@ describe("ResultFlusher", () => {
     expect(f.epoch).toBe(1);
     expect(await statuses(rows.map((r) => r.id))).toEqual([...Array<string>(4).fill("SUCCESSFUL"), "FAILED", "FAILED"]);
     // One callback per statement, with what was sent and the rows as stored.
-    expect(stored.map((s) => s.rows.map((r) => r.status))).toEqual([Array(4).fill("SUCCESSFUL"), ["FAILED", "FAILED"]]);
+    expect(stored.map((s) => s.rows!.map((r) => r.status))).toEqual([Array(4).fill("SUCCESSFUL"), ["FAILED", "FAILED"]]);
     expect(stored.flatMap((s) => s.sent).sort()).toEqual(rows.map((r) => r.id).sort());
     const done = await queries.taskGet(tdb.db, { id: rows[0]!.id });
     expect(done!.return_value).toBe(rows[0]!.id);
@@ -104,6 +105,36 @@ describe("ResultFlusher", () => {
     expect(stored.map((s) => s.sent.length)).toEqual([3, 3, 1]);
     expect(f.epoch).toBe(3);
     expect(new Set(await statuses(rows.map((r) => r.id)))).toEqual(new Set(["SUCCESSFUL"]));
+  });
+
+  it("without wantRecords, fetches no records but still tells which results took", async () => {
+    const rows = await claimed(3);
+    const { f, stored, lines } = flusher({ wantRecords: () => false });
+    await sql`UPDATE errand_tasks SET locked_by = 'someone-else' WHERE id = ${rows[2]!.id}`.execute(tdb.db);
+    f.complete({ id: rows[0]!.id, returnValue: "1" });
+    f.fail({ id: rows[1]!.id, error: error(1), retryDelay: 5 });
+    f.complete({ id: rows[2]!.id, returnValue: "3" });
+    await f.flushAll({ giveUpAfterMs: 10_000 });
+    expect(stored.map((s) => s.rows)).toEqual([null, null]);
+    expect(stored.flatMap((s) => s.sent).sort()).toEqual(rows.map((r) => r.id).sort());
+    // The retry decision is read back from the brief answer too.
+    expect(lines.find((l) => l.msg === "task failed")).toMatchObject({ status: "PENDING", retryInSeconds: 5 });
+    expect(lines.find((l) => l.msg.startsWith("results not stored"))).toMatchObject({ ids: [rows[2]!.id] });
+    expect(await statuses(rows.map((r) => r.id))).toEqual(["SUCCESSFUL", "PENDING", "RUNNING"]);
+  });
+
+  it("stores when the function really started as the attempt's start, and the task's on a first attempt", async () => {
+    const rows = await claimed(2);
+    const { f } = flusher();
+    const startedAt = new Date(Date.now() + 1234);
+    f.complete({ id: rows[0]!.id, returnValue: "1", startedAt });
+    f.fail({ id: rows[1]!.id, error: error(1), retryDelay: null, startedAt });
+    await f.flushAll({ giveUpAfterMs: 10_000 });
+    for (const row of rows) {
+      const stored = await queries.taskGet(tdb.db, { id: row.id });
+      expect(stored!.started_at).toEqual(startedAt);
+      expect(stored!.last_attempted_at).toEqual(startedAt);
+    }
   });
 
   it("logs each failure with the status taskFail stored: the retry decision is read back, not made again", async () => {
@@ -215,7 +246,7 @@ describe("ResultFlusher", () => {
     f.fail({ id: spent!, error: error(1), retryDelay: 60 });
     await f.flushAll({ giveUpAfterMs: 10_000 });
     expect(f.epoch).toBe(1);
-    expect(stored.map((s) => s.rows.map((r) => [r.id, r.status]))).toEqual([
+    expect(stored.map((s) => s.rows!.map((r) => [r.id, r.status]))).toEqual([
       [
         [a, "SUCCESSFUL"],
         [b, "SUCCESSFUL"],

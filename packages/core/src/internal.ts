@@ -9,6 +9,7 @@ export type {
   TaskCompleteParams,
   TaskFailParams,
   TaskInsertParams,
+  TaskOutcomeBrief,
   TaskStore,
 } from "./store/task-store";
 export { MemoryTaskStore } from "./store/memory-task-store";

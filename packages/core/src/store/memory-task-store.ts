@@ -147,10 +147,11 @@ export class MemoryTaskStore implements TaskStore {
   async taskComplete(params: TaskCompleteParams): Promise<TaskRecord[]> {
     const now = new Date();
     const done: TaskRecord[] = [];
-    for (const { id, returnValue } of params.results) {
+    for (const { id, returnValue, startedAt } of params.results) {
       const task = this.#held(id, params.workerId);
       if (!task) continue;
       const r = task.record;
+      stampStart(r, startedAt);
       r.status = "SUCCESSFUL";
       r.returnValue = JSON.parse(returnValue) as unknown;
       r.finishedAt = now;
@@ -193,10 +194,11 @@ export class MemoryTaskStore implements TaskStore {
   async taskFail(params: TaskFailParams): Promise<TaskRecord[]> {
     const now = new Date();
     const out: TaskRecord[] = [];
-    for (const { id, error, retryDelay } of params.failures) {
+    for (const { id, error, retryDelay, startedAt } of params.failures) {
       const task = this.#held(id, params.workerId);
       if (!task) continue;
       const r = task.record;
+      stampStart(r, startedAt);
       r.errors.push(toTaskError(error));
       if (retryDelay !== null && r.attempts < r.maxAttempts) {
         r.status = "PENDING";
@@ -339,4 +341,11 @@ export class MemoryTaskStore implements TaskStore {
     task.record.progress = { done: params.done, total: params.total };
     return true;
   }
+}
+
+/** When the function really started: the attempt's stamp, and the task's on its first attempt. */
+function stampStart(r: TaskRecord, startedAt: Date | undefined): void {
+  if (!startedAt) return;
+  r.lastAttemptedAt = new Date(startedAt);
+  if (r.attempts === 1) r.startedAt = new Date(startedAt);
 }

@@ -27,6 +27,7 @@ import type {
   TaskCompleteParams,
   TaskFailParams,
   TaskInsertParams,
+  TaskOutcomeBrief,
   TaskStore,
 } from "./task-store";
 
@@ -71,11 +72,19 @@ export class PostgresTaskStore implements TaskStore {
     return (await taskClaimBatch(this.#db, params)).map(rowToRecord);
   }
 
-  async taskComplete(params: TaskCompleteParams): Promise<TaskRecord[]> {
+  taskComplete(params: TaskCompleteParams & { brief: true }): Promise<TaskOutcomeBrief[]>;
+  taskComplete(params: TaskCompleteParams & { brief?: false | undefined }): Promise<TaskRecord[]>;
+  taskComplete(params: TaskCompleteParams): Promise<TaskRecord[] | TaskOutcomeBrief[]>;
+  async taskComplete(params: TaskCompleteParams): Promise<TaskRecord[] | TaskOutcomeBrief[]> {
+    if (params.brief) return taskComplete(this.#db, { ...params, brief: true });
     return (await taskComplete(this.#db, params)).map(rowToRecord);
   }
 
-  async taskFail(params: TaskFailParams): Promise<TaskRecord[]> {
+  taskFail(params: TaskFailParams & { brief: true }): Promise<TaskOutcomeBrief[]>;
+  taskFail(params: TaskFailParams & { brief?: false | undefined }): Promise<TaskRecord[]>;
+  taskFail(params: TaskFailParams): Promise<TaskRecord[] | TaskOutcomeBrief[]>;
+  async taskFail(params: TaskFailParams): Promise<TaskRecord[] | TaskOutcomeBrief[]> {
+    if (params.brief) return taskFail(this.#db, { ...params, brief: true });
     return (await taskFail(this.#db, params)).map(rowToRecord);
   }
 

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { TaskRow } from "@errand/db";
+import type { TaskRow, TaskStatus } from "@errand/db";
 import type { Executor } from "./executor";
 import { taskColumns } from "./task-columns";
 import { ENQUEUE_COLUMNS } from "./task-insert";
@@ -12,21 +12,30 @@ import type { TaskCompleteParams } from "../../../store/task-store";
  *
  * Only rows this worker still holds (`locked_by`) are touched: if a lease lapsed and
  * another worker re-claimed the task, this completion is dropped rather than
- * overwriting the newer attempt. The returned rows tell the caller which completions took.
+ * overwriting the newer attempt. The returned rows tell the caller which completions took
+ * (with `brief`, only their id and status).
+ *
+ * A result's `startedAt` (when the function really started) becomes `last_attempted_at`,
+ * and `started_at` on a first attempt; without it the claim's stamps stay.
  */
-export async function taskComplete(db: Executor, params: TaskCompleteParams): Promise<TaskRow[]> {
+export async function taskComplete(db: Executor, params: TaskCompleteParams & { brief: true }): Promise<BriefRow[]>;
+export async function taskComplete(db: Executor, params: TaskCompleteParams): Promise<TaskRow[]>;
+export async function taskComplete(db: Executor, params: TaskCompleteParams): Promise<TaskRow[] | BriefRow[]> {
   if (params.results.length === 0) return [];
   const ids = params.results.map((r) => r.id);
   const values = params.results.map((r) => r.returnValue);
+  const started = params.results.map((r) => r.startedAt?.toISOString() ?? null);
   // The next run copies what the enqueue set, but for when it is due.
   const repeated = sql.join(ENQUEUE_COLUMNS.filter((c) => c !== "run_after").map((c) => sql.ref(c)));
   const { rows } = await sql<TaskRow>`
     WITH input AS (
-      SELECT * FROM unnest(${ids}::uuid[], ${values}::jsonb[]) AS i(id, return_value)
+      SELECT * FROM unnest(${ids}::uuid[], ${values}::jsonb[], ${started}::timestamptz[]) AS i(id, return_value, started)
     ), done AS (
       UPDATE errand_tasks AS t SET
         status = 'SUCCESSFUL',
         return_value = input.return_value,
+        started_at = CASE WHEN t.attempts = 1 AND input.started IS NOT NULL THEN input.started ELSE t.started_at END,
+        last_attempted_at = coalesce(input.started, t.last_attempted_at),
         finished_at = now(),
         locked_by = NULL,
         locked_until = NULL
@@ -45,6 +54,12 @@ export async function taskComplete(db: Executor, params: TaskCompleteParams): Pr
       FROM next_run WHERE ${params.scheduleRepeats !== false}::boolean AND (repeat_until IS NULL OR next_at <= repeat_until)
       RETURNING id
     )
-    SELECT ${taskColumns()} FROM done`.execute(db);
+    SELECT ${params.brief ? sql`id, status` : taskColumns()} FROM done`.execute(db);
   return rows;
+}
+
+/** A row of a `brief` answer. */
+export interface BriefRow {
+  id: string;
+  status: TaskStatus;
 }

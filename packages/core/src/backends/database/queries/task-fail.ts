@@ -3,24 +3,32 @@ import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
 import { taskColumns } from "./task-columns";
 import type { TaskFailParams } from "../../../store/task-store";
+import type { BriefRow } from "./task-complete";
 
 /**
  * Records failed attempts in one statement: appends each error, then either puts the task
  * back to PENDING with `run_after = now() + retryDelay` (while attempts remain) or marks it
  * FAILED. The delay is added to the database's clock, so workers with skewed clocks agree.
- * Like `taskComplete`, it only touches rows this worker still holds.
+ * Like `taskComplete`, it only touches rows this worker still holds, stamps the attempt
+ * with each failure's `startedAt`, and with `brief` answers only ids and statuses.
  */
-export async function taskFail(db: Executor, params: TaskFailParams): Promise<TaskRow[]> {
+export async function taskFail(db: Executor, params: TaskFailParams & { brief: true }): Promise<BriefRow[]>;
+export async function taskFail(db: Executor, params: TaskFailParams): Promise<TaskRow[]>;
+export async function taskFail(db: Executor, params: TaskFailParams): Promise<TaskRow[] | BriefRow[]> {
   if (params.failures.length === 0) return [];
+  const started = params.failures.map((f) => f.startedAt?.toISOString() ?? null);
   const ids = params.failures.map((f) => f.id);
   const errors = params.failures.map((f) => JSON.stringify(f.error));
   const delays = params.failures.map((f) => f.retryDelay);
   const { rows } = await sql<TaskRow>`
     WITH input AS (
-      SELECT * FROM unnest(${ids}::uuid[], ${errors}::jsonb[], ${delays}::double precision[]) AS i(id, error, retry_delay)
+      SELECT * FROM unnest(${ids}::uuid[], ${errors}::jsonb[], ${delays}::double precision[], ${started}::timestamptz[])
+        AS i(id, error, retry_delay, started)
     )
     UPDATE errand_tasks AS t SET
       errors = t.errors || jsonb_build_array(input.error),
+      started_at = CASE WHEN t.attempts = 1 AND input.started IS NOT NULL THEN input.started ELSE t.started_at END,
+      last_attempted_at = coalesce(input.started, t.last_attempted_at),
       status = CASE WHEN input.retry_delay IS NOT NULL AND t.attempts < t.max_attempts THEN 'PENDING' ELSE 'FAILED' END,
       run_after = CASE WHEN input.retry_delay IS NOT NULL AND t.attempts < t.max_attempts
         THEN now() + make_interval(secs => input.retry_delay) ELSE t.run_after END,
@@ -29,6 +37,6 @@ export async function taskFail(db: Executor, params: TaskFailParams): Promise<Ta
       locked_until = NULL
     FROM input
     WHERE t.id = input.id AND t.status = 'RUNNING' AND t.locked_by = ${params.workerId}::text
-    RETURNING ${taskColumns("t")}`.execute(db);
+    RETURNING ${params.brief ? sql`t.id, t.status` : taskColumns("t")}`.execute(db);
   return rows;
 }
