@@ -351,7 +351,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const now = new Date();
     task.lastAttemptedAt = now;
     if (task.attempts === 1) task.startedAt = now;
-    const attempt = new TaskAttempt({ task, store: parts.store, backend: parts.backend, workerId: this.workerId, startedAt: now });
+    const attempt = new TaskAttempt({
+      task,
+      store: parts.store,
+      backend: parts.backend,
+      workerId: this.workerId,
+      startedAt: now,
+    });
     this.#running.set(task.id, attempt);
     parts.leases.hold(task.id);
     this.#logger.info("task started", {

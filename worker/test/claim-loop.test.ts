@@ -202,6 +202,108 @@ describe("ClaimLoop", () => {
     expect([final!.status, final!.attempts, final!.worker_ids, final!.locked_by]).toEqual(["PENDING", 0, [], null]);
   });
 
+  describe("claiming ahead (prefetch)", () => {
+    /** Finishes what runs, a round at a time, until `until()` holds. */
+    async function finishUntil(h: ReturnType<typeof start>, until: () => boolean) {
+      while (!until()) {
+        await waitFor("a task running", () => h.running.size > 0 || until());
+        if (until()) return;
+        await h.finish([...h.running.values()]);
+      }
+    }
+
+    it("feeds free slots from the queue, never more than its slots at once, and runs every task once", async () => {
+      await insertTasks(
+        tdb.db,
+        Array.from({ length: 60 }, () => ({})),
+      );
+      const h = start({ concurrency: 2, prefetch: 16 });
+      let most = 0;
+      await finishUntil(h, () => {
+        most = Math.max(most, h.running.size);
+        return h.loop.claimed === 60 && h.running.size === 0 && h.loop.queued === 0;
+      });
+      expect(most).toBe(2);
+      // Some claims asked beyond the free slots and found the queue still holding tasks.
+      expect(h.claims().some((c) => Number(c.asked) > 2)).toBe(true);
+      expect(h.claims().some((c) => Number(c.queued) > 0)).toBe(true);
+      expect(await statusCounts(tdb)).toEqual({ SUCCESSFUL: 60 });
+    });
+
+    it("holds queued tasks RUNNING under its lease, and gives them back untouched when not started in time", async () => {
+      await insertTasks(
+        tdb.db,
+        Array.from({ length: 40 }, () => ({})),
+      );
+      const released: string[] = [];
+      const h = start({
+        concurrency: 1,
+        prefetch: 8,
+        prefetchTimeoutMs: 300,
+        onReleased: (ids) => released.push(...ids),
+      });
+      await finishUntil(h, () => h.loop.queued > 0);
+      const queuedIds = (await tdb.db.selectFrom("errand_tasks").select("id").where("status", "=", "RUNNING").execute())
+        .map((r) => r.id)
+        .filter((id) => !h.running.has(id));
+      expect(queuedIds.length).toBe(h.loop.queued);
+      // Nothing frees the one slot: the queued tasks wait past the timeout and go back.
+      await waitFor("the queue given back", () => h.loop.queued === 0);
+      await waitFor("the release stored", () => released.length >= queuedIds.length);
+      expect(released).toEqual(expect.arrayContaining(queuedIds));
+      const rows = await tdb.db
+        .selectFrom("errand_tasks")
+        .select(["status", "attempts", "worker_ids", "locked_by", "started_at"])
+        .where("id", "in", queuedIds)
+        .execute();
+      expect(rows.every((r) => r.status === "PENDING" && r.attempts === 0 && r.worker_ids.length === 0)).toBe(true);
+      expect(rows.every((r) => r.locked_by === null && r.started_at === null)).toBe(true);
+    });
+
+    it("starts nothing queued after stop(), and giveBack() returns the queue untouched", async () => {
+      await insertTasks(
+        tdb.db,
+        Array.from({ length: 40 }, () => ({})),
+      );
+      const h = start({ concurrency: 1, prefetch: 8 });
+      await finishUntil(h, () => h.loop.queued > 0);
+      const queued = h.loop.queued;
+      h.loop.stop();
+      await h.done;
+      await h.finish([...h.running.values()]);
+      expect(h.running.size).toBe(0);
+      await h.loop.giveBack();
+      expect(h.loop.queued).toBe(0);
+      const counts = await statusCounts(tdb);
+      expect(counts.RUNNING ?? 0).toBe(0);
+      expect(counts.PENDING).toBeGreaterThanOrEqual(queued);
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM errand_tasks
+        WHERE status = 'PENDING' AND (attempts <> 0 OR locked_by IS NOT NULL)`.execute(tdb.db);
+      expect(rows[0]!.n).toBe(0);
+    });
+
+    it("forget(): a queued task whose lease was lost never starts", async () => {
+      await insertTasks(
+        tdb.db,
+        Array.from({ length: 40 }, () => ({})),
+      );
+      const started: string[] = [];
+      const h = start({ concurrency: 1, prefetch: 8 });
+      await finishUntil(h, () => h.loop.queued > 1);
+      const lost = (await tdb.db.selectFrom("errand_tasks").select("id").where("status", "=", "RUNNING").execute())
+        .map((r) => r.id)
+        .find((id) => !h.running.has(id))!;
+      h.loop.forget(lost);
+      const before = h.loop.queued;
+      await finishUntil(h, () => {
+        for (const id of h.running.keys()) if (!started.includes(id)) started.push(id);
+        return h.loop.claimed === 40 && h.loop.queued === 0 && h.running.size === 0;
+      });
+      expect(before).toBeGreaterThan(0);
+      expect(started).not.toContain(lost);
+    });
+  });
+
   it("runs on any task store: the same claims against a MemoryTaskStore, no database", async () => {
     const { store, tasks } = await memoryStore([{ queueName: "a" }, { queueName: "b" }, {}, {}, { priority: 5 }]);
     const { loop, done, running, finish } = start({ store, concurrency: 2, excludeQueues: ["b"] });

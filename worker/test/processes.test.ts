@@ -98,6 +98,30 @@ describe("crash safety", () => {
     expect(logLines(rescuer.stdout).some((l) => l.msg === "re-queued tasks whose lease lapsed")).toBe(true);
   }, 40_000);
 
+  it("kill -9 with tasks claimed ahead in its local queue: another worker runs each of them once after the lease lapses", async () => {
+    const results = await record.enqueueMany(Array.from({ length: 3_000 }, (_, i) => [`q${i}`] as [string]));
+    const doomed = startWorker("--lease", "2", "--concurrency", "1", "--prefetch", "200", "--log-level", "warn");
+    await waitFor("some run", async () => (await executions(tdb)).length > 300, { timeoutMs: 30_000 });
+    doomed.child.kill("SIGKILL");
+    expect(await doomed.exited).toBe("SIGKILL");
+    // Held by the dead worker and never started: what its local queue held.
+    const { rows: queued } = await sql<{ id: string }>`SELECT id FROM errand_tasks t
+      WHERE status = 'RUNNING' AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.task_id = t.id)`.execute(tdb.db);
+    expect(queued.length).toBeGreaterThan(1);
+
+    const rescuer = startWorker("--lease", "2", "--concurrency", "10", "--log-level", "warn");
+    await waitFor("all SUCCESSFUL", async () => (await statusCounts(tdb)).SUCCESSFUL === 3_000, { timeoutMs: 40_000 });
+    const runs = await executions(tdb);
+    const queuedIds = new Set(queued.map((r) => r.id));
+    const queuedRuns = runs.filter((r) => queuedIds.has(r.task_id));
+    // Each task of the dead worker's queue ran exactly once, on the rescuer.
+    expect(queuedRuns).toHaveLength(queuedIds.size);
+    expect(new Set(queuedRuns.map((r) => r.task_id)).size).toBe(queuedIds.size);
+    expect(new Set(queuedRuns.map((r) => r.pid))).toEqual(new Set([rescuer.child.pid]));
+    // Nothing lost: every task ran at least once.
+    expect(new Set(runs.map((r) => r.task_id))).toEqual(new Set(results.map((r) => r.id)));
+  }, 90_000);
+
   it("survives pg_terminate_backend of its connections mid-run: nothing finished is lost or re-run", async () => {
     const first = await record.enqueueMany(Array.from({ length: 300 }, (_, i) => [`a${i}`] as [string]));
     const w = startWorker("--lease", "2", "--concurrency", "5");

@@ -91,7 +91,10 @@ describe("ResultFlusher", () => {
     expect(f.epoch).toBe(1);
     expect(await statuses(rows.map((r) => r.id))).toEqual([...Array<string>(4).fill("SUCCESSFUL"), "FAILED", "FAILED"]);
     // One callback per statement, with what was sent and the rows as stored.
-    expect(stored.map((s) => s.rows!.map((r) => r.status))).toEqual([Array(4).fill("SUCCESSFUL"), ["FAILED", "FAILED"]]);
+    expect(stored.map((s) => s.rows!.map((r) => r.status))).toEqual([
+      Array(4).fill("SUCCESSFUL"),
+      ["FAILED", "FAILED"],
+    ]);
     expect(stored.flatMap((s) => s.sent).sort()).toEqual(rows.map((r) => r.id).sort());
     const done = await queries.taskGet(tdb.db, { id: rows[0]!.id });
     expect(done!.return_value).toBe(rows[0]!.id);

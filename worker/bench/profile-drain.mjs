@@ -1,6 +1,6 @@
 // Drains N no-op tasks with one worker in this process and prints the rate; run under
 // --cpu-prof to see where the worker's time goes.
-//   node --conditions=@errand/source --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof worker/bench/profile-drain.ts 20000 1
+//   node --conditions=@errand/source --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof worker/bench/profile-drain.mjs 20000 1
 import pg from "pg";
 import { Kysely, PostgresDialect } from "kysely";
 import { configure, task, closeBackends } from "@errand/core";
@@ -17,14 +17,16 @@ await admin.connect();
 await admin.query(`CREATE DATABASE ${name}`);
 const url = `${server}/${name}`;
 try {
-  const k = new Kysely<never>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
-  await migrate(k as never);
+  const k = new Kysely({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
+  });
+  await migrate(k);
   await k.destroy();
   configure({ backends: { default: { backend: "database", url } } });
   const noop = task({ name: "bench.noop" }, async () => {});
   for (let i = 0; i < n; i += 5000) await noop.enqueueMany(Array.from({ length: Math.min(5000, n - i) }, () => []));
-  const lines: Record<string, { n: number; ms: number; rows: number }> = {};
-  const note = (msg: string, f: Record<string, unknown> = {}) => {
+  const lines = {};
+  const note = (msg, f = {}) => {
     const e = (lines[msg] ??= { n: 0, ms: 0, rows: 0 });
     e.n += 1;
     e.ms += typeof f.ms === "number" ? f.ms : 0;
@@ -37,7 +39,10 @@ try {
   const s = (performance.now() - t0) / 1000;
   console.log(`drained ${worker.finishedCount} in ${s.toFixed(2)} s: ${Math.round(worker.finishedCount / s)} tasks/s`);
   for (const [msg, e] of Object.entries(lines))
-    if (e.ms > 0) console.log(`${msg}: ${e.n}× avg ${(e.ms / e.n).toFixed(1)} ms, ${(e.rows / e.n).toFixed(0)} rows, total ${e.ms.toFixed(0)} ms`);
+    if (e.ms > 0)
+      console.log(
+        `${msg}: ${e.n}× avg ${(e.ms / e.n).toFixed(1)} ms, ${(e.rows / e.n).toFixed(0)} rows, total ${e.ms.toFixed(0)} ms`,
+      );
   await closeBackends();
 } finally {
   await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);

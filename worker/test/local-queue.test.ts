@@ -1,0 +1,85 @@
+// The local queue on its own: order, the size it aims for, and giving back.
+import { describe, expect, it } from "vitest";
+import type { TaskRecord } from "@errand/core";
+import { LocalQueue } from "../src/local-queue";
+
+const task = (id: string) => ({ id }) as TaskRecord;
+const tasks = (n: number, prefix = "t") => Array.from({ length: n }, (_, i) => task(`${prefix}${i}`));
+
+describe("LocalQueue", () => {
+  it("hands tasks out oldest claim first", () => {
+    const queue = new LocalQueue({ max: 10, slowStartMs: 1000 });
+    queue.push(tasks(2, "a"));
+    queue.push(tasks(2, "b"));
+    expect([queue.take(), queue.take(), queue.take(), queue.take(), queue.take()].map((t) => t?.id)).toEqual([
+      "a0",
+      "a1",
+      "b0",
+      "b1",
+      undefined,
+    ]);
+    expect(queue.size).toBe(0);
+  });
+
+  it("claims only for free slots until a slot starves, then doubles up to max", () => {
+    const queue = new LocalQueue({ max: 20, slowStartMs: 1000 });
+    expect(queue.claimSize(3)).toBe(3);
+    const sizes = [];
+    for (let i = 0; i < 7; i++) {
+      queue.starved();
+      sizes.push(queue.claimSize(1));
+    }
+    // 1 free slot + a target of 1, 2, 4, 8, 16, then capped at 20.
+    expect(sizes).toEqual([2, 3, 5, 9, 17, 21, 21]);
+  });
+
+  it("asks for nothing while more than half of its target waits, so claims stay large", () => {
+    const queue = new LocalQueue({ max: 8, slowStartMs: 1000 });
+    for (let i = 0; i < 4; i++) {
+      queue.starved();
+      queue.claimSize(0);
+    }
+    expect(queue.target).toBe(8);
+    queue.push(tasks(8));
+    expect(queue.claimSize(0)).toBe(0);
+    for (let i = 0; i < 4; i++) queue.take();
+    // Half left: refill to the target.
+    expect(queue.claimSize(0)).toBe(4);
+  });
+
+  it("with max 0 never claims ahead", () => {
+    const queue = new LocalQueue({ max: 0, slowStartMs: 1000 });
+    queue.starved();
+    expect(queue.claimSize(4)).toBe(4);
+    expect(queue.target).toBe(0);
+  });
+
+  it("gives back what waited too long, halves its target, and removes a lost task", async () => {
+    const queue = new LocalQueue({ max: 8, slowStartMs: 5 });
+    for (let i = 0; i < 4; i++) {
+      queue.starved();
+      queue.claimSize(0);
+    }
+    queue.push(tasks(3, "old"));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    queue.push(tasks(2, "new"));
+    expect(queue.takeOlderThan(10).map((t) => t.id)).toEqual(["old0", "old1", "old2"]);
+    expect(queue.target).toBe(4);
+    expect(queue.remove("new0")).toBe(true);
+    expect(queue.remove("new0")).toBe(false);
+    expect(queue.takeAll().map((t) => t.id)).toEqual(["new1"]);
+    expect(queue.size).toBe(0);
+  });
+
+  it("halves its target when a task waited longer than slowStartMs to start", async () => {
+    const queue = new LocalQueue({ max: 8, slowStartMs: 5 });
+    for (let i = 0; i < 4; i++) {
+      queue.starved();
+      queue.claimSize(0);
+    }
+    queue.push(tasks(2));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    queue.take();
+    expect(queue.target).toBe(4);
+  });
+});
