@@ -1,6 +1,7 @@
 // Drains N no-op tasks with one worker in this process and prints the rate; run under
 // --cpu-prof to see where the worker's time goes.
 //   node --conditions=@errand/source --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof worker/bench/profile-drain.mjs 20000 1
+import fs from "node:fs";
 import pg from "pg";
 import { Kysely, PostgresDialect } from "kysely";
 import { configure, task, closeBackends } from "@errand/core";
@@ -34,10 +35,19 @@ try {
   };
   const logger = { debug: note, info: note, warn: note, error: note };
   const worker = new Worker({ concurrency, batch: true, prefetch, logger });
+  const cpu0 = process.cpuUsage();
+  const machine0 = machineTicks();
   const t0 = performance.now();
   await worker.run();
   const s = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const machine1 = machineTicks();
+  const busy = machine1.busy - machine0.busy;
+  const all = busy + machine1.idle - machine0.idle;
   console.log(`drained ${worker.finishedCount} in ${s.toFixed(2)} s: ${Math.round(worker.finishedCount / s)} tasks/s`);
+  console.log(
+    `worker CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms; machine ${Math.round((100 * busy) / all)} % busy (2 cores = 200 %: ${Math.round((200 * busy) / all)} %)`,
+  );
   for (const [msg, e] of Object.entries(lines))
     if (e.ms > 0)
       console.log(
@@ -47,4 +57,14 @@ try {
 } finally {
   await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
   await admin.end();
+}
+
+/** Busy and idle CPU ticks of the whole machine, from /proc/stat. */
+function machineTicks() {
+  const [, user, nice, system, idle, iowait, irq, softirq] = fs
+    .readFileSync("/proc/stat", "utf8")
+    .split("\n")[0]
+    .split(/\s+/)
+    .map(Number);
+  return { busy: user + nice + system + irq + softirq, idle: idle + iowait };
 }

@@ -54,6 +54,11 @@ export class LocalQueue {
     return this.#target;
   }
 
+  /** Whether the queue has run down to half its target: time for the next claim. */
+  get wantsMore(): boolean {
+    return this.#options.max > 0 && this.size * 2 <= this.#target;
+  }
+
   /**
    * How many tasks the next claim should ask for with `free` slots idle: enough to fill
    * them and the queue, or 0 while the queue is more than half full (claims stay large).
