@@ -45,7 +45,10 @@ export interface ClaimLoopOptions {
  * them, into a `LocalQueue` sized from the worker's throughput (up to `prefetch`), and
  * starts each task through `onClaimed` as a slot frees up, from memory, without a round
  * trip. The next claim goes out while the queue is still half full, so the database never
- * waits on the worker nor the worker on a claim. Tasks claimed ahead are leased like
+ * waits on the worker nor the worker on a claim; while claiming ahead, two claims may be
+ * in flight at once (each counts what the other asked for). Measured, in-process drain of
+ * 20,000 no-op tasks at c=1: one claimer and a cap of 500 15,000/s, two claimers 16,300–16,500/s,
+ * two and a cap of 1,000 18,300–18,600/s. Tasks claimed ahead are leased like
  * running ones; one not started within `prefetchTimeoutMs` is given back (PENDING again,
  * no attempt counted), and so is every one left when the worker stops.
  *
@@ -71,7 +74,9 @@ export class ClaimLoop {
   #active = true;
   /** Set when a claim may find something: a notification, a poll tick, a full batch. */
   #mayHaveWork = true;
-  #wakeLoop: (() => void) | null = null;
+  #waiters: (() => void)[] = [];
+  /** Tasks asked for by claims in flight. */
+  #inFlight = 0;
   #wakeScheduled = false;
   #claimed = 0;
   #startsThisTurn = 0;
@@ -145,7 +150,8 @@ export class ClaimLoop {
     const { prefetch, prefetchTimeoutMs } = this.#options;
     const expiry = prefetch > 0 ? setInterval(() => void this.#expire(), prefetchTimeoutMs / 2) : undefined;
     try {
-      await this.#claimUntilDone();
+      // Two claimers when claiming ahead: the next claim is on its way while one is answered.
+      await Promise.all(prefetch > 0 ? [this.#claimUntilDone(), this.#claimUntilDone()] : [this.#claimUntilDone()]);
     } finally {
       clearInterval(expiry);
     }
@@ -154,8 +160,8 @@ export class ClaimLoop {
   async #claimUntilDone(): Promise<void> {
     const { store, maxTasks, batch, logger, results, concurrency } = this.#options;
     while (this.#active) {
-      const want = this.#queue.claimSize(concurrency - this.#options.running());
-      const budget = maxTasks === null ? want : Math.min(want, maxTasks - this.#claimed);
+      const want = this.#queue.claimSize(concurrency - this.#options.running(), this.#inFlight);
+      const budget = maxTasks === null ? want : Math.min(want, maxTasks - this.#claimed - this.#inFlight);
       if (budget <= 0 || !this.#mayHaveWork) {
         await this.#idle(null);
         continue;
@@ -164,6 +170,7 @@ export class ClaimLoop {
       const epoch = results.epoch;
       let tasks: TaskRecord[];
       const claimStart = performance.now();
+      this.#inFlight += budget;
       try {
         tasks = await store.taskClaimBatch({
           queues: this.#options.queues,
@@ -180,9 +187,11 @@ export class ClaimLoop {
         const delay = this.#backoff.next();
         logger.warn("claim failed; retrying", { error: toErrandError(error).message, retryInMs: delay });
         this.#mayHaveWork = true;
+        this.#inFlight -= budget;
         await this.#idle(delay);
         continue;
       }
+      this.#inFlight -= budget;
       if (!this.#active) {
         // stop() came while the claim was in flight: give these back untouched.
         await this.#release(tasks);
@@ -206,6 +215,7 @@ export class ClaimLoop {
         this.#mayHaveWork = true;
       } else if (
         batch &&
+        this.#inFlight === 0 &&
         this.#options.running() === 0 &&
         this.#queue.size === 0 &&
         results.settled &&
@@ -262,9 +272,10 @@ export class ClaimLoop {
   }
 
   #resume(): void {
-    const wake = this.#wakeLoop;
-    this.#wakeLoop = null;
-    wake?.();
+    const waiters = this.#waiters;
+    if (waiters.length === 0) return;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** Waits for a wake-up (notification, poll tick, freed slot, stop), or `ms`. */
@@ -272,13 +283,14 @@ export class ClaimLoop {
     if (!this.#active) return Promise.resolve();
     return new Promise((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      this.#wakeLoop = () => {
+      const wake = () => {
         if (timer) clearTimeout(timer);
         resolve();
       };
+      this.#waiters.push(wake);
       if (ms !== null) {
         timer = setTimeout(() => {
-          this.#wakeLoop = null;
+          this.#waiters = this.#waiters.filter((w) => w !== wake);
           resolve();
         }, ms);
       }

@@ -63,11 +63,11 @@ export class LocalQueue {
    * How many tasks the next claim should ask for with `free` slots idle: enough to fill
    * them and the queue, or 0 while the queue is more than half full (claims stay large).
    */
-  claimSize(free: number): number {
+  claimSize(free: number, inFlight = 0): number {
     if (this.#starved && this.#options.max > 0)
       this.#target = Math.min(this.#options.max, Math.max(1, this.#target * 2));
     this.#starved = false;
-    const size = this.size;
+    const size = this.size + inFlight;
     if (size > 0 && size * 2 > this.#target) return 0;
     return Math.max(0, free - size + this.#target);
   }

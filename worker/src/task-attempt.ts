@@ -1,6 +1,13 @@
 import type { TaskErrorRow } from "@errand/db";
 import { TaskNotRegistered, TaskResult, type TaskRecord, type TaskRecordSource } from "@errand/core";
-import { errorToTaskError, registeredTasks, runTask, type RunOutcome, type TaskStore } from "@errand/core/internal";
+import {
+  errorToTaskError,
+  LazyAbort,
+  registeredTasks,
+  runTask,
+  type RunOutcome,
+  type TaskStore,
+} from "@errand/core/internal";
 import { retryDelayFor } from "./retry-delay";
 
 /**
@@ -40,7 +47,7 @@ export class TaskAttempt {
   lost = false;
   /** When the function started (a task claimed ahead waited in the local queue before). */
   readonly startedAt: Date;
-  readonly #controller = new AbortController();
+  readonly #abort = new LazyAbort();
   readonly #startedAt = performance.now();
 
   constructor(options: TaskAttemptOptions) {
@@ -54,7 +61,7 @@ export class TaskAttempt {
 
   /** Aborts the task's `signal` with `reason`; the attempt fails with it unless it already finished. */
   abort(reason: Error): void {
-    this.#controller.abort(reason);
+    this.#abort.abort(reason);
   }
 
   /** Milliseconds since the attempt started, to 0.1 ms. */
@@ -70,7 +77,7 @@ export class TaskAttempt {
       task: registered,
       result: new TaskResult(task, options.backend),
       attempt: task.attempts,
-      signal: this.#controller.signal,
+      signal: this.#abort,
       setProgress: async (done, total) => {
         await store.taskSetProgress({ id: task.id, workerId, done, total });
       },

@@ -15,7 +15,7 @@ export interface WorkerOptions {
    * Most tasks claimed ahead of free slots and started from memory as slots free up (a
    * local queue). The worker sizes it from its throughput, up to this; tasks not started
    * within a few seconds, and all of them on shutdown, go back untouched. 0: claim only
-   * for free slots. Default 500.
+   * for free slots. Default 1000.
    */
   prefetch?: number | undefined;
   /** Seconds between polls, the fallback to LISTEN/NOTIFY. Default 1. */
@@ -101,7 +101,7 @@ export const WORKER_OPTIONS = {
     flag: "prefetch",
     arg: "N",
     rule: { type: "number", integer: true, min: 0 },
-    default: 500,
+    default: 1000,
     help: "most tasks claimed ahead of free slots (sized from throughput; 0: none)",
   },
   interval: {

@@ -47,6 +47,18 @@ describe("LocalQueue", () => {
     expect(queue.claimSize(0)).toBe(4);
   });
 
+  it("counts what claims in flight asked for as already queued", () => {
+    const queue = new LocalQueue({ max: 8, slowStartMs: 1000 });
+    for (let i = 0; i < 4; i++) {
+      queue.starved();
+      queue.claimSize(0);
+    }
+    expect(queue.claimSize(0, 4)).toBe(4);
+    expect(queue.claimSize(0, 5)).toBe(0);
+    queue.push(tasks(2));
+    expect(queue.claimSize(1, 2)).toBe(5);
+  });
+
   it("with max 0 never claims ahead", () => {
     const queue = new LocalQueue({ max: 0, slowStartMs: 1000 });
     queue.starved();

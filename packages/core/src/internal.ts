@@ -17,6 +17,7 @@ export { PostgresTaskStore } from "./store/postgres-task-store";
 export { taskCancelledError } from "./store/task-cancelled-error";
 export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
 export { runTask, type RunOutcome, type RunTaskOptions } from "./task/run-task";
+export { LazyAbort } from "./task/lazy-abort";
 export { errorToTaskError } from "./result/error-to-task-error";
 export { rowToRecord } from "./backends/database/row-to-record";
 export * as queries from "./backends/database/queries/index";

@@ -3,14 +3,19 @@ import { normalizeJson, type JsonValue } from "../json/normalize-json";
 import type { TaskResult } from "../result/task-result";
 import type { RunnableTask } from "./runnable-task";
 import type { TaskContext } from "./task-context";
+import { LazyAbort } from "./lazy-abort";
 
 export interface RunTaskOptions {
   task: RunnableTask;
   /** The claimed task, as its context's `taskResult`. */
   result: TaskResult;
   attempt: number;
-  /** Aborts the run from outside (worker shutdown, lost lease). */
-  signal?: AbortSignal | undefined;
+  /**
+   * Aborts the run from outside (worker shutdown, lost lease). A `LazyAbort` is also what
+   * the context's `signal` and the timeout use, so no `AbortSignal` is built unless the
+   * task reads `ctx.signal`.
+   */
+  signal?: AbortSignal | LazyAbort | undefined;
   setProgress: (done: number, total: number | null) => Promise<void>;
 }
 
@@ -36,32 +41,33 @@ export class TaskTimeoutError extends ErrandError {
  */
 export async function runTask(options: RunTaskOptions): Promise<RunOutcome> {
   const { task } = options;
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted) controller.abort(options.signal.reason);
-  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const outer = options.signal;
+  const abort = outer instanceof LazyAbort ? outer : new LazyAbort();
+  const onOuterAbort = () => abort.abort((outer as AbortSignal).reason);
+  if (outer instanceof AbortSignal) {
+    if (outer.aborted) abort.abort(outer.reason);
+    else outer.addEventListener("abort", onOuterAbort, { once: true });
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    const fail = () =>
+    abort.onAbort((reason) =>
       reject(
-        controller.signal.reason instanceof Error
-          ? controller.signal.reason
-          : new ErrandError(
-              ERROR_CODES.TASK_CANCELLED,
-              `Task "${task.name}" was aborted: ${String(controller.signal.reason)}`,
-            ),
-      );
-    if (controller.signal.aborted) fail();
-    else controller.signal.addEventListener("abort", fail, { once: true });
+        reason instanceof Error
+          ? reason
+          : new ErrandError(ERROR_CODES.TASK_CANCELLED, `Task "${task.name}" was aborted: ${String(reason)}`),
+      ),
+    );
   });
   aborted.catch(() => undefined);
   if (task.timeout !== null) {
-    timer = setTimeout(() => controller.abort(new TaskTimeoutError(task.name, task.timeout!)), task.timeout * 1000);
+    timer = setTimeout(() => abort.abort(new TaskTimeoutError(task.name, task.timeout!)), task.timeout * 1000);
   }
   const context: TaskContext = {
     taskResult: options.result,
     attempt: options.attempt,
-    signal: controller.signal,
+    get signal() {
+      return abort.signal;
+    },
     setProgress: async (done, total) => {
       if (typeof done !== "number" || !Number.isFinite(done) || done < 0) {
         throw new ErrandError(
@@ -95,6 +101,6 @@ export async function runTask(options: RunTaskOptions): Promise<RunOutcome> {
     return { ok: false, error };
   } finally {
     if (timer) clearTimeout(timer);
-    options.signal?.removeEventListener("abort", onOuterAbort);
+    if (outer instanceof AbortSignal) outer.removeEventListener("abort", onOuterAbort);
   }
 }
