@@ -79,7 +79,7 @@ function start({ db, ...options }: Partial<ClaimLoopOptions> & { db?: Kysely<Dat
 }
 
 describe("ClaimLoop", () => {
-  it("never claims more than its free slots, and refills a slot when it frees up", async () => {
+  it("without prefetch, never claims more than its free slots, and refills a slot when it frees up", async () => {
     await insertTasks(
       tdb.db,
       Array.from({ length: 5 }, () => ({})),

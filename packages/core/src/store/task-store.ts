@@ -15,7 +15,7 @@ export interface TaskClaimBatchParams {
   queues: readonly string[] | "*";
   /** With `queues: "*"`: every queue but these. */
   excludeQueues?: readonly string[] | undefined;
-  /** At most this many (the worker's free slots). */
+  /** At most this many (the worker's free slots and what it claims ahead). */
   limit: number;
   workerId: string;
   /** Seconds the claim holds before another worker may rescue the task. */
