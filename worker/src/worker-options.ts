@@ -161,7 +161,8 @@ export const WORKER_OPTIONS = {
     help: "seconds running tasks get to finish on shutdown",
   },
   rescueIntervalSeconds: {
-    flag: null,
+    flag: "rescue-interval",
+    arg: "S",
     rule: { type: "number", above: 0 },
     help: "seconds between sweeps for lapsed leases (default half the lease, at most 15)",
   },

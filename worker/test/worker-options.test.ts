@@ -108,6 +108,7 @@ describe("errand worker flags", () => {
       "--startup-delay=2",
       "--lease=9",
       "--shutdown-grace=4",
+      "--rescue-interval=7",
       "--log-level=warn",
       "--migrate",
     ]);
@@ -125,6 +126,7 @@ describe("errand worker flags", () => {
       startupDelay: 2,
       leaseSeconds: 9,
       shutdownGraceSeconds: 4,
+      rescueIntervalSeconds: 7,
     });
     expect(flags).toMatchObject({ logLevel: "warn", migrate: true });
     // Every flag of the table was given above.
