@@ -256,10 +256,13 @@ describe("outcomes", () => {
 
 describe("running", () => {
   it("wakes on NOTIFY within milliseconds, without waiting for the poll", async () => {
-    const w = worker({ interval: 60 });
+    const lines: string[] = [];
+    const log = (msg: string) => void lines.push(msg);
+    const w = worker({ interval: 60, logger: { debug: log, info: log, warn: log, error: log } });
     await w.start();
-    // Let the startup claim pass so that only a notification can wake it.
-    await new Promise((r) => setTimeout(r, 100));
+    // The startup claim found nothing: from now on only a notification (or the poll, a
+    // minute away) can wake the worker.
+    await waitFor("the startup claim", () => lines.includes("claimed"), { everyMs: 5 });
     const t0 = Date.now();
     const result = await noop.enqueue();
     await waitFor("SUCCESSFUL", async () => (await result.refresh()).status === "SUCCESSFUL", { everyMs: 5 });
