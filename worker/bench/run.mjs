@@ -34,6 +34,8 @@ const HELP = `Usage: node worker/bench/run.mjs [options]
   --repeat N           run the whole plan N times, keep each cell's best (default 1); on a
                        machine shared with other work this filters out bursts of load
   --json FILE          where to write raw figures (default worker/bench/results/bench-<time>.json)
+  --source             run Errand from its TypeScript sources (tsx), as in development;
+                       default: build the packages (npm run build) and run what users install
   --quick              --tasks 5000 --enqueue-tasks 500 --latency-tasks 100 --drain-timeout 20
 
 DATABASE_URL names the server (default postgres://postgres@127.0.0.1:5432/postgres); each
@@ -52,6 +54,7 @@ function parseArgs(argv) {
     drainTimeout: 30,
     repeat: 1,
     json: null,
+    source: false,
   };
   const list = (v) =>
     v
@@ -106,6 +109,9 @@ function parseArgs(argv) {
         break;
       case "--json":
         o.json = value();
+        break;
+      case "--source":
+        o.source = true;
         break;
       case "--quick":
         Object.assign(o, { tasks: 5000, enqueueTasks: 500, latencyTasks: 100, drainTimeout: 20 });
@@ -344,6 +350,13 @@ async function main() {
   const { rows: ver } = await admin.query("SELECT current_setting('server_version') AS v");
   const nodeVersion = spawnSync(node22, ["--version"], { encoding: "utf8" }).stdout.trim();
   const tsx = tsxLoader();
+  if (!o.source && o.only.some((system) => NEEDS_TSX.has(system))) {
+    // Errand as users run it: the packages built to JavaScript (tsx's keepNames helpers alone
+    // cost the worker ≈10 % of its CPU in a drain).
+    console.error("[bench] building the packages (npm run build; --source to skip)");
+    const build = spawnSync("npm", ["run", "build"], { cwd: path.resolve(BENCH_DIR, "../.."), stdio: "ignore" });
+    if (build.status !== 0) throw new Error("npm run build failed; run it to see why, or bench the sources with --source");
+  }
 
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model?.trim() ?? "?"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, PostgreSQL ${ver[0].v}, Node ${nodeVersion}`;
   console.error(`[bench] ${new Date().toISOString()} — ${machine}`);
@@ -377,7 +390,7 @@ async function main() {
       results.push({ ...job, status: "unavailable", error: unavailable.get(unavailableKey) });
       continue;
     }
-    if (NEEDS_TSX.has(job.system) && !tsx) {
+    if (NEEDS_TSX.has(job.system) && o.source && !tsx) {
       results.push({
         ...job,
         status: "unavailable",
@@ -401,7 +414,7 @@ async function main() {
       pollMs: 50,
       latencyWaitMs: 10_000,
     };
-    const execArgv = NEEDS_TSX.has(job.system) ? ["--conditions=@errand/source", "--import", tsx] : [];
+    const execArgv = NEEDS_TSX.has(job.system) && o.source ? ["--conditions=@errand/source", "--import", tsx] : [];
     process.stderr.write(`[bench] ${String(n).padStart(3)}/${jobs.length} ${label} `);
     const loadBefore = os.loadavg()[0];
     const t = Date.now();

@@ -1,4 +1,4 @@
-// One scenario for one system, in a fresh database. Runs on Node 22 (Errand with --import tsx).
+// One scenario for one system, in a fresh database. Runs on Node 22 (Errand built, or with --import tsx and --source).
 // Usage: node scenario.mjs '<json spec>'   (spawned by ../run.mjs, writes its result to spec.out)
 import { fork } from "node:child_process";
 import { writeFileSync } from "node:fs";

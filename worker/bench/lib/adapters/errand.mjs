@@ -1,5 +1,6 @@
 // Errand, through its public API: tasks from @errand/core, the worker from @errand/worker,
-// the schema from @errand/db. Errand is TypeScript: this module runs under `--import tsx`.
+// the schema from @errand/db: the built packages, or the TypeScript sources under
+// `--import tsx` and the `@errand/source` condition (run.mjs --source).
 import pg from "pg";
 import { quietErrors, sleep } from "../util.mjs";
 

@@ -38,7 +38,7 @@ export const SYSTEM_INFO = {
   },
   errand: {
     label: "Errand",
-    note: 'new Worker({ queues: ["*"], concurrency: c }) from @errand/worker, database backend',
+    note: 'new Worker({ queues: ["*"], concurrency: c }) from @errand/worker (built; sources with --source), database backend',
   },
 };
 
