@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { queries } from "@errand/core/internal";
-import { createTestDatabase, insertTasks, type TestDatabase } from "@errand/core/testing";
+import { createTestDatabase, insertTaskInEveryState, insertTasks, type TestDatabase } from "@errand/core/testing";
 import type { NewTaskRow, TaskStatus } from "@errand/db";
 
 let tdb: TestDatabase;
@@ -68,6 +68,38 @@ describe("taskClaimBatch", () => {
       expect(r.started_at).toBeInstanceOf(Date);
       expect(r.locked_until!.getTime()).toBeGreaterThan(Date.now() + 20_000);
     }
+  });
+
+  it("returns each claimed row exactly as stored, though it sends the columns it can tell as NULL", async () => {
+    const states = await insertTaskInEveryState(tdb.db);
+    const past = new Date(Date.now() - 60_000);
+    await insertTasks(tdb.db, [
+      // Delayed: due later than enqueued. Repeating: its schedule slot differs from run_after.
+      row({ task_name: "fixture.delayed", enqueued_at: new Date(past.getTime() - 5_000), run_after: past }),
+      row({ task_name: "fixture.repeating", run_after: past, scheduled_at: new Date(past.getTime() - 3_600_000) }),
+      row({ task_name: "fixture.withProgress", progress_done: 3, progress_total: 9, verbose_name: "Nine steps" }),
+    ]);
+    const claimed = await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 10, workerId: "w9", leaseSeconds: 45 });
+    expect(claimed.map((r) => r.task_name).sort()).toEqual([
+      "fixture.delayed",
+      "fixture.pendingDue",
+      "fixture.pendingRetrying",
+      "fixture.repeating",
+      "fixture.withProgress",
+    ]);
+    const stored = await tdb.db
+      .selectFrom("errand_tasks")
+      .selectAll()
+      .where(
+        "id",
+        "in",
+        claimed.map((r) => r.id),
+      )
+      .execute();
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    for (const r of claimed) expect(r).toEqual(byId.get(r.id));
+    const retried = claimed.find((r) => r.id === states.pendingRetrying.id)!;
+    expect([retried.attempts, retried.worker_ids, retried.errors.length]).toEqual([2, ["worker-a", "w9"], 1]);
   });
 
   it("commits the claim asynchronously without changing the connection's setting", async () => {
