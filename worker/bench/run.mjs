@@ -355,7 +355,8 @@ async function main() {
     // cost the worker ≈10 % of its CPU in a drain).
     console.error("[bench] building the packages (npm run build; --source to skip)");
     const build = spawnSync("npm", ["run", "build"], { cwd: path.resolve(BENCH_DIR, "../.."), stdio: "ignore" });
-    if (build.status !== 0) throw new Error("npm run build failed; run it to see why, or bench the sources with --source");
+    if (build.status !== 0)
+      throw new Error("npm run build failed; run it to see why, or bench the sources with --source");
   }
 
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model?.trim() ?? "?"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, PostgreSQL ${ver[0].v}, Node ${nodeVersion}`;

@@ -74,6 +74,8 @@ export class ClaimLoop {
   #active = true;
   /** Set when a claim may find something: a notification, a poll tick, a full batch. */
   #mayHaveWork = true;
+  /** Bumped by every `wake()`: a claim that started before a wake must not clear `#mayHaveWork`. */
+  #wakes = 0;
   #waiters: (() => void)[] = [];
   /** Tasks asked for by claims in flight. */
   #inFlight = 0;
@@ -102,6 +104,7 @@ export class ClaimLoop {
 
   /** Something may be due: claim as soon as a slot is free. */
   wake(): void {
+    this.#wakes += 1;
     this.#mayHaveWork = true;
     this.#resume();
   }
@@ -166,7 +169,9 @@ export class ClaimLoop {
         await this.#idle(null);
         continue;
       }
-      this.#mayHaveWork = false;
+      // Cleared by this claim only if it comes back short and nothing woke the loop meanwhile:
+      // the other claimer may go out while this one is in flight.
+      const wakes = this.#wakes;
       const epoch = results.epoch;
       let tasks: TaskRecord[];
       const claimStart = performance.now();
@@ -213,7 +218,11 @@ export class ClaimLoop {
       if (tasks.length === budget) {
         // A full batch: more may be due. Claim again as soon as the queue runs low.
         this.#mayHaveWork = true;
-      } else if (
+      } else if (this.#wakes === wakes) {
+        this.#mayHaveWork = false;
+      }
+      if (
+        tasks.length < budget &&
         batch &&
         this.#inFlight === 0 &&
         this.#options.running() === 0 &&

@@ -1,5 +1,6 @@
 import { toErrandError, type TaskRecord } from "@errand/core";
 import type { TaskStore } from "@errand/core/internal";
+import type { Heartbeat } from "./heartbeat/heartbeat";
 import type { Logger } from "./logger";
 
 export interface LeaseKeeperOptions {
@@ -15,11 +16,18 @@ export interface LeaseKeeperOptions {
   onLost?: ((id: string) => void) | undefined;
   /** A sweep re-queued tasks: there is work to claim. */
   onRescued?: (() => void) | undefined;
+  /**
+   * Renews from its own thread instead of this event loop's timers, so a blocked event
+   * loop does not let the leases lapse (the worker passes one when it has a connection
+   * string). `renew()` still renews from here when called.
+   */
+  heartbeat?: Heartbeat | undefined;
 }
 
 /**
- * Keeps the leases of the tasks this worker holds (running, or finished with the result
- * not yet stored) by renewing them every third of the lease, and sweeps for tasks whose
+ * Keeps the leases of the tasks this worker holds (claimed ahead, running, or finished with
+ * the result not yet stored) by renewing them every third of the lease (from a `Heartbeat`
+ * thread when it has one), and sweeps for tasks whose
  * worker stopped renewing (killed, cut off) to re-queue them; any worker may do that.
  * A renewal that does not take for a held task means its lease lapsed: `onLost` says so.
  *
@@ -41,12 +49,30 @@ export class LeaseKeeper {
 
   /** Renews this task's lease from now on. */
   hold(id: string): void {
+    if (this.#held.has(id)) return;
     this.#held.add(id);
+    this.#options.heartbeat?.hold([id]);
+  }
+
+  /** Renews these tasks' leases from now on (one message to the heartbeat for all). */
+  holdAll(ids: readonly string[]): void {
+    const added = ids.filter((id) => !this.#held.has(id));
+    for (const id of added) this.#held.add(id);
+    this.#options.heartbeat?.hold(added);
   }
 
   /** Stops renewing this task's lease (its result is stored, or dropped). */
   release(id: string): void {
-    this.#held.delete(id);
+    if (!this.#held.delete(id)) return;
+    this.#options.heartbeat?.release([id]);
+  }
+
+  /** The heartbeat found these leases lost; those still held are reported to `onLost`. */
+  lost(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (!this.#held.delete(id)) continue;
+      this.#options.onLost?.(id);
+    }
   }
 
   /** Ids whose leases are renewed. */
@@ -56,8 +82,8 @@ export class LeaseKeeper {
 
   /** Sweeps once now, then renews and sweeps on timers that do not keep the process alive. */
   start(): void {
-    const { leaseSeconds, rescueIntervalSeconds } = this.#options;
-    this.#timers.push(setInterval(() => void this.renew(), (leaseSeconds * 1000) / 3).unref());
+    const { leaseSeconds, rescueIntervalSeconds, heartbeat } = this.#options;
+    if (!heartbeat) this.#timers.push(setInterval(() => void this.renew(), (leaseSeconds * 1000) / 3).unref());
     this.#timers.push(setInterval(() => void this.rescue(), rescueIntervalSeconds * 1000).unref());
     void this.rescue();
   }

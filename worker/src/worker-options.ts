@@ -38,6 +38,12 @@ export interface WorkerOptions {
   startupDelay?: number | undefined;
   /** Seconds between sweeps for lapsed leases. Default half the lease, at most 15. */
   rescueIntervalSeconds?: number | undefined;
+  /**
+   * Seconds the event loop may stay blocked (a task's synchronous work) before the
+   * heartbeat thread ends the process, so other workers rescue its tasks. Leases are kept
+   * meanwhile. Default 600.
+   */
+  maxStallSeconds?: number | undefined;
   /** LISTEN for enqueues (else poll only). Default true. */
   listen?: boolean | undefined;
   /** Default: warnings and errors to stdout. The CLI passes an "info" logger. */
@@ -166,6 +172,13 @@ export const WORKER_OPTIONS = {
     rule: { type: "number", above: 0 },
     help: "seconds between sweeps for lapsed leases (default half the lease, at most 15)",
   },
+  maxStallSeconds: {
+    flag: "max-stall",
+    arg: "S",
+    rule: { type: "number", above: 0 },
+    default: 600,
+    help: "seconds the event loop may stay blocked before the process ends and its tasks are rescued",
+  },
   listen: { flag: null, rule: { type: "boolean" }, default: true, help: "LISTEN for enqueues (else poll only)" },
 } as const satisfies Record<Exclude<keyof WorkerOptions, "logger">, OptionSpec>;
 
@@ -185,6 +198,7 @@ export interface ResolvedWorkerOptions {
   duration: number | null;
   startupDelay: number;
   rescueIntervalSeconds: number;
+  maxStallSeconds: number;
   listen: boolean;
   logger: Logger;
 }
@@ -260,6 +274,7 @@ export function resolveWorkerOptions(
       "rescueIntervalSeconds",
       options.rescueIntervalSeconds ?? Math.min(leaseSeconds / 2, 15),
     ),
+    maxStallSeconds: number("maxStallSeconds", options.maxStallSeconds),
     listen: options.listen ?? WORKER_OPTIONS.listen.default,
     logger: options.logger ?? createLogger({ level: "warn" }),
   };

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { TaskErrorRow } from "@errand/db";
 import {
   getBackend,
   InvalidTaskBackend,
@@ -11,6 +12,7 @@ import { emitTaskEvent, PostgresTaskStore, type TaskStore } from "@errand/core/i
 import { sleep } from "./backoff";
 import { ClaimLoop } from "./claim-loop";
 import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
+import { Heartbeat } from "./heartbeat/heartbeat";
 import { LeaseKeeper } from "./lease-keeper";
 import type { Logger } from "./logger";
 import { NotifyListener } from "./notify-listener";
@@ -43,6 +45,8 @@ interface Parts {
   store: TaskStore;
   listener: NotifyListener | null;
   flusher: ResultFlusher;
+  /** Renews leases from its own thread; null without a connection string (renewed here then). */
+  heartbeat: Heartbeat | null;
   leases: LeaseKeeper;
   loop: ClaimLoop;
 }
@@ -122,12 +126,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#state = "running";
     trackLiveWorker(this, this.#stopped);
     let listener: NotifyListener | null = null;
+    let heartbeat: Heartbeat | null = null;
     try {
       const backend = this.#databaseBackend();
       const store = new PostgresTaskStore(await backend.getDb());
       const { startupDelay, listen } = this.#options;
       if (startupDelay > 0) await sleep(Math.random() * startupDelay * 1000);
-      const connectionString = listen ? await backend.getConnectionString() : "";
+      const connectionString = await backend.getConnectionString();
+      if (connectionString) heartbeat = await this.#newHeartbeat(connectionString);
+      else {
+        this.#logger.warn(
+          "backend has no connection string (set its url); leases are renewed by the event loop, not a heartbeat thread",
+        );
+      }
       if (listen && !connectionString) {
         // A backend configured with its own Kysely instance (`db`) and no `url`: there is
         // no address to open the LISTEN connection to.
@@ -147,14 +158,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (this.#state !== "running") {
         // stop() was called while starting; it has already finished.
         await listener?.close();
+        await heartbeat?.stop();
         return;
       }
       const flusher = this.#newFlusher(store);
-      const leases = this.#newLeaseKeeper(store);
-      this.#parts = { backend, store, listener, flusher, leases, loop: this.#newClaimLoop(store, flusher) };
+      const leases = this.#newLeaseKeeper(store, heartbeat);
+      this.#parts = { backend, store, listener, flusher, heartbeat, leases, loop: this.#newClaimLoop(store, flusher) };
     } catch (error) {
       this.#state = "stopped";
       await listener?.close();
+      await heartbeat?.stop();
       this.#resolveStopped();
       throw error;
     }
@@ -236,9 +249,25 @@ export class Worker extends EventEmitter<WorkerEvents> {
     });
   }
 
-  #newLeaseKeeper(store: TaskStore): LeaseKeeper {
+  async #newHeartbeat(connectionString: string): Promise<Heartbeat> {
+    const heartbeat = new Heartbeat({
+      connectionString,
+      workerId: this.workerId,
+      leaseSeconds: this.#options.leaseSeconds,
+      logger: this.#logger,
+      // A stall longer than the lease is what would have cost the leases without the thread.
+      stallWarnMs: Math.min(5000, this.#options.leaseSeconds * 1000),
+      maxStallMs: this.#options.maxStallSeconds * 1000,
+      onLost: (ids) => this.#parts?.leases.lost(ids),
+    });
+    await heartbeat.start();
+    return heartbeat;
+  }
+
+  #newLeaseKeeper(store: TaskStore, heartbeat: Heartbeat | null): LeaseKeeper {
     return new LeaseKeeper({
       store,
+      heartbeat: heartbeat ?? undefined,
       workerId: this.workerId,
       leaseSeconds: this.#options.leaseSeconds,
       rescueIntervalSeconds: this.#options.rescueIntervalSeconds,
@@ -275,9 +304,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       logger: this.#logger,
       running: () => this.#running.size,
       onClaimed: (task) => this.#startAttempt(task),
-      onQueued: (tasks) => {
-        for (const task of tasks) this.#parts?.leases.hold(task.id);
-      },
+      onQueued: (tasks) => this.#parts?.leases.holdAll(tasks.map((task) => task.id)),
       onReleased: (ids) => {
         for (const id of ids) this.#parts?.leases.release(id);
       },
@@ -329,6 +356,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     parts?.leases.stop();
+    await parts?.heartbeat?.stop();
     await parts?.listener?.close();
     this.#state = "stopped";
     this.#logger.info("worker stopped", { workerId: this.workerId, finished: this.#finished });
@@ -383,9 +411,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#logger.info("task finished", { ...fields, status: "SUCCESSFUL" });
     } else {
       // Logged by the flusher once stored: whether it is retried is taskFail's decision.
+      const blockedMs = parts.heartbeat?.longestStallSince(attempt.startedAt.getTime()) ?? 0;
       parts.flusher.fail({
         id: task.id,
-        error: outcome.error,
+        error: blockedMs > 0 ? withStall(outcome.error, blockedMs) : outcome.error,
         retryDelay: outcome.retryDelay,
         startedAt: attempt.startedAt,
         log: fields,
@@ -414,4 +443,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     emitTaskEvent(event, record);
   }
+}
+
+/** A failed attempt's error, noting that the worker's event loop was blocked during it. */
+function withStall(error: TaskErrorRow, blockedMs: number): TaskErrorRow {
+  const note = ` (The worker's event loop was blocked for ${(blockedMs / 1000).toFixed(1)} s during this attempt; leases were kept by the heartbeat.)`;
+  return { ...error, message: `${error.message}${note}` };
 }

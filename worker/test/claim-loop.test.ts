@@ -233,7 +233,7 @@ describe("ClaimLoop", () => {
     it("holds queued tasks RUNNING under its lease, and gives them back untouched when not started in time", async () => {
       await insertTasks(
         tdb.db,
-        Array.from({ length: 40 }, () => ({})),
+        Array.from({ length: 200 }, () => ({})),
       );
       const released: string[] = [];
       const h = start({
@@ -263,7 +263,7 @@ describe("ClaimLoop", () => {
     it("starts nothing queued after stop(), and giveBack() returns the queue untouched", async () => {
       await insertTasks(
         tdb.db,
-        Array.from({ length: 40 }, () => ({})),
+        Array.from({ length: 200 }, () => ({})),
       );
       const h = start({ concurrency: 1, prefetch: 8 });
       await finishUntil(h, () => h.loop.queued > 0);
@@ -285,7 +285,7 @@ describe("ClaimLoop", () => {
     it("forget(): a queued task whose lease was lost never starts", async () => {
       await insertTasks(
         tdb.db,
-        Array.from({ length: 40 }, () => ({})),
+        Array.from({ length: 200 }, () => ({})),
       );
       const started: string[] = [];
       const h = start({ concurrency: 1, prefetch: 8 });
@@ -297,7 +297,7 @@ describe("ClaimLoop", () => {
       const before = h.loop.queued;
       await finishUntil(h, () => {
         for (const id of h.running.keys()) if (!started.includes(id)) started.push(id);
-        return h.loop.claimed === 40 && h.loop.queued === 0 && h.running.size === 0;
+        return h.loop.claimed === 200 && h.loop.queued === 0 && h.running.size === 0;
       });
       expect(before).toBeGreaterThan(0);
       expect(started).not.toContain(lost);

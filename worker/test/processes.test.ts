@@ -5,7 +5,7 @@ import { sql } from "kysely";
 import type { TestDatabase } from "@errand/core/testing";
 import pg from "pg";
 import { testServerUrl } from "@errand/core/testing";
-import { nap, record, slow, stubborn } from "./fixtures/tasks";
+import { blocking, nap, record, slow, stubborn } from "./fixtures/tasks";
 import {
   executions,
   FIXTURE_CONFIG,
@@ -158,6 +158,50 @@ describe("crash safety", () => {
     expect(logs.some((l) => l.msg.startsWith("notification connection lost"))).toBe(true);
     expect(logs.some((l) => l.msg === "notification connection restored")).toBe(true);
     expect(w.child.exitCode).toBeNull();
+  }, 60_000);
+});
+
+describe("a task that blocks the event loop", () => {
+  it("for 3× the lease, beside other running tasks and a second worker: each function runs once and ends SUCCESSFUL", async () => {
+    const heavy = await blocking.enqueue(3_500);
+    const others = await slow.enqueueMany(Array.from({ length: 4 }, () => [2_000] as [number]));
+    const a = startWorker("--lease", "1", "--concurrency", "10");
+    await waitFor(
+      "all five started on the first worker",
+      async () => (await executions(tdb)).filter((e) => e.label === "start").length === 5,
+      { timeoutMs: 20_000 },
+    );
+    // The second worker sweeps for lapsed leases every half second while the first is blocked.
+    const b = startWorker("--lease", "1", "--concurrency", "10");
+    await started(b);
+    await waitFor("all SUCCESSFUL", async () => (await statusCounts(tdb)).SUCCESSFUL === 5, { timeoutMs: 30_000 });
+
+    const runs = await executions(tdb);
+    const ids = [heavy.id, ...others.map((r) => r.id)];
+    for (const label of ["start", "end"]) {
+      const labelled = runs.filter((r) => r.label === label);
+      expect(labelled.map((r) => r.task_id).sort()).toEqual([...ids].sort());
+      expect(new Set(labelled.map((r) => r.pid))).toEqual(new Set([a.child.pid]));
+    }
+    const rows = await tdb.db.selectFrom("errand_tasks").selectAll().execute();
+    for (const r of rows) expect([r.attempts, r.errors]).toEqual([1, []]);
+    // Said in the log: the heartbeat thread while blocked, the worker once unblocked.
+    expect(a.stderr.join("\n")).toContain("event loop blocked; the heartbeat keeps renewing");
+    expect(logLines(a.stdout).some((l) => l.msg.startsWith("the event loop was blocked"))).toBe(true);
+    expect(logLines(b.stdout).some((l) => l.msg === "re-queued tasks whose lease lapsed")).toBe(false);
+  }, 60_000);
+
+  it("past --max-stall, the heartbeat ends the process and another worker runs the task", async () => {
+    const heavy = await blocking.enqueue(4_000);
+    const a = startWorker("--lease", "1", "--max-stall", "1.5");
+    expect(await a.exited).toBe("SIGKILL");
+    expect(a.stderr.join("\n")).toContain("event loop blocked past --max-stall");
+    const b = startWorker("--lease", "1");
+    await waitFor("SUCCESSFUL", async () => (await heavy.refresh()).status === "SUCCESSFUL", { timeoutMs: 30_000 });
+    const stored = await heavy.refresh();
+    expect([stored.attempts, stored.errors.map((e) => e.exceptionClass)]).toEqual([2, ["LeaseExpired"]]);
+    const ends = (await executions(tdb)).filter((r) => r.label === "end");
+    expect(ends.map((r) => r.pid)).toEqual([b.child.pid]);
   }, 60_000);
 });
 

@@ -109,6 +109,7 @@ describe("errand worker flags", () => {
       "--lease=9",
       "--shutdown-grace=4",
       "--rescue-interval=7",
+      "--max-stall=90",
       "--log-level=warn",
       "--migrate",
     ]);
@@ -127,6 +128,7 @@ describe("errand worker flags", () => {
       leaseSeconds: 9,
       shutdownGraceSeconds: 4,
       rescueIntervalSeconds: 7,
+      maxStallSeconds: 90,
     });
     expect(flags).toMatchObject({ logLevel: "warn", migrate: true });
     // Every flag of the table was given above.
