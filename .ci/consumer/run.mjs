@@ -647,6 +647,8 @@ async function nextScenario(ctx) {
     check(stopped, "the worker did not exit within 20 s of SIGTERM");
     check(stopped.code === 0, `the worker exited ${stopped.code ?? stopped.signal} on SIGTERM`);
     check(/task finished/.test(stopped.stdout), "the worker logged no finished task");
+    // Its leases were renewed by the heartbeat thread, loaded from the package's dist/.
+    check(/"heartbeat":true/.test(stopped.stdout), "the worker started without its heartbeat thread");
     return `next build ${buildSeconds} s; badge ${style.backgroundColor}`;
   } finally {
     killGroup(worker.child, "SIGKILL");

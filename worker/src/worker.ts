@@ -178,6 +178,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       concurrency: this.concurrency,
       batch: this.#options.batch || undefined,
       listening: listener?.connected ?? false,
+      heartbeat: this.#parts.heartbeat !== null,
     });
     this.#parts.leases.start();
     this.#loopDone = this.#parts.loop.run();
