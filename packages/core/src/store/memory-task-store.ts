@@ -58,6 +58,29 @@ function addSeconds(date: Date, seconds: number): Date {
 export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, StoredTask>();
   #nextSeq = 1;
+  readonly #maxFinished: number;
+  /** Ids of SUCCESSFUL/FAILED tasks, oldest finish first. */
+  readonly #finished = new Map<string, true>();
+
+  /**
+   * @param options.maxFinished keep at most this many SUCCESSFUL/FAILED tasks; past it the
+   *   oldest finished are forgotten (a long-running process must not grow without bound).
+   *   Default: no limit.
+   */
+  constructor(options: { maxFinished?: number | undefined } = {}) {
+    this.#maxFinished = options.maxFinished ?? Infinity;
+  }
+
+  /** A task just reached SUCCESSFUL or FAILED: forget the oldest finished past the limit. */
+  #markFinished(id: string): void {
+    this.#finished.delete(id);
+    this.#finished.set(id, true);
+    for (const oldest of this.#finished.keys()) {
+      if (this.#finished.size <= this.#maxFinished) break;
+      this.#finished.delete(oldest);
+      this.#tasks.delete(oldest);
+    }
+  }
 
   /** The stored task with this id, matched case-insensitively like a uuid column. */
   #find(id: unknown): StoredTask | undefined {
@@ -83,6 +106,7 @@ export class MemoryTaskStore implements TaskStore {
   /** Forgets every task. */
   clear(): void {
     this.#tasks.clear();
+    this.#finished.clear();
   }
 
   async taskInsert(params: TaskInsertParams): Promise<TaskRecord[]> {
@@ -158,6 +182,7 @@ export class MemoryTaskStore implements TaskStore {
       r.finishedAt = now;
       this.#unlock(task);
       done.push(structuredClone(r));
+      this.#markFinished(r.id);
       if (r.repeat !== null && params.scheduleRepeats !== false) this.#scheduleNextRun(task, now);
     }
     return done;
@@ -211,6 +236,7 @@ export class MemoryTaskStore implements TaskStore {
       }
       this.#unlock(task);
       out.push(structuredClone(r));
+      if (r.status === "FAILED") this.#markFinished(r.id);
     }
     return out;
   }
@@ -242,6 +268,7 @@ export class MemoryTaskStore implements TaskStore {
       const lease = { lockedBy: task.lockedBy!, lockedUntil: task.lockedUntil!, attempt: r.attempts };
       r.errors.push(toTaskError(leaseExpiredError(lease, now)));
       this.#unlock(task);
+      if (!retry) this.#markFinished(r.id);
       return structuredClone(r);
     });
   }
@@ -272,6 +299,7 @@ export class MemoryTaskStore implements TaskStore {
     r.status = "FAILED";
     r.finishedAt = new Date();
     r.errors.push(toTaskError(taskCancelledError(params.reason, r.finishedAt)));
+    this.#markFinished(r.id);
     return structuredClone(r);
   }
 
@@ -282,6 +310,7 @@ export class MemoryTaskStore implements TaskStore {
     r.status = "PENDING";
     r.finishedAt = null;
     r.runAfter = new Date();
+    this.#finished.delete(r.id);
     r.maxAttempts = Math.max(r.maxAttempts, r.attempts + 1);
     r.progress = null;
     return structuredClone(r);
@@ -302,7 +331,10 @@ export class MemoryTaskStore implements TaskStore {
         (!params.backend || r.backend === params.backend)
       ) {
         count += 1;
-        if (!params.dryRun) this.#tasks.delete(id);
+        if (!params.dryRun) {
+          this.#tasks.delete(id);
+          this.#finished.delete(id);
+        }
       }
     }
     return count;
