@@ -188,6 +188,8 @@ ALTER TABLE ONLY public.errand_migrations
 ALTER TABLE ONLY public.errand_tasks
     ADD CONSTRAINT errand_tasks_pkey PRIMARY KEY (id);
 
+CREATE INDEX errand_tasks_failed_idx ON public.errand_tasks USING btree (seq) WHERE (status = 'FAILED'::text);
+
 CREATE INDEX errand_tasks_finished_idx ON public.errand_tasks USING btree (finished_at) WHERE (finished_at IS NOT NULL);
 
 CREATE INDEX errand_tasks_pending_idx ON public.errand_tasks USING btree (priority DESC, run_after, seq) WHERE (status = 'PENDING'::text);

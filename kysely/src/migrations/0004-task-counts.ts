@@ -100,6 +100,12 @@ export const taskCounts: Migration = {
       END
       $$`.execute(db);
 
+    // The dashboard's "failed" list, newest first, without walking past millions of successes.
+    // Partial, so only failures pay for it: full indexes on (queue_name, seq) and
+    // (task_name, seq) cost every claim and completion an index entry each (claiming and
+    // completing 20,000 tasks in 250-row statements: 2.0–3.6 s → 3.6–4.5 s) and are left out.
+    await sql`CREATE INDEX errand_tasks_failed_idx ON errand_tasks (seq) WHERE status = 'FAILED'`.execute(db);
+
     // Tasks stored before this migration.
     await sql`INSERT INTO errand_task_counts (queue_name, status, count)
       SELECT queue_name, status, count(*) FROM errand_tasks GROUP BY 1, 2`.execute(db);
@@ -116,6 +122,7 @@ export const taskCounts: Migration = {
       await sql.raw(`DROP FUNCTION IF EXISTS errand_task_counts_${op}()`).execute(db);
     }
     await sql`DROP FUNCTION IF EXISTS errand_task_counts_compact()`.execute(db);
+    await sql`DROP INDEX IF EXISTS errand_tasks_failed_idx`.execute(db);
     await sql`DROP TABLE IF EXISTS errand_task_counts`.execute(db);
     await sql`DROP TABLE IF EXISTS errand_task_throughput`.execute(db);
   },
