@@ -1,3 +1,95 @@
+CREATE FUNCTION public.errand_task_counts_compact() RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+      BEGIN
+        IF NOT pg_try_advisory_xact_lock(hashtext('errand_task_counts_compact')) THEN RETURN; END IF;
+        WITH gone AS (DELETE FROM errand_task_counts RETURNING queue_name, status, count)
+        INSERT INTO errand_task_counts (queue_name, status, count)
+        SELECT queue_name, status, sum(count) FROM gone GROUP BY 1, 2 HAVING sum(count) <> 0;
+        WITH gone AS (DELETE FROM errand_task_throughput RETURNING minute, successful, failed)
+        INSERT INTO errand_task_throughput (minute, successful, failed)
+        SELECT minute, sum(successful), sum(failed) FROM gone
+        WHERE minute > now() - interval '2 hours'
+        GROUP BY 1 HAVING sum(successful) <> 0 OR sum(failed) <> 0;
+      END
+      $$;
+
+CREATE FUNCTION public.errand_task_counts_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      
+      BEGIN
+        WITH delta AS (SELECT queue_name, status,
+          CASE WHEN finished_at > now() - interval '2 hours' THEN date_trunc('minute', finished_at) END AS minute,
+          -count(*) AS n
+        FROM old_rows GROUP BY 1, 2, 3), counted AS (
+          INSERT INTO errand_task_counts (queue_name, status, count)
+          SELECT queue_name, status, sum(n) FROM delta GROUP BY 1, 2 HAVING sum(n) <> 0
+        )
+        INSERT INTO errand_task_throughput (minute, successful, failed)
+        SELECT minute, coalesce(sum(n) FILTER (WHERE status = 'SUCCESSFUL'), 0),
+          coalesce(sum(n) FILTER (WHERE status = 'FAILED'), 0)
+        FROM delta WHERE minute IS NOT NULL AND status IN ('SUCCESSFUL', 'FAILED')
+        GROUP BY 1 HAVING sum(n) <> 0;
+        RETURN NULL;
+      END
+      $$;
+
+CREATE FUNCTION public.errand_task_counts_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      
+      BEGIN
+        WITH delta AS (SELECT queue_name, status,
+          CASE WHEN finished_at > now() - interval '2 hours' THEN date_trunc('minute', finished_at) END AS minute,
+          count(*) AS n
+        FROM new_rows GROUP BY 1, 2, 3), counted AS (
+          INSERT INTO errand_task_counts (queue_name, status, count)
+          SELECT queue_name, status, sum(n) FROM delta GROUP BY 1, 2 HAVING sum(n) <> 0
+        )
+        INSERT INTO errand_task_throughput (minute, successful, failed)
+        SELECT minute, coalesce(sum(n) FILTER (WHERE status = 'SUCCESSFUL'), 0),
+          coalesce(sum(n) FILTER (WHERE status = 'FAILED'), 0)
+        FROM delta WHERE minute IS NOT NULL AND status IN ('SUCCESSFUL', 'FAILED')
+        GROUP BY 1 HAVING sum(n) <> 0;
+        RETURN NULL;
+      END
+      $$;
+
+CREATE FUNCTION public.errand_task_counts_truncate() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      BEGIN
+        DELETE FROM errand_task_counts;
+        DELETE FROM errand_task_throughput;
+        RETURN NULL;
+      END
+      $$;
+
+CREATE FUNCTION public.errand_task_counts_update() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      
+      BEGIN
+        WITH delta AS (SELECT queue_name, status,
+          CASE WHEN finished_at > now() - interval '2 hours' THEN date_trunc('minute', finished_at) END AS minute,
+          count(*) AS n
+        FROM new_rows GROUP BY 1, 2, 3 UNION ALL SELECT queue_name, status,
+          CASE WHEN finished_at > now() - interval '2 hours' THEN date_trunc('minute', finished_at) END AS minute,
+          -count(*) AS n
+        FROM old_rows GROUP BY 1, 2, 3), counted AS (
+          INSERT INTO errand_task_counts (queue_name, status, count)
+          SELECT queue_name, status, sum(n) FROM delta GROUP BY 1, 2 HAVING sum(n) <> 0
+        )
+        INSERT INTO errand_task_throughput (minute, successful, failed)
+        SELECT minute, coalesce(sum(n) FILTER (WHERE status = 'SUCCESSFUL'), 0),
+          coalesce(sum(n) FILTER (WHERE status = 'FAILED'), 0)
+        FROM delta WHERE minute IS NOT NULL AND status IN ('SUCCESSFUL', 'FAILED')
+        GROUP BY 1 HAVING sum(n) <> 0;
+        RETURN NULL;
+      END
+      $$;
+
 CREATE FUNCTION public.errand_tasks_notify() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -18,6 +110,18 @@ CREATE TABLE public.errand_migrations (
 CREATE TABLE public.errand_migrations_lock (
     id character varying(255) NOT NULL,
     is_locked integer DEFAULT 0 NOT NULL
+);
+
+CREATE TABLE public.errand_task_counts (
+    queue_name character varying(32) NOT NULL,
+    status text NOT NULL,
+    count bigint NOT NULL
+);
+
+CREATE TABLE public.errand_task_throughput (
+    minute timestamp with time zone NOT NULL,
+    successful bigint NOT NULL,
+    failed bigint NOT NULL
 );
 
 CREATE TABLE public.errand_tasks (
@@ -84,6 +188,8 @@ ALTER TABLE ONLY public.errand_migrations
 ALTER TABLE ONLY public.errand_tasks
     ADD CONSTRAINT errand_tasks_pkey PRIMARY KEY (id);
 
+CREATE INDEX errand_tasks_failed_idx ON public.errand_tasks USING btree (seq) WHERE (status = 'FAILED'::text);
+
 CREATE INDEX errand_tasks_finished_idx ON public.errand_tasks USING btree (finished_at) WHERE (finished_at IS NOT NULL);
 
 CREATE INDEX errand_tasks_pending_idx ON public.errand_tasks USING btree (priority DESC, run_after, seq) WHERE (status = 'PENDING'::text);
@@ -93,5 +199,13 @@ CREATE INDEX errand_tasks_pending_queue_idx ON public.errand_tasks USING btree (
 CREATE INDEX errand_tasks_running_lease_idx ON public.errand_tasks USING btree (locked_until) WHERE (status = 'RUNNING'::text);
 
 CREATE INDEX errand_tasks_seq_idx ON public.errand_tasks USING btree (seq);
+
+CREATE TRIGGER errand_tasks_count_delete AFTER DELETE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_counts_delete();
+
+CREATE TRIGGER errand_tasks_count_insert AFTER INSERT ON public.errand_tasks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_counts_insert();
+
+CREATE TRIGGER errand_tasks_count_truncate AFTER TRUNCATE ON public.errand_tasks FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_counts_truncate();
+
+CREATE TRIGGER errand_tasks_count_update AFTER UPDATE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_counts_update();
 
 CREATE TRIGGER errand_tasks_notify_insert AFTER INSERT ON public.errand_tasks REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_tasks_notify();

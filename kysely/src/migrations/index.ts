@@ -1,7 +1,9 @@
 import type { Migration } from "kysely";
 import { createTasks } from "./0001-create-tasks";
+import { taskCounts } from "./0004-task-counts";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
   "0001-create-tasks": createTasks,
+  "0004-task-counts": taskCounts,
 };
