@@ -36,6 +36,15 @@ export interface TaskOptions {
   backoff?: (attempts: number) => number;
   /** Seconds one attempt may run before its `signal` aborts and the attempt fails. */
   timeout?: number;
+  /**
+   * `"thread"`: the worker runs each attempt in its own `worker_threads` thread, which
+   * imports the config's task modules and finds the task by name. For CPU-heavy work: it
+   * blocks neither the worker's other tasks nor its lease heartbeat, and a `timeout` or a
+   * cancel ends the thread (the function is stopped, not just told through `signal`).
+   * Arguments, return value and progress cross the thread as JSON. Default: the worker's
+   * event loop.
+   */
+  isolate?: "thread";
   /** A human name shown in the UI. */
   verboseName?: string;
 }
@@ -71,6 +80,7 @@ interface TaskDefinition {
   takesContext: boolean;
   backoff: (attempts: number) => number;
   timeout: number | null;
+  isolate: "thread" | null;
   maxAttempts: number | null;
   key: string;
 }
@@ -126,6 +136,10 @@ export class Task<TArgs extends unknown[], TReturn> {
   /** Seconds one attempt may run, or `null`. */
   get timeout(): number | null {
     return this.#def.timeout;
+  }
+  /** `"thread"` when each attempt runs in its own worker thread, or `null`. */
+  get isolate(): "thread" | null {
+    return this.#def.isolate;
   }
   get maxAttempts(): number {
     return this.#using.maxAttempts ?? this.#def.maxAttempts ?? getSettings().maxAttempts;
@@ -358,6 +372,12 @@ export function task(
   const maxAttempts =
     options.maxAttempts === undefined ? null : validatePositiveInteger(options.maxAttempts, "maxAttempts", name);
   const timeout = options.timeout === undefined ? null : validatePositiveNumber(options.timeout, "timeout", name);
+  if (options.isolate !== undefined && options.isolate !== "thread") {
+    throw new InvalidTask(
+      `isolate must be "thread" (run each attempt in a worker thread) or left out, got ${JSON.stringify(options.isolate)}.`,
+      name,
+    );
+  }
   if (options.backoff !== undefined && typeof options.backoff !== "function") {
     throw new InvalidTask(`backoff must be a function (attempts) => seconds.`, name);
   }
@@ -367,6 +387,7 @@ export function task(
     takesContext,
     backoff: options.backoff ?? defaultBackoff,
     timeout,
+    isolate: options.isolate ?? null,
     maxAttempts,
     // Options and arity, not the function's text: a bundler that evaluates the same module
     // once per server layer (Next.js) prints the function differently in each copy.
