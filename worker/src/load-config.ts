@@ -78,7 +78,18 @@ export async function loadConfig(
     }
     taskModules.push(target);
   }
-  return { file, config, taskModules };
+  lastLoaded = { file, config, taskModules };
+  return lastLoaded;
+}
+
+let lastLoaded: LoadedConfig | null = null;
+
+/**
+ * The config this process loaded last with `loadConfig()` (with a file), or `null`: what the
+ * thread of an `isolate: "thread"` task loads again to find its task.
+ */
+export function loadedConfig(): LoadedConfig | null {
+  return lastLoaded;
 }
 
 const TYPESCRIPT_FILE = /\.(?:c|m)?tsx?$/;

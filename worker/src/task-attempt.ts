@@ -8,6 +8,7 @@ import {
   type RunOutcome,
   type TaskStore,
 } from "@errand/core/internal";
+import { runIsolated } from "./isolate/run-isolated";
 import { retryDelayFor } from "./retry-delay";
 
 /**
@@ -73,14 +74,18 @@ export class TaskAttempt {
     const { task, store, workerId } = options;
     const registered = registeredTasks().get(task.taskName);
     if (!registered) return { ok: false, error: new TaskNotRegistered(task.taskName) };
+    const setProgress = async (done: number, total: number | null) => {
+      await store.taskSetProgress({ id: task.id, workerId, done, total });
+    };
+    if (registered.isolate === "thread") {
+      return runIsolated({ task, timeout: registered.timeout, abort: this.#abort, setProgress });
+    }
     return runTask({
       task: registered,
       result: new TaskResult(task, options.backend),
       attempt: task.attempts,
       signal: this.#abort,
-      setProgress: async (done, total) => {
-        await store.taskSetProgress({ id: task.id, workerId, done, total });
-      },
+      setProgress,
     });
   }
 

@@ -10,6 +10,8 @@ export interface RunnableTask {
   readonly takesContext: boolean;
   /** Seconds one attempt may run, or `null`. */
   readonly timeout: number | null;
+  /** `"thread"`: a worker runs each attempt in its own worker thread. */
+  readonly isolate: "thread" | null;
   /** Identifies the definition, to tell a re-evaluated module from a name clash. */
   readonly definitionKey: string;
   /** Seconds before retrying after failed attempt number `attempts`. */

@@ -20,6 +20,15 @@ export interface TaskOptions {
   backoff?: (attempts: number) => number;
   /** Seconds one attempt may run before its `signal` aborts and the attempt fails. */
   timeout?: number;
+  /**
+   * `"thread"`: the worker runs each attempt in its own `worker_threads` thread, which
+   * imports the config's task modules and finds the task by name. For CPU-heavy work: it
+   * blocks neither the worker's other tasks nor its lease heartbeat, and a `timeout` or a
+   * cancel ends the thread (the function is stopped, not just told through `signal`).
+   * Arguments, return value and progress cross the thread as JSON. Default: the worker's
+   * event loop.
+   */
+  isolate?: "thread";
   /** A human name shown in the UI. */
   verboseName?: string;
 }
@@ -53,6 +62,7 @@ export const TASK_OPTION_KEYS = Object.keys({
   maxAttempts: true,
   backoff: true,
   timeout: true,
+  isolate: true,
   verboseName: true,
 } satisfies Record<keyof TaskOptions, true>);
 

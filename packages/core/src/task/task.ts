@@ -38,6 +38,7 @@ interface TaskDefinition {
   takesContext: boolean;
   backoff: (attempts: number) => number;
   timeout: number | null;
+  isolate: "thread" | null;
   maxAttempts: number | null;
   key: string;
 }
@@ -93,6 +94,10 @@ export class Task<TArgs extends unknown[], TReturn> {
   /** Seconds one attempt may run, or `null`. */
   get timeout(): number | null {
     return this.#def.timeout;
+  }
+  /** `"thread"` when each attempt runs in its own worker thread, or `null`. */
+  get isolate(): "thread" | null {
+    return this.#def.isolate;
   }
   get maxAttempts(): number {
     return this.#using.maxAttempts ?? this.#def.maxAttempts ?? getSettings().maxAttempts;
@@ -331,6 +336,12 @@ export function task(
   const maxAttempts =
     options.maxAttempts === undefined ? null : validatePositiveInteger(options.maxAttempts, "maxAttempts", name);
   const timeout = options.timeout === undefined ? null : validatePositiveNumber(options.timeout, "timeout", name);
+  if (options.isolate !== undefined && options.isolate !== "thread") {
+    throw new InvalidTask(
+      `isolate must be "thread" (run each attempt in a worker thread) or left out, got ${JSON.stringify(options.isolate)}.`,
+      name,
+    );
+  }
   if (options.backoff !== undefined && typeof options.backoff !== "function") {
     throw new InvalidTask(`backoff must be a function (attempts) => seconds.`, name);
   }
@@ -340,6 +351,7 @@ export function task(
     takesContext,
     backoff: options.backoff ?? defaultBackoff,
     timeout,
+    isolate: options.isolate ?? null,
     maxAttempts,
     // Options and arity, not the function's text: a bundler that evaluates the same module
     // once per server layer (Next.js) prints the function differently in each copy.
