@@ -47,6 +47,10 @@ export interface TaskTable {
   creator_id: string | null;
   progress_done: number | null;
   progress_total: number | null;
+  /** While PENDING or RUNNING, no other task with this key can be stored. */
+  unique_key: string | null;
+  /** A cancel of this RUNNING task was asked for; its worker aborts it. */
+  cancel_requested_at: NullableTimestamp;
 }
 
 export interface Database {

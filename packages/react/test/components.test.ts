@@ -28,6 +28,8 @@ function record(overrides: Partial<TaskRecordJSON> = {}): TaskRecordJSON {
     repeatUntil: null,
     verboseName: null,
     creator: null,
+    uniqueKey: null,
+    cancelRequestedAt: null,
     ...overrides,
   };
 }

@@ -57,6 +57,7 @@ function addSeconds(date: Date, seconds: number): Date {
  */
 export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, StoredTask>();
+  readonly #lastWithKey = new Map<string, StoredTask>();
   #nextSeq = 1;
 
   /** The stored task with this id, matched case-insensitively like a uuid column. */
@@ -75,6 +76,13 @@ export class MemoryTaskStore implements TaskStore {
     task.lockedUntil = null;
   }
 
+  /** The PENDING or RUNNING task with this unique key (as the partial unique index). */
+  #keyHolder(key: string): StoredTask | undefined {
+    // The latest task stored with a key is the only one that can still hold it.
+    const task = this.#lastWithKey.get(key);
+    return task && (task.record.status === "PENDING" || task.record.status === "RUNNING") ? task : undefined;
+  }
+
   /** Every task, oldest first (copies). */
   records(): TaskRecord[] {
     return [...this.#tasks.values()].map((t) => structuredClone(t.record));
@@ -83,11 +91,14 @@ export class MemoryTaskStore implements TaskStore {
   /** Forgets every task. */
   clear(): void {
     this.#tasks.clear();
+    this.#lastWithKey.clear();
   }
 
   async taskInsert(params: TaskInsertParams): Promise<TaskRecord[]> {
     const now = new Date();
     return params.tasks.map((request) => {
+      const holder = request.uniqueKey === null ? undefined : this.#keyHolder(request.uniqueKey);
+      if (holder) return { ...structuredClone(holder.record), deduplicated: true };
       const runAfter = request.runAfter ?? now;
       const record = newTaskRecord(structuredClone(request), {
         id: randomUUID(),
@@ -95,13 +106,15 @@ export class MemoryTaskStore implements TaskStore {
         enqueuedAt: now,
         runAfter,
       });
-      this.#tasks.set(record.id, {
+      const stored: StoredTask = {
         record,
         seq: this.#nextSeq++,
         scheduledAt: runAfter,
         lockedBy: null,
         lockedUntil: null,
-      });
+      };
+      this.#tasks.set(record.id, stored);
+      if (record.uniqueKey !== null) this.#lastWithKey.set(record.uniqueKey, stored);
       return structuredClone(record);
     });
   }
@@ -178,6 +191,7 @@ export class MemoryTaskStore implements TaskStore {
       maxAttempts: r.maxAttempts,
       repeat: r.repeat,
       repeatUntil: r.repeatUntil,
+      uniqueKey: null,
       verboseName: r.verboseName,
       creator: r.creator && { ...r.creator },
     };
@@ -278,6 +292,10 @@ export class MemoryTaskStore implements TaskStore {
     const task = this.#find(params.id);
     if (!task || task.record.status !== "FAILED") return undefined;
     const r = task.record;
+    // As the unique index: another task holds the key.
+    if (r.uniqueKey !== null && this.#keyHolder(r.uniqueKey)) return undefined;
+    if (r.uniqueKey !== null) this.#lastWithKey.set(r.uniqueKey, task);
+    r.cancelRequestedAt = null;
     r.status = "PENDING";
     r.finishedAt = null;
     r.runAfter = new Date();

@@ -54,12 +54,14 @@ export class PostgresTaskStore implements TaskStore {
       params.tasks.map((task) => toInsertRow(params.backend, task)),
     );
     return rows.map((row, i) =>
-      newTaskRecord(params.tasks[i]!, {
-        id: row.id,
-        backend: params.backend,
-        enqueuedAt: row.enqueued_at,
-        runAfter: row.run_after,
-      }),
+      row.existing
+        ? { ...rowToRecord(row.existing), deduplicated: true }
+        : newTaskRecord(params.tasks[i]!, {
+            id: row.id,
+            backend: params.backend,
+            enqueuedAt: row.enqueued_at,
+            runAfter: row.run_after,
+          }),
     );
   }
 
@@ -106,8 +108,14 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async taskRetry(params: { id: string }): Promise<TaskRecord | undefined> {
-    const row = await taskRetry(this.#db, params);
-    return row && rowToRecord(row);
+    try {
+      const row = await taskRetry(this.#db, params);
+      return row && rowToRecord(row);
+    } catch (error) {
+      // Another task holds its unique key (errand_tasks_unique_key_idx): not retried.
+      if ((error as { code?: unknown }).code === "23505") return undefined;
+      throw error;
+    }
   }
 
   taskPrune(params: PruneOptions): Promise<number> {
@@ -163,5 +171,6 @@ function toInsertRow(backend: string, request: EnqueueRequest): TaskInsertRow {
     verbose_name: request.verboseName,
     creator_type: request.creator?.type ?? null,
     creator_id: request.creator?.id ?? null,
+    unique_key: request.uniqueKey,
   };
 }

@@ -101,7 +101,11 @@ export interface TaskInsertParams {
  * const [claimed] = await store.taskClaimBatch({ queues: "*", limit: 1, workerId: "w1", leaseSeconds: 30 });
  */
 export interface TaskStore {
-  /** Stores PENDING tasks, in input order; their records as stored. */
+  /**
+   * Stores PENDING tasks, in input order; their records as stored. A task whose `uniqueKey`
+   * a PENDING or RUNNING task holds is not stored: its place has that task's record, with
+   * `deduplicated: true`.
+   */
   taskInsert(params: TaskInsertParams): Promise<TaskRecord[]>;
   /** The task with this id; `undefined` if missing (or the id is malformed). */
   taskGet(params: { id: string }): Promise<TaskRecord | undefined>;
@@ -123,7 +127,7 @@ export interface TaskStore {
   taskRelease(params: { workerId: string; ids: string[] }): Promise<TaskRecord[]>;
   /** PENDING → FAILED with a `TaskCancelled` error; `undefined` if missing or not PENDING. */
   taskCancel(params: { id: string; reason?: string }): Promise<TaskRecord | undefined>;
-  /** FAILED → PENDING, due now; `undefined` if missing or not FAILED. */
+  /** FAILED → PENDING, due now; `undefined` if missing, not FAILED or another task holds its unique key. */
   taskRetry(params: { id: string }): Promise<TaskRecord | undefined>;
   /** Deletes (or with `dryRun` counts) finished tasks older than `age` seconds. */
   taskPrune(params: PruneOptions): Promise<number>;

@@ -16,6 +16,8 @@ import {
   validatePositiveNumber,
   validatePriority,
   validateQueueName,
+  validateUniqueKey,
+  rejectUnknownOptions,
 } from "./validate-options";
 
 /** Options of `task()`. Only `name` is required. */
@@ -55,9 +57,48 @@ export interface UsingOptions {
   verboseName?: string | undefined;
   creator?: TaskCreator | undefined;
   maxAttempts?: number | undefined;
+  /**
+   * While a task with this key is PENDING or RUNNING, `enqueue` stores nothing and returns
+   * that task (`result.deduplicated === true`), however many callers enqueue at once.
+   */
+  uniqueKey?: string | undefined;
   /** The caller's Kysely transaction: the task row commits or rolls back with it. */
   transaction?: EnqueueTransaction | undefined;
 }
+
+/** Every option `task()` takes: any other is a mistake (a typo, or an option of `using()`). */
+const TASK_OPTION_NAMES = [
+  "name",
+  "queueName",
+  "priority",
+  "backend",
+  "takesContext",
+  "maxAttempts",
+  "backoff",
+  "timeout",
+  "verboseName",
+] as const satisfies readonly (keyof TaskOptions)[];
+
+/** Every option `using()` takes. */
+const USING_OPTION_NAMES = [
+  "priority",
+  "queueName",
+  "runAfter",
+  "delay",
+  "backend",
+  "repeat",
+  "repeatUntil",
+  "verboseName",
+  "creator",
+  "maxAttempts",
+  "uniqueKey",
+  "transaction",
+] as const satisfies readonly (keyof UsingOptions)[];
+
+/** A compile error naming any option missing from the lists above. */
+type AssertNone<T extends never> = T;
+type _EveryTaskOptionListed = AssertNone<Exclude<keyof TaskOptions, (typeof TASK_OPTION_NAMES)[number]>>;
+type _EveryUsingOptionListed = AssertNone<Exclude<keyof UsingOptions, (typeof USING_OPTION_NAMES)[number]>>;
 
 /** The default retry delay: django-background-tasks' `attempts ** 4 + 5` seconds. */
 export function defaultBackoff(attempts: number): number {
@@ -151,6 +192,7 @@ export class Task<TArgs extends unknown[], TReturn> {
    */
   using(options: UsingOptions): Task<TArgs, TReturn> {
     const name = this.#def.name;
+    rejectUnknownOptions(options, USING_OPTION_NAMES, "using()", name);
     const next: { -readonly [K in keyof UsingState]: UsingState[K] } = { ...this.#using };
     if (options.priority !== undefined && options.priority !== null)
       next.priority = validatePriority(options.priority, name);
@@ -175,6 +217,8 @@ export class Task<TArgs extends unknown[], TReturn> {
       }
       next.creator = { type, id };
     }
+    if (options.uniqueKey !== undefined && options.uniqueKey !== null)
+      next.uniqueKey = validateUniqueKey(options.uniqueKey, name);
     if (options.transaction !== undefined && options.transaction !== null) next.transaction = options.transaction;
     let runAfter = this.#runAfter;
     let delayMs = this.#delayMs;
@@ -205,7 +249,7 @@ export class Task<TArgs extends unknown[], TReturn> {
     const request = this.#request(args, "args");
     const backend = this.#validateForBackend(request.runAfter);
     const record = await backend.enqueue(request, { transaction: this.#using.transaction });
-    emitTaskEvent("enqueued", record);
+    if (!record.deduplicated) emitTaskEvent("enqueued", record);
     return new TaskResult<TReturn>(record, backend);
   }
 
@@ -228,7 +272,7 @@ export class Task<TArgs extends unknown[], TReturn> {
     if (requests.length === 0) return [];
     const backend = this.#validateForBackend(requests[0]!.runAfter);
     const records = await backend.enqueueMany(requests, { transaction: this.#using.transaction });
-    for (const record of records) emitTaskEvent("enqueued", record);
+    for (const record of records) if (!record.deduplicated) emitTaskEvent("enqueued", record);
     return records.map((record) => new TaskResult<TReturn>(record, backend));
   }
 
@@ -287,6 +331,7 @@ export class Task<TArgs extends unknown[], TReturn> {
       repeatUntil: this.#using.repeatUntil ?? null,
       verboseName: this.#using.verboseName ?? null,
       creator: this.#using.creator ?? null,
+      uniqueKey: this.#using.uniqueKey ?? null,
     };
   }
 
@@ -332,6 +377,7 @@ export function task(
     );
   }
   const { name } = options;
+  rejectUnknownOptions(options, TASK_OPTION_NAMES, "task()", typeof name === "string" ? name : undefined);
   // Django's checks, in its order: a resolvable function, async support (every backend
   // here runs async functions), the context parameter, priority, then per-backend checks
   // at enqueue (defer support, queue allow-list), once the backend is configured.

@@ -1,0 +1,43 @@
+import { sql, type Kysely, type Migration } from "kysely";
+
+/**
+ * Unique keys and cancelling running tasks.
+ *
+ * - `unique_key`: while a task with a key is PENDING or RUNNING, no other task with that key
+ *   can be stored. The partial unique index is what enforces it, so concurrent enqueuers
+ *   need no check-then-insert: `INSERT … ON CONFLICT DO NOTHING` and the loser reads the
+ *   winner's row.
+ * - `cancel_requested_at`: a cancel of a RUNNING task is recorded here (and announced on
+ *   the `errand_cancel` channel); the worker holding the task aborts it, and no completion
+ *   of it is stored as SUCCESSFUL nor retried.
+ *
+ * Typed `Kysely<any>`: a migration is frozen in time.
+ */
+export const uniqueKeysAndCancel: Migration = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async up(db: Kysely<any>) {
+    await db.schema
+      .alterTable("errand_tasks")
+      .addColumn("unique_key", "text")
+      .addColumn("cancel_requested_at", "timestamptz")
+      .execute();
+    await db.schema
+      .alterTable("errand_tasks")
+      .addCheckConstraint(
+        "errand_tasks_unique_key_length",
+        sql`unique_key IS NULL OR char_length(unique_key) BETWEEN 1 AND 255`,
+      )
+      .execute();
+    await db.schema
+      .alterTable("errand_tasks")
+      .addCheckConstraint("errand_tasks_cancel_only_running", sql`cancel_requested_at IS NULL OR status <> 'PENDING'`)
+      .execute();
+    await sql`CREATE UNIQUE INDEX errand_tasks_unique_key_idx ON errand_tasks (unique_key)
+      WHERE unique_key IS NOT NULL AND status IN ('PENDING', 'RUNNING')`.execute(db);
+  },
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async down(db: Kysely<any>) {
+    // Dropping the columns drops their index and CHECK constraints.
+    await db.schema.alterTable("errand_tasks").dropColumn("unique_key").dropColumn("cancel_requested_at").execute();
+  },
+};
