@@ -75,6 +75,7 @@ export { taskEvents, type TaskEvent, type TaskEventMap } from "./events/task-eve
 
 export {
   DoNotRetry,
+  TaskCancelled,
   ERROR_CODES,
   ErrandError,
   isDoNotRetry,

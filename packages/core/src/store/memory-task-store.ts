@@ -14,7 +14,7 @@ import { listLimit } from "./build-stats";
 import { memoryTaskStats } from "./memory-task-stats";
 import { leaseExpiredError } from "./lease-expired-error";
 import { newTaskRecord } from "./new-task-record";
-import { taskCancelledError } from "./task-cancelled-error";
+import { cancelledWhileRunningError, taskCancelledError } from "./task-cancelled-error";
 import type {
   TaskClaimBatchParams,
   TaskCompleteParams,
@@ -165,10 +165,17 @@ export class MemoryTaskStore implements TaskStore {
       if (!task) continue;
       const r = task.record;
       stampStart(r, startedAt);
-      r.status = "SUCCESSFUL";
-      r.returnValue = JSON.parse(returnValue) as unknown;
       r.finishedAt = now;
       this.#unlock(task);
+      if (r.cancelRequestedAt !== null) {
+        // Cancelled while it ran: the result is dropped.
+        r.status = "FAILED";
+        r.errors.push(toTaskError(cancelledWhileRunningError(r.attempts, now)));
+        done.push(structuredClone(r));
+        continue;
+      }
+      r.status = "SUCCESSFUL";
+      r.returnValue = JSON.parse(returnValue) as unknown;
       done.push(structuredClone(r));
       if (r.repeat !== null && params.scheduleRepeats !== false) this.#scheduleNextRun(task, now);
     }
@@ -214,7 +221,7 @@ export class MemoryTaskStore implements TaskStore {
       const r = task.record;
       stampStart(r, startedAt);
       r.errors.push(toTaskError(error));
-      if (retryDelay !== null && r.attempts < r.maxAttempts) {
+      if (retryDelay !== null && r.attempts < r.maxAttempts && r.cancelRequestedAt === null) {
         r.status = "PENDING";
         r.runAfter = addSeconds(now, retryDelay);
         r.finishedAt = null;
@@ -248,7 +255,7 @@ export class MemoryTaskStore implements TaskStore {
       .slice(0, params.limit ?? 1000);
     return lapsed.map((task) => {
       const r = task.record;
-      const retry = r.attempts < r.maxAttempts;
+      const retry = r.attempts < r.maxAttempts && r.cancelRequestedAt === null;
       r.status = retry ? "PENDING" : "FAILED";
       r.finishedAt = retry ? null : now;
       if (retry) r.runAfter = now;
@@ -269,9 +276,16 @@ export class MemoryTaskStore implements TaskStore {
         r.startedAt = null;
         r.lastAttemptedAt = null;
       }
-      r.status = "PENDING";
       r.attempts -= 1;
       r.workerIds.pop();
+      if (r.cancelRequestedAt !== null) {
+        r.status = "FAILED";
+        r.finishedAt = new Date();
+        r.errors.push(toTaskError(taskCancelledError(undefined, r.finishedAt)));
+        r.cancelRequestedAt = null;
+      } else {
+        r.status = "PENDING";
+      }
       this.#unlock(task);
       out.push(structuredClone(r));
     }
@@ -280,12 +294,22 @@ export class MemoryTaskStore implements TaskStore {
 
   async taskCancel(params: { id: string; reason?: string }): Promise<TaskRecord | undefined> {
     const task = this.#find(params.id);
-    if (!task || task.record.status !== "PENDING") return undefined;
+    if (!task || (task.record.status !== "PENDING" && task.record.status !== "RUNNING")) return undefined;
     const r = task.record;
+    if (r.status === "RUNNING") {
+      r.cancelRequestedAt ??= new Date();
+      return structuredClone(r);
+    }
     r.status = "FAILED";
     r.finishedAt = new Date();
     r.errors.push(toTaskError(taskCancelledError(params.reason, r.finishedAt)));
     return structuredClone(r);
+  }
+
+  async taskCancelRequested(params: { workerId: string }): Promise<string[]> {
+    return [...this.#tasks.values()]
+      .filter((t) => t.record.status === "RUNNING" && t.lockedBy === params.workerId && t.record.cancelRequestedAt)
+      .map((t) => t.record.id);
   }
 
   async taskRetry(params: { id: string }): Promise<TaskRecord | undefined> {

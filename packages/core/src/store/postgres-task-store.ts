@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "@errand/db";
 import {
   taskCancel,
+  taskCancelRequested,
   taskClaimBatch,
   taskComplete,
   taskFail,
@@ -105,6 +106,10 @@ export class PostgresTaskStore implements TaskStore {
   async taskCancel(params: { id: string; reason?: string }): Promise<TaskRecord | undefined> {
     const row = await taskCancel(this.#db, params);
     return row && rowToRecord(row);
+  }
+
+  taskCancelRequested(params: { workerId: string }): Promise<string[]> {
+    return taskCancelRequested(this.#db, params);
   }
 
   async taskRetry(params: { id: string }): Promise<TaskRecord | undefined> {

@@ -85,7 +85,8 @@ export interface TaskInsertParams {
  * - `taskFail`: RUNNING → PENDING after `retryDelay` while attempts remain, else FAILED;
  * - `taskRelease`: RUNNING → PENDING as if never claimed (claimed, not started);
  * - `taskRescueExpired`: RUNNING with a lapsed lease → PENDING (or FAILED when out of attempts);
- * - `taskCancel`: PENDING → FAILED with a `TaskCancelled` error;
+ * - `taskCancel`: PENDING → FAILED with a `TaskCancelled` error; RUNNING: a cancel is
+ *   recorded, and the next complete, fail, release or rescue of the task stores FAILED;
  * - `taskRetry`: FAILED → PENDING, one more attempt allowed;
  * - `taskPrune`: deletes SUCCESSFUL/FAILED tasks finished long enough ago.
  *
@@ -125,8 +126,13 @@ export interface TaskStore {
   taskRescueExpired(params?: { limit?: number }): Promise<TaskRecord[]>;
   /** Gives back held tasks never started: PENDING, the claim's attempt taken back. */
   taskRelease(params: { workerId: string; ids: string[] }): Promise<TaskRecord[]>;
-  /** PENDING → FAILED with a `TaskCancelled` error; `undefined` if missing or not PENDING. */
+  /**
+   * PENDING → FAILED with a `TaskCancelled` error; RUNNING: the cancel is recorded
+   * (`cancelRequestedAt`) for its worker, which aborts it. `undefined` if missing or finished.
+   */
   taskCancel(params: { id: string; reason?: string }): Promise<TaskRecord | undefined>;
+  /** The ids of RUNNING tasks `workerId` holds whose cancel was asked for. */
+  taskCancelRequested(params: { workerId: string }): Promise<string[]>;
   /** FAILED → PENDING, due now; `undefined` if missing, not FAILED or another task holds its unique key. */
   taskRetry(params: { id: string }): Promise<TaskRecord | undefined>;
   /** Deletes (or with `dryRun` counts) finished tasks older than `age` seconds. */
