@@ -49,8 +49,11 @@ CREATE TABLE public.errand_tasks (
     creator_id text,
     progress_done double precision,
     progress_total double precision,
+    unique_key text,
+    cancel_requested_at timestamp with time zone,
     CONSTRAINT errand_tasks_args_array CHECK ((jsonb_typeof(args) = 'array'::text)),
     CONSTRAINT errand_tasks_attempts_counted CHECK ((attempts = cardinality(worker_ids))),
+    CONSTRAINT errand_tasks_cancel_only_running CHECK (((cancel_requested_at IS NULL) OR (status <> 'PENDING'::text))),
     CONSTRAINT errand_tasks_creator_complete CHECK (((creator_type IS NULL) = (creator_id IS NULL))),
     CONSTRAINT errand_tasks_errors_array CHECK ((jsonb_typeof(errors) = 'array'::text)),
     CONSTRAINT errand_tasks_finished_iff_finished_at CHECK (((status = ANY (ARRAY['SUCCESSFUL'::text, 'FAILED'::text])) = (finished_at IS NOT NULL))),
@@ -63,7 +66,8 @@ CREATE TABLE public.errand_tasks (
     CONSTRAINT errand_tasks_running_iff_locked CHECK (((status = 'RUNNING'::text) = ((locked_until IS NOT NULL) AND (locked_by IS NOT NULL)))),
     CONSTRAINT errand_tasks_started_once_attempted CHECK (((attempts = 0) = ((started_at IS NULL) AND (last_attempted_at IS NULL)))),
     CONSTRAINT errand_tasks_status_valid CHECK ((status = ANY (ARRAY['PENDING'::text, 'RUNNING'::text, 'SUCCESSFUL'::text, 'FAILED'::text]))),
-    CONSTRAINT errand_tasks_task_name_length CHECK (((char_length(task_name) >= 1) AND (char_length(task_name) <= 255)))
+    CONSTRAINT errand_tasks_task_name_length CHECK (((char_length(task_name) >= 1) AND (char_length(task_name) <= 255))),
+    CONSTRAINT errand_tasks_unique_key_length CHECK (((unique_key IS NULL) OR ((char_length(unique_key) >= 1) AND (char_length(unique_key) <= 255))))
 );
 
 ALTER TABLE public.errand_tasks ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
@@ -93,5 +97,7 @@ CREATE INDEX errand_tasks_pending_queue_idx ON public.errand_tasks USING btree (
 CREATE INDEX errand_tasks_running_lease_idx ON public.errand_tasks USING btree (locked_until) WHERE (status = 'RUNNING'::text);
 
 CREATE INDEX errand_tasks_seq_idx ON public.errand_tasks USING btree (seq);
+
+CREATE UNIQUE INDEX errand_tasks_unique_key_idx ON public.errand_tasks USING btree (unique_key) WHERE ((unique_key IS NOT NULL) AND (status = ANY (ARRAY['PENDING'::text, 'RUNNING'::text])));
 
 CREATE TRIGGER errand_tasks_notify_insert AFTER INSERT ON public.errand_tasks REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_tasks_notify();
