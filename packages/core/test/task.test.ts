@@ -117,7 +117,9 @@ describe("using()", () => {
     const misplaced = { name: "t.key", uniqueKey: "k" } as unknown as { name: string };
     expect(() => task(misplaced, async () => null)).toThrow(/Unknown option "uniqueKey" passed to task\(\)/);
     const unknown = { unique: "k", dealy: 5 } as unknown as { priority: number };
-    expect(() => send.using(unknown)).toThrow(/Unknown options "unique", "dealy" passed to using\(\)\. It takes: .*uniqueKey/);
+    expect(() => send.using(unknown)).toThrow(
+      /Unknown options "unique", "dealy" passed to using\(\)\. It takes: .*uniqueKey/,
+    );
   });
 
   it("computes a delay at enqueue time and stores repeat, creator and verbose name", async () => {
