@@ -53,8 +53,17 @@ export interface TaskTable {
   cancel_requested_at: NullableTimestamp;
 }
 
+/** What a worker's periodic job did last: one row per job (`name`, e.g. "retention"). */
+export interface MaintenanceTable {
+  name: string;
+  ran_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  worker_id: string;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
 export interface Database {
   errand_tasks: TaskTable;
+  errand_maintenance: MaintenanceTable;
 }
 
 export type TaskRow = Selectable<TaskTable>;

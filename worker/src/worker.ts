@@ -17,6 +17,7 @@ import { LeaseKeeper } from "./lease-keeper";
 import type { Logger } from "./logger";
 import { NotifyListener } from "./notify-listener";
 import { CancelWatcher } from "./cancel-watcher";
+import { RetentionPruner } from "./retention-pruner";
 import { ResultFlusher } from "./result-flusher";
 import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
 import { trackLiveWorker } from "./live-workers";
@@ -52,6 +53,8 @@ interface Parts {
   loop: ClaimLoop;
   /** Aborts the tasks running here whose cancel was asked for. */
   cancels: CancelWatcher;
+  /** Deletes finished tasks past their retention; null without `retention`. */
+  retention: RetentionPruner | null;
 }
 
 /**
@@ -179,7 +182,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const flusher = this.#newFlusher(store);
       const leases = this.#newLeaseKeeper(store, heartbeat);
       const loop = this.#newClaimLoop(store, flusher);
-      this.#parts = { backend, store, listener, flusher, heartbeat, leases, loop, cancels };
+      const { retention: settings } = this.#options;
+      const retention = settings
+        ? new RetentionPruner({
+            db: await backend.getDb(),
+            retention: settings,
+            workerId: this.workerId,
+            logger: this.#logger,
+          })
+        : null;
+      this.#parts = { backend, store, listener, flusher, heartbeat, leases, loop, cancels, retention };
     } catch (error) {
       this.#state = "stopped";
       await listener?.close();
@@ -198,6 +210,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     });
     this.#parts.leases.start();
     this.#parts.cancels.start();
+    this.#parts.retention?.start();
     this.#loopDone = this.#parts.loop.run();
   }
 
@@ -375,6 +388,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#timers = [];
     parts?.leases.stop();
     parts?.cancels.stop();
+    await parts?.retention?.stop();
     await parts?.heartbeat?.stop();
     await parts?.listener?.close();
     this.#state = "stopped";

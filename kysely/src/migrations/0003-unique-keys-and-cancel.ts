@@ -10,6 +10,8 @@ import { sql, type Kysely, type Migration } from "kysely";
  * - `cancel_requested_at`: a cancel of a RUNNING task is recorded here (and announced on
  *   the `errand_cancel` channel); the worker holding the task aborts it, and no completion
  *   of it is stored as SUCCESSFUL nor retried.
+ * - `errand_maintenance`: what the workers' periodic jobs did last (retention's counts), one
+ *   row per job, for `errand status`.
  *
  * Typed `Kysely<any>`: a migration is frozen in time.
  */
@@ -32,11 +34,19 @@ export const uniqueKeysAndCancel: Migration = {
       .alterTable("errand_tasks")
       .addCheckConstraint("errand_tasks_cancel_only_running", sql`cancel_requested_at IS NULL OR status <> 'PENDING'`)
       .execute();
+    await db.schema
+      .createTable("errand_maintenance")
+      .addColumn("name", "text", (c) => c.primaryKey())
+      .addColumn("ran_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn("worker_id", "text", (c) => c.notNull())
+      .addColumn("details", "jsonb", (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+      .execute();
     await sql`CREATE UNIQUE INDEX errand_tasks_unique_key_idx ON errand_tasks (unique_key)
       WHERE unique_key IS NOT NULL AND status IN ('PENDING', 'RUNNING')`.execute(db);
   },
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async down(db: Kysely<any>) {
+    await db.schema.dropTable("errand_maintenance").ifExists().execute();
     // Dropping the columns drops their index and CHECK constraints.
     await db.schema.alterTable("errand_tasks").dropColumn("unique_key").dropColumn("cancel_requested_at").execute();
   },

@@ -7,6 +7,23 @@ export interface ErrandConfig extends ErrandSettings {
    * `tasks.py` discovery). The worker imports them before it runs anything.
    */
   tasks?: string[] | undefined;
+  /**
+   * How long finished tasks are kept: workers delete older ones in small batches, one
+   * worker at a time. Leave a status out to keep its tasks.
+   */
+  retention?: RetentionSettings | undefined;
+}
+
+/** `retention` of `errand.config.ts` (and `new Worker({ retention })`). */
+export interface RetentionSettings {
+  /** Days a SUCCESSFUL task is kept after it finished. */
+  successfulDays?: number | undefined;
+  /** Days a FAILED task is kept after it finished. */
+  failedDays?: number | undefined;
+  /** Tasks deleted per statement. Default 1000. */
+  batchSize?: number | undefined;
+  /** Seconds between pruning runs. Default 300. */
+  intervalSeconds?: number | undefined;
 }
 
 /**
@@ -17,6 +34,7 @@ export interface ErrandConfig extends ErrandSettings {
  * export default defineConfig({
  *   backends: { default: { backend: "database", url: process.env.DATABASE_URL } },
  *   tasks: ["./src/tasks.ts"],
+ *   retention: { successfulDays: 7, failedDays: 30 },
  * });
  */
 export function defineConfig(config: ErrandConfig): ErrandConfig {

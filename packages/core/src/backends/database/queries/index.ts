@@ -8,6 +8,7 @@ export { taskInsert, type InsertedTask, type TaskInsertRow } from "./task-insert
 export { taskList, type TaskListParams } from "./task-list";
 export { taskPrune, type TaskPruneParams } from "./task-prune";
 export { taskRelease } from "./task-release";
+export { taskRetentionPrune, type RetentionBatch } from "./task-retention-prune";
 export { RENEW_LEASE_SQL, taskRenewLease } from "./task-renew-lease";
 export { taskRescueExpired } from "./task-rescue-expired";
 export { taskRetry } from "./task-retry";
