@@ -38,7 +38,7 @@ test.describe("dashboard", () => {
   });
 
   test("cancel a RUNNING task from the detail panel: the worker stops it", async ({ page, request }) => {
-    const { id } = await enqueueViaApi(request, { task: "demo.buildReport", args: [60] });
+    const { id } = await enqueueViaApi(request, { task: "demo.buildReport", args: [50] });
     await page.goto(`/?task=${id}`);
     const panel = page.locator(`article[data-task-id="${id}"]`);
     await expect(panel.locator("[data-status]").first()).toHaveAttribute("data-status", "RUNNING", {
