@@ -10,6 +10,13 @@ CREATE FUNCTION public.errand_tasks_notify() RETURNS trigger
       END
       $$;
 
+CREATE TABLE public.errand_maintenance (
+    name text NOT NULL,
+    ran_at timestamp with time zone DEFAULT now() NOT NULL,
+    worker_id text NOT NULL,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
 CREATE TABLE public.errand_migrations (
     name character varying(255) NOT NULL,
     "timestamp" character varying(255) NOT NULL
@@ -18,6 +25,13 @@ CREATE TABLE public.errand_migrations (
 CREATE TABLE public.errand_migrations_lock (
     id character varying(255) NOT NULL,
     is_locked integer DEFAULT 0 NOT NULL
+);
+
+CREATE TABLE public.errand_schedule_ticks (
+    schedule_name text NOT NULL,
+    tick_at timestamp with time zone NOT NULL,
+    task_id uuid,
+    enqueued_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 CREATE TABLE public.errand_tasks (
@@ -79,11 +93,17 @@ ALTER TABLE public.errand_tasks ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTIT
     CACHE 1
 );
 
+ALTER TABLE ONLY public.errand_maintenance
+    ADD CONSTRAINT errand_maintenance_pkey PRIMARY KEY (name);
+
 ALTER TABLE ONLY public.errand_migrations_lock
     ADD CONSTRAINT errand_migrations_lock_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.errand_migrations
     ADD CONSTRAINT errand_migrations_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY public.errand_schedule_ticks
+    ADD CONSTRAINT errand_schedule_ticks_pkey PRIMARY KEY (schedule_name, tick_at);
 
 ALTER TABLE ONLY public.errand_tasks
     ADD CONSTRAINT errand_tasks_pkey PRIMARY KEY (id);

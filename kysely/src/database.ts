@@ -61,9 +61,18 @@ export interface MaintenanceTable {
   details: ColumnType<Record<string, unknown>, string | undefined, string>;
 }
 
+/** One enqueued tick of a cron schedule; the primary key (schedule_name, tick_at) makes it once. */
+export interface ScheduleTickTable {
+  schedule_name: string;
+  tick_at: ColumnType<Date, Date | string, Date | string>;
+  task_id: string | null;
+  enqueued_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   errand_tasks: TaskTable;
   errand_maintenance: MaintenanceTable;
+  errand_schedule_ticks: ScheduleTickTable;
 }
 
 export type TaskRow = Selectable<TaskTable>;

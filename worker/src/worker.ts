@@ -18,6 +18,7 @@ import type { Logger } from "./logger";
 import { NotifyListener } from "./notify-listener";
 import { CancelWatcher } from "./cancel-watcher";
 import { RetentionPruner } from "./retention-pruner";
+import { Scheduler } from "./scheduler";
 import { ResultFlusher } from "./result-flusher";
 import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
 import { trackLiveWorker } from "./live-workers";
@@ -55,6 +56,8 @@ interface Parts {
   cancels: CancelWatcher;
   /** Deletes finished tasks past their retention; null without `retention`. */
   retention: RetentionPruner | null;
+  /** Enqueues the cron schedules' ticks; null without schedules or in batch mode. */
+  scheduler: Scheduler | null;
 }
 
 /**
@@ -191,7 +194,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
             logger: this.#logger,
           })
         : null;
-      this.#parts = { backend, store, listener, flusher, heartbeat, leases, loop, cancels, retention };
+      const { schedules, batch } = this.#options;
+      const scheduler =
+        schedules.length > 0 && !batch
+          ? new Scheduler({ db: await backend.getDb(), schedules, logger: this.#logger })
+          : null;
+      this.#parts = { backend, store, listener, flusher, heartbeat, leases, loop, cancels, retention, scheduler };
     } catch (error) {
       this.#state = "stopped";
       await listener?.close();
@@ -211,6 +219,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#parts.leases.start();
     this.#parts.cancels.start();
     this.#parts.retention?.start();
+    const { scheduler } = this.#parts;
+    scheduler?.start().catch((error: unknown) =>
+      this.#logger.error("schedules could not start; they run on the other workers", {
+        error: toErrandError(error).message,
+      }),
+    );
     this.#loopDone = this.#parts.loop.run();
   }
 
@@ -389,6 +403,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     parts?.leases.stop();
     parts?.cancels.stop();
     await parts?.retention?.stop();
+    await parts?.scheduler?.stop();
     await parts?.heartbeat?.stop();
     await parts?.listener?.close();
     this.#state = "stopped";

@@ -1,9 +1,9 @@
 import type { Migration } from "kysely";
 import { createTasks } from "./0001-create-tasks";
-import { uniqueKeysAndCancel } from "./0003-unique-keys-and-cancel";
+import { schedulesUniqueKeysCancelRetention } from "./0003-schedules-unique-keys-cancel-retention";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
   "0001-create-tasks": createTasks,
-  "0003-unique-keys-and-cancel": uniqueKeysAndCancel,
+  "0003-schedules-unique-keys-cancel-retention": schedulesUniqueKeysCancelRetention,
 };

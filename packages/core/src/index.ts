@@ -69,7 +69,12 @@ export {
 export type { DatabaseBackendSettings } from "./backends/database/database-backend-settings";
 export type { ImmediateBackendSettings } from "./backends/immediate/immediate-backend-settings";
 export type { DummyBackendSettings } from "./backends/dummy/dummy-backend-settings";
-export { defineConfig, type ErrandConfig, type RetentionSettings } from "./config/define-config";
+export {
+  defineConfig,
+  type ErrandConfig,
+  type RetentionSettings,
+  type ScheduleDefinition,
+} from "./config/define-config";
 
 export { transaction } from "./transaction/index";
 export { taskEvents, type TaskEvent, type TaskEventMap } from "./events/task-events";

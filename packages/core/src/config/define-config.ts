@@ -1,3 +1,4 @@
+import type { AnyTask } from "../task/task";
 import type { ErrandSettings } from "./configure";
 
 /** What `errand.config.ts` exports: the settings plus the modules that define tasks. */
@@ -12,6 +13,30 @@ export interface ErrandConfig extends ErrandSettings {
    * worker at a time. Leave a status out to keep its tasks.
    */
   retention?: RetentionSettings | undefined;
+  /**
+   * Cron schedules: each tick enqueues one task, however many workers run. Checked when a
+   * worker starts; `errand schedules` lists them with their next runs.
+   */
+  schedules?: ScheduleDefinition[] | undefined;
+}
+
+/**
+ * A cron schedule of `errand.config.ts`.
+ *
+ * @example
+ * { name: "reports.daily", task: sendDailyReport, cron: "0 9 * * 1-5", timezone: "Europe/Paris", args: [] }
+ */
+export interface ScheduleDefinition {
+  /** Stable and unique: what the ticks are recorded under. */
+  name: string;
+  /** The task each tick enqueues (on its own queue, priority and backend). */
+  task: AnyTask;
+  /** Five fields (minute hour day month weekday), or six with seconds first (croner syntax). */
+  cron: string;
+  /** IANA time zone the cron fields are read in, across DST changes. Default "UTC". */
+  timezone?: string | undefined;
+  /** The task's arguments (JSON). Default none. */
+  args?: unknown[] | undefined;
 }
 
 /** `retention` of `errand.config.ts` (and `new Worker({ retention })`). */

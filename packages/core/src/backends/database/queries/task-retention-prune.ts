@@ -35,9 +35,9 @@ export async function taskRetentionPrune(
       ? sql`false`
       : sql`(status = ${status} AND finished_at < now() - make_interval(secs => ${seconds}::double precision))`;
   return db.transaction().execute(async (trx) => {
-    const { rows: lock } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK}) AS locked`.execute(
-      trx,
-    );
+    const { rows: lock } = await sql<{
+      locked: boolean;
+    }>`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK}) AS locked`.execute(trx);
     if (!lock[0]?.locked) return null;
     const { rows } = await sql<{ successful: number; failed: number }>`
       WITH doomed AS (
