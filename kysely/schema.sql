@@ -102,6 +102,13 @@ CREATE FUNCTION public.errand_tasks_notify() RETURNS trigger
       END
       $$;
 
+CREATE TABLE public.errand_maintenance (
+    name text NOT NULL,
+    ran_at timestamp with time zone DEFAULT now() NOT NULL,
+    worker_id text NOT NULL,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
 CREATE TABLE public.errand_migrations (
     name character varying(255) NOT NULL,
     "timestamp" character varying(255) NOT NULL
@@ -110,6 +117,13 @@ CREATE TABLE public.errand_migrations (
 CREATE TABLE public.errand_migrations_lock (
     id character varying(255) NOT NULL,
     is_locked integer DEFAULT 0 NOT NULL
+);
+
+CREATE TABLE public.errand_schedule_ticks (
+    schedule_name text NOT NULL,
+    tick_at timestamp with time zone NOT NULL,
+    task_id uuid,
+    enqueued_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 CREATE TABLE public.errand_task_counts (
@@ -153,8 +167,11 @@ CREATE TABLE public.errand_tasks (
     creator_id text,
     progress_done double precision,
     progress_total double precision,
+    unique_key text,
+    cancel_requested_at timestamp with time zone,
     CONSTRAINT errand_tasks_args_array CHECK ((jsonb_typeof(args) = 'array'::text)),
     CONSTRAINT errand_tasks_attempts_counted CHECK ((attempts = cardinality(worker_ids))),
+    CONSTRAINT errand_tasks_cancel_only_running CHECK (((cancel_requested_at IS NULL) OR (status <> 'PENDING'::text))),
     CONSTRAINT errand_tasks_creator_complete CHECK (((creator_type IS NULL) = (creator_id IS NULL))),
     CONSTRAINT errand_tasks_errors_array CHECK ((jsonb_typeof(errors) = 'array'::text)),
     CONSTRAINT errand_tasks_finished_iff_finished_at CHECK (((status = ANY (ARRAY['SUCCESSFUL'::text, 'FAILED'::text])) = (finished_at IS NOT NULL))),
@@ -167,7 +184,8 @@ CREATE TABLE public.errand_tasks (
     CONSTRAINT errand_tasks_running_iff_locked CHECK (((status = 'RUNNING'::text) = ((locked_until IS NOT NULL) AND (locked_by IS NOT NULL)))),
     CONSTRAINT errand_tasks_started_once_attempted CHECK (((attempts = 0) = ((started_at IS NULL) AND (last_attempted_at IS NULL)))),
     CONSTRAINT errand_tasks_status_valid CHECK ((status = ANY (ARRAY['PENDING'::text, 'RUNNING'::text, 'SUCCESSFUL'::text, 'FAILED'::text]))),
-    CONSTRAINT errand_tasks_task_name_length CHECK (((char_length(task_name) >= 1) AND (char_length(task_name) <= 255)))
+    CONSTRAINT errand_tasks_task_name_length CHECK (((char_length(task_name) >= 1) AND (char_length(task_name) <= 255))),
+    CONSTRAINT errand_tasks_unique_key_length CHECK (((unique_key IS NULL) OR ((char_length(unique_key) >= 1) AND (char_length(unique_key) <= 255))))
 );
 
 ALTER TABLE public.errand_tasks ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
@@ -179,11 +197,17 @@ ALTER TABLE public.errand_tasks ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTIT
     CACHE 1
 );
 
+ALTER TABLE ONLY public.errand_maintenance
+    ADD CONSTRAINT errand_maintenance_pkey PRIMARY KEY (name);
+
 ALTER TABLE ONLY public.errand_migrations_lock
     ADD CONSTRAINT errand_migrations_lock_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.errand_migrations
     ADD CONSTRAINT errand_migrations_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY public.errand_schedule_ticks
+    ADD CONSTRAINT errand_schedule_ticks_pkey PRIMARY KEY (schedule_name, tick_at);
 
 ALTER TABLE ONLY public.errand_tasks
     ADD CONSTRAINT errand_tasks_pkey PRIMARY KEY (id);
@@ -199,6 +223,8 @@ CREATE INDEX errand_tasks_pending_queue_idx ON public.errand_tasks USING btree (
 CREATE INDEX errand_tasks_running_lease_idx ON public.errand_tasks USING btree (locked_until) WHERE (status = 'RUNNING'::text);
 
 CREATE INDEX errand_tasks_seq_idx ON public.errand_tasks USING btree (seq);
+
+CREATE UNIQUE INDEX errand_tasks_unique_key_idx ON public.errand_tasks USING btree (unique_key) WHERE ((unique_key IS NOT NULL) AND (status = ANY (ARRAY['PENDING'::text, 'RUNNING'::text])));
 
 CREATE TRIGGER errand_tasks_count_delete AFTER DELETE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_counts_delete();
 

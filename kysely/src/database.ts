@@ -47,10 +47,32 @@ export interface TaskTable {
   creator_id: string | null;
   progress_done: number | null;
   progress_total: number | null;
+  /** While PENDING or RUNNING, no other task with this key can be stored. */
+  unique_key: string | null;
+  /** A cancel of this RUNNING task was asked for; its worker aborts it. */
+  cancel_requested_at: NullableTimestamp;
+}
+
+/** What a worker's periodic job did last: one row per job (`name`, e.g. "retention"). */
+export interface MaintenanceTable {
+  name: string;
+  ran_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  worker_id: string;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+/** One enqueued tick of a cron schedule; the primary key (schedule_name, tick_at) makes it once. */
+export interface ScheduleTickTable {
+  schedule_name: string;
+  tick_at: ColumnType<Date, Date | string, Date | string>;
+  task_id: string | null;
+  enqueued_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface Database {
   errand_tasks: TaskTable;
+  errand_maintenance: MaintenanceTable;
+  errand_schedule_ticks: ScheduleTickTable;
 }
 
 export type TaskRow = Selectable<TaskTable>;

@@ -1,10 +1,11 @@
-export type { Database, NewTaskRow, TaskErrorRow, TaskRow, TaskRowUpdate, TaskStatus, TaskTable } from "./database";
+export type { Database, MaintenanceTable, NewTaskRow, ScheduleTickTable, TaskErrorRow, TaskRow, TaskRowUpdate, TaskStatus, TaskTable } from "./database";
 export { TASK_COLUMNS, type TaskColumn } from "./task-columns";
 export {
   MAX_BACKEND_ALIAS_LENGTH,
   MAX_PRIORITY,
   MAX_QUEUE_NAME_LENGTH,
   MAX_TASK_NAME_LENGTH,
+  MAX_UNIQUE_KEY_LENGTH,
   MAX_WORKER_ID_LENGTH,
   MIN_PRIORITY,
 } from "./task-limits";

@@ -34,6 +34,8 @@ export const TASK_COLUMNS = [
   "creator_id",
   "progress_done",
   "progress_total",
+  "unique_key",
+  "cancel_requested_at",
 ] as const satisfies readonly (keyof TaskTable)[];
 
 export type TaskColumn = (typeof TASK_COLUMNS)[number];

@@ -21,3 +21,5 @@ export const MAX_BACKEND_ALIAS_LENGTH = 32;
 export const MAX_TASK_NAME_LENGTH = 255;
 /** Longest worker id (stored in `worker_ids` and `locked_by`). */
 export const MAX_WORKER_ID_LENGTH = 64;
+/** Longest unique key (`errand_tasks_unique_key_length`). */
+export const MAX_UNIQUE_KEY_LENGTH = 255;

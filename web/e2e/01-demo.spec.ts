@@ -30,6 +30,30 @@ test.describe("demo page", () => {
     await expect(traceback).toContainText("demo-tasks.ts");
   });
 
+  test("a unique key: pressing twice while the report runs answers the same task", async ({ page }) => {
+    await page.getByRole("button", { name: "Enqueue the monthly report" }).click();
+    await expect(page.getByTestId("demo-notice")).toContainText('with unique key "report:monthly"');
+    const tracked = page.getByTestId("tracked-task").first();
+    const id = await tracked.getAttribute("data-task-id");
+    await page.getByRole("button", { name: "Enqueue the monthly report" }).click();
+    await expect(page.getByTestId("demo-notice")).toContainText("Deduplicated");
+    await expect(page.getByTestId("tracked-task")).toHaveCount(1);
+    await expect(page.getByTestId("tracked-task").first()).toHaveAttribute("data-task-id", id!);
+    // Cancel it so the next run of this test finds the key free.
+    await tracked.getByRole("button", { name: "Cancel" }).click();
+    await expect(tracked).toHaveAttribute("data-status", "FAILED", { timeout: 15_000 });
+  });
+
+  test("cancelling a running task: its worker aborts it, FAILED with TaskCancelled", async ({ page }) => {
+    await page.getByRole("button", { name: "Build a 60-page report" }).click();
+    const tracked = page.getByTestId("tracked-task").first();
+    await expect(tracked).toHaveAttribute("data-status", "RUNNING", { timeout: 15_000 });
+    await tracked.getByRole("button", { name: "Cancel" }).click();
+    await expect(tracked).toHaveAttribute("data-status", "FAILED", { timeout: 15_000 });
+    await expect(tracked).toContainText("TaskCancelled");
+    await expect(tracked).toContainText("attempt 1 of");
+  });
+
   test("a task that fails twice retries and then succeeds", async ({ page }) => {
     await page.getByRole("button", { name: "Fail twice, then succeed" }).click();
     const tracked = page.getByTestId("tracked-task").first();

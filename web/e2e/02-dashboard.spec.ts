@@ -37,6 +37,20 @@ test.describe("dashboard", () => {
     await expect(panel.getByRole("heading", { name: "Errors (1)" })).toBeVisible();
   });
 
+  test("cancel a RUNNING task from the detail panel: the worker stops it", async ({ page, request }) => {
+    const { id } = await enqueueViaApi(request, { task: "demo.buildReport", args: [50] });
+    await page.goto(`/?task=${id}`);
+    const panel = page.locator(`article[data-task-id="${id}"]`);
+    await expect(panel.locator("[data-status]").first()).toHaveAttribute("data-status", "RUNNING", {
+      timeout: 15_000,
+    });
+    await panel.getByRole("button", { name: "Cancel task" }).click();
+    await expect(panel.locator("[data-status]").first()).toHaveAttribute("data-status", "FAILED", { timeout: 15_000 });
+    await expect(panel.getByText("TaskCancelled", { exact: true })).toBeVisible();
+    await expect(panel.getByText(/cancelled while running; its worker aborted its signal/)).toBeVisible();
+    await expect(panel.getByRole("button", { name: "Retry task" })).toBeVisible();
+  });
+
   test("keyboard: a row opens with Enter, focus moves into the panel, Escape closes it and returns focus", async ({
     page,
     request,

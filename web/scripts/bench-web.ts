@@ -135,7 +135,7 @@ pool.on("error", () => undefined);
 const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 try {
   if (have !== rows) {
-    await migrate(db);
+    await migrate(db as unknown as Kysely<unknown>);
     await fill(db);
   } else {
     log(`reusing ${opts.database} with ${have.toLocaleString("en")} rows`);

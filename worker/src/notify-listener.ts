@@ -8,6 +8,8 @@ export interface NotifyListenerOptions {
   connectionString: string;
   /** Called with the queue name of every notification. */
   onNotify: (queueName: string) => void;
+  /** More channels to LISTEN on, each with what to call with a notification's payload. */
+  channels?: Record<string, (payload: string) => void> | undefined;
   /** Called after every (re)connection: notifications sent while disconnected were lost. */
   onReconnect: () => void;
   logger: Logger;
@@ -62,10 +64,12 @@ export class NotifyListener {
     client.on("end", () => onLost());
     client.on("notification", (msg) => {
       if (msg.channel === NOTIFY_CHANNEL) this.#options.onNotify(msg.payload ?? "");
+      else this.#options.channels?.[msg.channel]?.(msg.payload ?? "");
     });
     try {
       await client.connect();
       await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      for (const channel of Object.keys(this.#options.channels ?? {})) await client.query(`LISTEN ${channel}`);
     } catch (error) {
       onLost(error as Error);
       return;

@@ -1,7 +1,9 @@
-import { MAX_QUEUE_NAME_LENGTH } from "@errand/core";
+import { MAX_QUEUE_NAME_LENGTH, type RetentionSettings, type ScheduleDefinition } from "@errand/core";
 import { InvalidWorkerOption } from "./errors";
 import { createLogger, type Logger } from "./logger";
 import { defaultWorkerId, MAX_WORKER_ID_LENGTH } from "./worker-id";
+import { resolveRetention, type ResolvedRetention } from "./retention-pruner";
+import { resolveSchedules, type ResolvedSchedule } from "./scheduler";
 
 /** Options of `new Worker()`. All optional. */
 export interface WorkerOptions {
@@ -46,6 +48,16 @@ export interface WorkerOptions {
   maxStallSeconds?: number | undefined;
   /** LISTEN for enqueues (else poll only). Default true. */
   listen?: boolean | undefined;
+  /**
+   * Delete finished tasks past these ages, in batches, one worker at a time (the CLI takes
+   * it from `errand.config.ts`). Default: keep everything.
+   */
+  retention?: RetentionSettings | undefined;
+  /**
+   * Cron schedules to enqueue (the CLI takes them from `errand.config.ts`); each tick is
+   * enqueued once however many workers run. Not run by `batch` workers.
+   */
+  schedules?: ScheduleDefinition[] | undefined;
   /** Default: warnings and errors to stdout. The CLI passes an "info" logger. */
   logger?: Logger | undefined;
 }
@@ -180,7 +192,7 @@ export const WORKER_OPTIONS = {
     help: "seconds the event loop may stay blocked before the process ends and its tasks are rescued",
   },
   listen: { flag: null, rule: { type: "boolean" }, default: true, help: "LISTEN for enqueues (else poll only)" },
-} as const satisfies Record<Exclude<keyof WorkerOptions, "logger">, OptionSpec>;
+} as const satisfies Record<Exclude<keyof WorkerOptions, "logger" | "retention" | "schedules">, OptionSpec>;
 
 /** The options a worker runs with: checked, defaults applied. */
 export interface ResolvedWorkerOptions {
@@ -200,6 +212,8 @@ export interface ResolvedWorkerOptions {
   rescueIntervalSeconds: number;
   maxStallSeconds: number;
   listen: boolean;
+  retention: ResolvedRetention | null;
+  schedules: ResolvedSchedule[];
   logger: Logger;
 }
 
@@ -276,6 +290,8 @@ export function resolveWorkerOptions(
     ),
     maxStallSeconds: number("maxStallSeconds", options.maxStallSeconds),
     listen: options.listen ?? WORKER_OPTIONS.listen.default,
+    retention: resolveRetention(options.retention),
+    schedules: resolveSchedules(options.schedules),
     logger: options.logger ?? createLogger({ level: "warn" }),
   };
 }

@@ -8,7 +8,7 @@ import {
   type DatabaseBackendLike,
   type TaskRecord,
 } from "@errand/core";
-import { emitTaskEvent, PostgresTaskStore, type TaskStore } from "@errand/core/internal";
+import { CANCEL_CHANNEL, emitTaskEvent, PostgresTaskStore, type TaskStore } from "@errand/core/internal";
 import { sleep } from "./backoff";
 import { ClaimLoop } from "./claim-loop";
 import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
@@ -16,6 +16,9 @@ import { Heartbeat } from "./heartbeat/heartbeat";
 import { LeaseKeeper } from "./lease-keeper";
 import type { Logger } from "./logger";
 import { NotifyListener } from "./notify-listener";
+import { CancelWatcher } from "./cancel-watcher";
+import { RetentionPruner } from "./retention-pruner";
+import { Scheduler } from "./scheduler";
 import { ResultFlusher } from "./result-flusher";
 import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
 import { trackLiveWorker } from "./live-workers";
@@ -49,6 +52,12 @@ interface Parts {
   heartbeat: Heartbeat | null;
   leases: LeaseKeeper;
   loop: ClaimLoop;
+  /** Aborts the tasks running here whose cancel was asked for. */
+  cancels: CancelWatcher;
+  /** Deletes finished tasks past their retention; null without `retention`. */
+  retention: RetentionPruner | null;
+  /** Enqueues the cron schedules' ticks; null without schedules or in batch mode. */
+  scheduler: Scheduler | null;
 }
 
 /**
@@ -131,6 +140,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const backend = this.#databaseBackend();
       const store = new PostgresTaskStore(await backend.getDb());
       const { startupDelay, listen } = this.#options;
+      const cancels = new CancelWatcher({
+        store,
+        workerId: this.workerId,
+        running: (id) => this.#running.get(id),
+        runningCount: () => this.#running.size,
+        pollSeconds: this.#options.interval,
+        logger: this.#logger,
+      });
       if (startupDelay > 0) await sleep(Math.random() * startupDelay * 1000);
       const connectionString = await backend.getConnectionString();
       if (connectionString) heartbeat = await this.#newHeartbeat(connectionString);
@@ -151,7 +168,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
           onNotify: (queue) => {
             if (this.queues === "*" ? !this.excludeQueues.includes(queue) : this.queues.includes(queue)) this.#wake();
           },
-          onReconnect: () => this.#wake(),
+          channels: { [CANCEL_CHANNEL]: (id) => cancels.notice(id) },
+          onReconnect: () => {
+            this.#wake();
+            void cancels.poll();
+          },
         });
         await listener.start();
       }
@@ -163,7 +184,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
       const flusher = this.#newFlusher(store);
       const leases = this.#newLeaseKeeper(store, heartbeat);
-      this.#parts = { backend, store, listener, flusher, heartbeat, leases, loop: this.#newClaimLoop(store, flusher) };
+      const loop = this.#newClaimLoop(store, flusher);
+      const { retention: settings } = this.#options;
+      const retention = settings
+        ? new RetentionPruner({
+            db: await backend.getDb(),
+            retention: settings,
+            workerId: this.workerId,
+            logger: this.#logger,
+          })
+        : null;
+      const { schedules, batch } = this.#options;
+      const scheduler =
+        schedules.length > 0 && !batch
+          ? new Scheduler({ db: await backend.getDb(), schedules, logger: this.#logger })
+          : null;
+      this.#parts = { backend, store, listener, flusher, heartbeat, leases, loop, cancels, retention, scheduler };
     } catch (error) {
       this.#state = "stopped";
       await listener?.close();
@@ -181,6 +217,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
       heartbeat: this.#parts.heartbeat !== null,
     });
     this.#parts.leases.start();
+    this.#parts.cancels.start();
+    this.#parts.retention?.start();
+    const { scheduler } = this.#parts;
+    scheduler?.start().catch((error: unknown) =>
+      this.#logger.error("schedules could not start; they run on the other workers", {
+        error: toErrandError(error).message,
+      }),
+    );
     this.#loopDone = this.#parts.loop.run();
   }
 
@@ -359,6 +403,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     parts?.leases.stop();
+    parts?.cancels.stop();
+    await parts?.retention?.stop();
+    await parts?.scheduler?.stop();
     await parts?.heartbeat?.stop();
     await parts?.listener?.close();
     this.#state = "stopped";

@@ -68,6 +68,11 @@ function attempt(claimed: TaskRecord, store?: TaskStore): TaskAttempt {
           if (!found) throw new TaskResultDoesNotExist(id);
           return found;
         },
+        cancel: async (id) => {
+          const cancelled = await store.taskCancel({ id });
+          if (!cancelled) throw new Error(`task ${id} could not be cancelled`);
+          return cancelled;
+        },
       }
     : getBackend();
   return new TaskAttempt({ task: claimed, store: store ?? new PostgresTaskStore(tdb.db), backend, workerId: WORKER });

@@ -1,9 +1,11 @@
 import type { Migration } from "kysely";
 import { createTasks } from "./0001-create-tasks";
+import { schedulesUniqueKeysCancelRetention } from "./0003-schedules-unique-keys-cancel-retention";
 import { taskCounts } from "./0004-task-counts";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
   "0001-create-tasks": createTasks,
+  "0003-schedules-unique-keys-cancel-retention": schedulesUniqueKeysCancelRetention,
   "0004-task-counts": taskCounts,
 };

@@ -124,6 +124,22 @@ export class DoNotRetry extends ErrandError {
   }
 }
 
+/**
+ * The reason a cancelled RUNNING task's `signal` aborts with, and the error it is stored
+ * FAILED with (never retried). `result.cancel()`, `backend.cancel(id)` or the tRPC `cancel`
+ * asked for it, from any process.
+ *
+ * @example
+ * if (ctx.signal.aborted && ctx.signal.reason instanceof TaskCancelled) await cleanUp();
+ */
+export class TaskCancelled extends ErrandError {
+  readonly taskId: string;
+  constructor(taskId: string, message = `Task ${taskId} was cancelled while running; its worker aborted its signal.`) {
+    super(ERROR_CODES.TASK_CANCELLED, message);
+    this.taskId = taskId;
+  }
+}
+
 /** Whether an error asks not to be retried (also across copies of this module). */
 export function isDoNotRetry(error: unknown): boolean {
   return (

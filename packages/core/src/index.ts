@@ -27,6 +27,7 @@ export {
   MAX_PRIORITY,
   MAX_QUEUE_NAME_LENGTH,
   MAX_TASK_NAME_LENGTH,
+  MAX_UNIQUE_KEY_LENGTH,
   MAX_WORKER_ID_LENGTH,
   MIN_PRIORITY,
 } from "@errand/db";
@@ -68,13 +69,19 @@ export {
 export type { DatabaseBackendSettings } from "./backends/database/database-backend-settings";
 export type { ImmediateBackendSettings } from "./backends/immediate/immediate-backend-settings";
 export type { DummyBackendSettings } from "./backends/dummy/dummy-backend-settings";
-export { defineConfig, type ErrandConfig } from "./config/define-config";
+export {
+  defineConfig,
+  type ErrandConfig,
+  type RetentionSettings,
+  type ScheduleDefinition,
+} from "./config/define-config";
 
 export { transaction } from "./transaction/index";
 export { taskEvents, type TaskEvent, type TaskEventMap } from "./events/task-events";
 
 export {
   DoNotRetry,
+  TaskCancelled,
   ERROR_CODES,
   ErrandError,
   isDoNotRetry,

@@ -22,6 +22,7 @@ export { LazyAbort } from "./task/lazy-abort";
 export { errorToTaskError } from "./result/error-to-task-error";
 export { rowToRecord } from "./backends/database/row-to-record";
 export * as queries from "./backends/database/queries/index";
+export { CANCEL_CHANNEL } from "./backends/database/queries/task-cancel";
 export { emitTaskEvent } from "./events/task-events";
 export { normalizeJson } from "./json/normalize-json";
 export { loadEmbedded, type EmbeddedModule } from "./backends/database/load-embedded";

@@ -69,6 +69,15 @@ export interface TaskRecord {
   repeatUntil: Date | null;
   verboseName: string | null;
   creator: TaskCreator | null;
+  /** While this task is PENDING or RUNNING, no other task with this key is stored. */
+  uniqueKey: string | null;
+  /** When a cancel of this RUNNING task was asked for; its worker aborts it. */
+  cancelRequestedAt: Date | null;
+  /**
+   * Only on what `enqueue` returns: `true` when a task with the same `uniqueKey` was already
+   * PENDING or RUNNING, so nothing was stored and this is that task.
+   */
+  deduplicated?: boolean;
 }
 
 /** One task row to store, fully validated and normalised. */
@@ -84,6 +93,8 @@ export interface EnqueueRequest {
   repeatUntil: Date | null;
   verboseName: string | null;
   creator: TaskCreator | null;
+  /** See `TaskRecord.uniqueKey`. */
+  uniqueKey: string | null;
 }
 
 /** Filters and paging of `Backend.list`. Newest first. */
@@ -136,4 +147,6 @@ export interface EnqueueContext {
 export interface TaskRecordSource {
   /** @throws TaskResultDoesNotExist (also for a malformed id) */
   getRecord(id: string): Promise<TaskRecord>;
+  /** See `Backend.cancel`. */
+  cancel(id: string): Promise<TaskRecord>;
 }

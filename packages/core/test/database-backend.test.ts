@@ -23,6 +23,7 @@ beforeAll(async () => {
       default: { backend: "database", url: tdb.url },
       mine: { backend: "database", db: logged, migrate: false },
       strict: { backend: "database", url: tdb.url, queues: ["default", "email"] },
+      wide: { backend: "database", url: tdb.url, poolSize: 50 },
     },
   });
 });
@@ -86,6 +87,61 @@ describe("database backend", () => {
     expect(r.status).toBe("RUNNING");
     expect(r.progress).toEqual({ done: 3, total: 10 });
     expect(r.workerIds).toEqual(["w"]);
+  });
+
+  it("stores one row for 50 concurrent enqueuers of one unique key, and answers each with it", async () => {
+    const charge = ping.using({ backend: "wide", uniqueKey: "order:50" });
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => charge.enqueue(i)));
+    const stored = await getBackend("wide").list({ taskName: "db.ping", limit: 500 });
+    const keyed = stored.items.filter((r) => r.uniqueKey === "order:50");
+    expect(keyed).toHaveLength(1);
+    expect(new Set(results.map((r) => r.id))).toEqual(new Set([keyed[0]!.id]));
+    expect(results.filter((r) => !r.deduplicated)).toHaveLength(1);
+    expect(results.filter((r) => r.deduplicated)).toHaveLength(49);
+    // enqueueMany from 10 callers at once, each batch naming the key twice among free tasks.
+    const batches = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => ping.using({ backend: "wide" }).enqueueMany([[i], [i], [i]])),
+    );
+    expect(batches.flat().every((r) => !r.deduplicated)).toBe(true);
+    const many = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        ping.using({ backend: "wide", uniqueKey: "order:many" }).enqueueMany([[i], [i + 100]]),
+      ),
+    );
+    const ids = new Set(many.flat().map((r) => r.id));
+    expect(ids.size).toBe(1);
+    expect(many.flat().filter((r) => !r.deduplicated)).toHaveLength(1);
+  });
+
+  it("announces a cancel of a RUNNING task on errand_cancel, and refuses one of a finished task", async () => {
+    const r = await ping.enqueue(7);
+    const backend = getBackend() as DatabaseBackendLike;
+    const listener = new pg.Client({ connectionString: await backend.getConnectionString() });
+    await listener.connect();
+    const payloads: string[] = [];
+    listener.on("notification", (n) => payloads.push(`${n.channel}:${n.payload}`));
+    await listener.query("LISTEN errand_cancel");
+    try {
+      await listener.query(
+        `UPDATE errand_tasks SET status = 'RUNNING', attempts = 1, worker_ids = '{w}', started_at = now(), last_attempted_at = now(), locked_by = 'w', locked_until = now() + interval '1 minute' WHERE id = $1`,
+        [r.id],
+      );
+      await r.cancel();
+      expect(r.status).toBe("RUNNING");
+      expect(r.cancelRequestedAt).toBeInstanceOf(Date);
+      const deadline = Date.now() + 5000;
+      while (payloads.length < 1 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 10));
+      expect(payloads).toEqual([`errand_cancel:${r.id}`]);
+      const finished = await ping.enqueue(8);
+      await finished.cancel();
+      expect(finished.status).toBe("FAILED");
+      await expect(finished.cancel()).rejects.toMatchObject({
+        code: "INVALID_STATE",
+        message: expect.stringContaining("it is FAILED, and only PENDING or RUNNING tasks can be cancelled"),
+      });
+    } finally {
+      await listener.end();
+    }
   });
 
   it("reports a clear error for an unreachable server", async () => {

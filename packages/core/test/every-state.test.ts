@@ -62,13 +62,14 @@ describe("a task in every state", () => {
     expect(await statusOf("runningLeased")).toBe("RUNNING");
   });
 
-  it("cancel succeeds only on PENDING tasks", async () => {
+  it("cancel succeeds only on PENDING and RUNNING tasks (a RUNNING one is asked to stop)", async () => {
     const cancelled: TaskStateFixture[] = [];
     for (const state of TASK_STATE_FIXTURES) {
       if (await queries.taskCancel(tdb.db, { id: rows[state].id })) cancelled.push(state);
     }
-    expect(cancelled).toEqual(["pendingDue", "pendingLater", "pendingRetrying"]);
+    expect(cancelled).toEqual(["pendingDue", "pendingLater", "pendingRetrying", "runningLeased", "runningExpired"]);
     expect(await statusOf("runningLeased")).toBe("RUNNING");
+    expect(await statusOf("pendingDue")).toBe("FAILED");
     expect(await statusOf("successful")).toBe("SUCCESSFUL");
   });
 

@@ -32,6 +32,7 @@ function insertRow(overrides: Partial<queries.TaskInsertRow> = {}): queries.Task
     verbose_name: null,
     creator_type: null,
     creator_id: null,
+    unique_key: null,
     ...overrides,
   };
 }

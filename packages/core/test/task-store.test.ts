@@ -268,19 +268,104 @@ describe.each(stores)("$name", ({ make }) => {
     expect((await store.taskGet({ id: t!.id }))?.progress).toEqual({ done: 1, total: 2 });
   });
 
-  it("cancels PENDING tasks only, with a TaskCancelled error", async () => {
-    const [pending, running] = await insert({ args: ["p"], runAfter: secondsAgo(-60) }, { args: ["r"] });
+  it("cancels a PENDING task at once, with a TaskCancelled error, and not a finished one", async () => {
+    const [pending, done] = await insert({ args: ["p"], runAfter: secondsAgo(-60) }, { args: ["d"] });
     await claim();
+    await store.taskComplete({ workerId: "w1", results: [{ id: done!.id, returnValue: "1" }] });
     const cancelled = await store.taskCancel({ id: pending!.id.toUpperCase() });
-    expect(cancelled).toMatchObject({ id: pending!.id, status: "FAILED" });
+    expect(cancelled).toMatchObject({ id: pending!.id, status: "FAILED", cancelRequestedAt: null });
     expect(cancelled!.finishedAt).toBeInstanceOf(Date);
     expect(cancelled!.errors).toEqual([
       expect.objectContaining({ exceptionClass: "TaskCancelled", message: "Cancelled before it started.", attempt: 0 }),
     ]);
     expect(await store.taskCancel({ id: pending!.id })).toBeUndefined();
-    expect(await store.taskCancel({ id: running!.id })).toBeUndefined();
+    expect(await store.taskCancel({ id: done!.id })).toBeUndefined();
     expect(await store.taskCancel({ id: MISSING })).toBeUndefined();
     expect(await store.taskCancel({ id: "nope" })).toBeUndefined();
+  });
+
+  it("records a cancel of a RUNNING task for its worker, and never stores it SUCCESSFUL nor retries it", async () => {
+    const [returns, throws, lapses, queued, untouched] = await insert(
+      { args: ["returns"] },
+      { args: ["throws"] },
+      { args: ["lapses"] },
+      { args: ["queued"] },
+      { args: ["untouched"] },
+    );
+    await store.taskClaimBatch({ queues: "*", ids: [lapses!.id], limit: 1, workerId: "dead", leaseSeconds: -1 });
+    await claim();
+    for (const t of [returns, throws, lapses, queued]) {
+      const requested = await store.taskCancel({ id: t!.id });
+      expect(requested).toMatchObject({ id: t!.id, status: "RUNNING" });
+      expect(requested!.cancelRequestedAt).toBeInstanceOf(Date);
+    }
+    // Asking twice keeps the first time.
+    const again = await store.taskCancel({ id: returns!.id });
+    expect((await store.taskGet({ id: returns!.id }))!.cancelRequestedAt).toEqual(again!.cancelRequestedAt);
+    expect((await store.taskCancelRequested({ workerId: "w1" })).sort()).toEqual(
+      [returns!.id, throws!.id, queued!.id].sort(),
+    );
+    expect(await store.taskCancelRequested({ workerId: "w2" })).toEqual([]);
+
+    // A function that ignored its signal and returned: FAILED, its value dropped.
+    const [completed] = await store.taskComplete({ workerId: "w1", results: [{ id: returns!.id, returnValue: "42" }] });
+    expect(completed).toMatchObject({ status: "FAILED", returnValue: undefined });
+    expect(completed!.errors).toEqual([expect.objectContaining({ exceptionClass: "TaskCancelled", attempt: 1 })]);
+    // A failure asking for a retry: FAILED all the same.
+    const [failed] = await store.taskFail({
+      workerId: "w1",
+      failures: [{ id: throws!.id, error: { ...boom(1), exceptionClass: "TaskCancelled" }, retryDelay: 0 }],
+    });
+    expect(failed).toMatchObject({ status: "FAILED", attempts: 1 });
+    // A lapsed lease: FAILED, not re-queued.
+    const rescued = await store.taskRescueExpired();
+    expect(rescued.map((r) => [r.id, r.status])).toEqual([[lapses!.id, "FAILED"]]);
+    // Claimed ahead, never started: FAILED as a cancelled PENDING task.
+    const [released] = await store.taskRelease({ workerId: "w1", ids: [queued!.id] });
+    expect(released).toMatchObject({ status: "FAILED", attempts: 0, cancelRequestedAt: null });
+    expect(released!.errors).toEqual([expect.objectContaining({ exceptionClass: "TaskCancelled" })]);
+    // The one nobody cancelled completes.
+    const [ok] = await store.taskComplete({ workerId: "w1", results: [{ id: untouched!.id, returnValue: "1" }] });
+    expect(ok).toMatchObject({ status: "SUCCESSFUL", returnValue: 1 });
+    expect(await store.taskCancelRequested({ workerId: "w1" })).toEqual([]);
+    // A retry starts afresh.
+    expect(await store.taskRetry({ id: returns!.id })).toMatchObject({ status: "PENDING", cancelRequestedAt: null });
+  });
+
+  it("stores nothing for a unique key a PENDING or RUNNING task holds, and answers with that task", async () => {
+    const [first] = await insert({ args: [1], uniqueKey: "order:1" });
+    expect(first).toMatchObject({ uniqueKey: "order:1", status: "PENDING" });
+    expect(first!.deduplicated).toBeUndefined();
+    const [same] = await insert({ args: [2], uniqueKey: "order:1" });
+    expect(same).toMatchObject({ id: first!.id, args: [1], deduplicated: true });
+    await claim();
+    const [whileRunning] = await insert({ args: [3], uniqueKey: "order:1" });
+    expect(whileRunning).toMatchObject({ id: first!.id, status: "RUNNING", deduplicated: true });
+    // In one batch: keyed, unkeyed and repeated keys, answered in input order.
+    const batch = await insert(
+      { args: ["a"], uniqueKey: "k:a" },
+      { args: ["free"] },
+      { args: ["a again"], uniqueKey: "k:a" },
+      { args: ["order"], uniqueKey: "order:1" },
+      { args: ["b"], uniqueKey: "k:b" },
+    );
+    expect(batch.map((r) => r.args[0])).toEqual(["a", "free", "a", 1, "b"]);
+    expect(batch.map((r) => r.deduplicated === true)).toEqual([false, false, true, true, false]);
+    expect(batch[2]!.id).toBe(batch[0]!.id);
+    const all = await store.taskList({ limit: 100 });
+    expect(all.items.map((r) => r.args[0]).sort()).toEqual([1, "a", "b", "free"].sort());
+    // Finished, the key is free again.
+    await store.taskComplete({ workerId: "w1", results: [{ id: first!.id, returnValue: "null" }] });
+    const [next] = await insert({ args: [4], uniqueKey: "order:1" });
+    expect(next).toMatchObject({ args: [4], status: "PENDING" });
+    expect(next!.id).not.toBe(first!.id);
+    // A FAILED task is not retried while another holds its key.
+    const b = batch[4]!;
+    await store.taskClaimBatch({ queues: "*", ids: [b.id], limit: 1, workerId: "w3", leaseSeconds: 30 });
+    await store.taskFail({ workerId: "w3", failures: [{ id: b.id, error: boom(1), retryDelay: null }] });
+    await insert({ args: ["holder"], uniqueKey: "k:b" });
+    expect(await store.taskRetry({ id: b.id })).toBeUndefined();
+    expect(await store.taskGet({ id: b.id })).toMatchObject({ status: "FAILED" });
   });
 
   it("retries FAILED tasks only, on the same row, with one more attempt allowed", async () => {

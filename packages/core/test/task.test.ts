@@ -114,6 +114,21 @@ describe("using()", () => {
     expect(() => send.using({ backend: "inline", delay: { seconds: 5 } })).toThrow(/cannot defer/);
     expect(() => send.using({ backend: "strict", queueName: "bulk" })).toThrow(/not one of backend "strict"'s queues/);
     expect(() => send.using({ repeat: 0 })).toThrow(/positive integer/);
+    expect(() => send.using({ uniqueKey: "" })).toThrow(/uniqueKey must be a non-empty string/);
+    expect(() => send.using({ uniqueKey: "x".repeat(256) })).toThrow(/at most 255 characters/);
+  });
+
+  it("refuses an unknown option to task() or using(), naming it and listing the known ones", () => {
+    const typo = { name: "t.typo", queue: "email" } as unknown as { name: string };
+    expect(() => task(typo, async () => null)).toThrow(
+      /Unknown option "queue" passed to task\(\)\. It takes: name, queueName, priority/,
+    );
+    const misplaced = { name: "t.key", uniqueKey: "k" } as unknown as { name: string };
+    expect(() => task(misplaced, async () => null)).toThrow(/Unknown option "uniqueKey" passed to task\(\)/);
+    const unknown = { unique: "k", dealy: 5 } as unknown as { priority: number };
+    expect(() => send.using(unknown)).toThrow(
+      /Unknown options "unique", "dealy" passed to using\(\)\. It takes: .*uniqueKey/,
+    );
   });
 
   it("computes a delay at enqueue time and stores repeat, creator and verbose name", async () => {

@@ -23,7 +23,7 @@ describe("task types", () => {
       // @ts-expect-error a misspelt option
       task({ name: "types.typo", priorty: 5 }, async () => null);
       // @ts-expect-error an option using() does not have
-      add.using({ uniqueKey: "order:1" });
+      add.using({ uniqueKeys: "order:1" });
     };
     expectTypeOf(check).toBeFunction();
   });
@@ -37,6 +37,17 @@ describe("task types", () => {
     void add.enqueue(1, 2, 3);
     // @ts-expect-error using() keeps the argument types
     void add.using({ priority: 5 }).enqueue("1", 2);
+  });
+
+  it("an unknown option to task() or using() does not compile", () => {
+    // @ts-expect-error a typo of queueName
+    task({ name: "types.typo", queue: "email" }, async () => null);
+    // @ts-expect-error uniqueKey belongs to using(), not task()
+    task({ name: "types.key", uniqueKey: "k" }, async () => null);
+    // @ts-expect-error not an option of using()
+    void add.using({ unique: "k" });
+    expectTypeOf(add.using({ uniqueKey: "order:1" }).enqueue).parameters.toEqualTypeOf<[number, number]>();
+    expectTypeOf<TaskResult["deduplicated"]>().toEqualTypeOf<boolean>();
   });
 
   it("a task that takes a context is enqueued without it", () => {

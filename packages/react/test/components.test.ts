@@ -28,6 +28,8 @@ function record(overrides: Partial<TaskRecordJSON> = {}): TaskRecordJSON {
     repeatUntil: null,
     verboseName: null,
     creator: null,
+    uniqueKey: null,
+    cancelRequestedAt: null,
     ...overrides,
   };
 }
@@ -74,7 +76,7 @@ describe("TaskDetail", () => {
     );
   });
 
-  it("offers Cancel only while PENDING and Retry only once FAILED", () => {
+  it("offers Cancel while PENDING or RUNNING and Retry only once FAILED", () => {
     const noop = () => undefined;
     const pending = html(createElement(TaskDetail, { task: record(), onCancel: noop, onRetry: noop }));
     expect(pending).toContain("Cancel task");
@@ -96,7 +98,27 @@ describe("TaskDetail", () => {
       }),
     );
     expect(successful).not.toContain("Retry task");
+    expect(successful).not.toContain("Cancel task");
     expect(successful).toContain("/r.pdf");
+    const running = html(
+      createElement(TaskDetail, { task: record({ status: "RUNNING", attempts: 1 }), onCancel: noop }),
+    );
+    expect(running).toContain("Cancel task");
+    expect(running).not.toContain("waiting for its worker");
+    const stopping = html(
+      createElement(TaskDetail, {
+        task: record({
+          status: "RUNNING",
+          attempts: 1,
+          cancelRequestedAt: "2026-01-01T12:00:30.000Z",
+          uniqueKey: "k:1",
+        }),
+        onCancel: noop,
+      }),
+    );
+    expect(stopping).toMatch(/<button[^>]*disabled=""[^>]*>Cancel task/);
+    expect(stopping).toContain("Cancel asked for; waiting for its worker to stop it");
+    expect(stopping).toContain("k:1");
   });
 });
 

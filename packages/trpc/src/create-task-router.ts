@@ -4,6 +4,7 @@ import {
   getBackend,
   MAX_PRIORITY,
   MAX_QUEUE_NAME_LENGTH,
+  MAX_UNIQUE_KEY_LENGTH,
   MAX_TASK_NAME_LENGTH,
   MIN_PRIORITY,
   TASK_STATUSES,
@@ -78,6 +79,12 @@ const enqueueOptionsSchema = z
       .optional(),
     /** ISO 8601 instant. */
     runAfter: z.iso.datetime({ offset: true, message: "runAfter must be an ISO 8601 date-time" }).optional(),
+    /** While a task with this key is PENDING or RUNNING, nothing is stored and that task is answered. */
+    uniqueKey: z
+      .string()
+      .min(1, "uniqueKey must not be empty")
+      .max(MAX_UNIQUE_KEY_LENGTH, `uniqueKey must be at most ${MAX_UNIQUE_KEY_LENGTH} characters`)
+      .optional(),
   })
   .strict()
   .refine((o) => o.delay === undefined || o.runAfter === undefined, { message: "Give delay or runAfter, not both" });
@@ -191,6 +198,7 @@ export function createTaskRouter<TContext extends object = object>(options: Crea
             priority: o.priority,
             delay: o.delay,
             runAfter: o.runAfter === undefined ? undefined : new Date(o.runAfter),
+            uniqueKey: o.uniqueKey,
             creator,
           });
           const result = await configured.enqueue(...args);

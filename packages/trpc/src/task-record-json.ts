@@ -73,6 +73,9 @@ export function toTaskRecordJSON(record: TaskRecord): TaskRecordJSON {
     progress: record.progress,
     repeat: record.repeat,
     repeatUntil: isoOrNull(record.repeatUntil),
+    uniqueKey: record.uniqueKey,
+    cancelRequestedAt: isoOrNull(record.cancelRequestedAt),
+    ...(record.deduplicated ? { deduplicated: true } : {}),
     verboseName: record.verboseName,
     creator: record.creator,
   };

@@ -248,10 +248,27 @@ describe("cancel and retry", () => {
     expect(retried.errors).toHaveLength(1);
   });
 
-  it("cannot cancel a RUNNING task", async () => {
+  it("asks the worker of a RUNNING task to stop it, and refuses a finished one with CONFLICT", async () => {
     const created = await admin.enqueue({ task: "trpc-test.add", args: [7, 7] });
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 100, workerId: "test-worker", leaseSeconds: 60 });
-    await expectCode(admin.cancel({ id: created.id }), "CONFLICT");
+    const asked = await admin.cancel({ id: created.id });
+    expect(asked).toMatchObject({ status: "RUNNING" });
+    expect(asked.cancelRequestedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    await queries.taskComplete(tdb.db, { workerId: "test-worker", results: [{ id: created.id, returnValue: "14" }] });
+    expect(await admin.getResult({ id: created.id })).toMatchObject({ status: "FAILED", returnValue: undefined });
+    await expectCode(admin.cancel({ id: created.id }), "CONFLICT", /it is FAILED, and only PENDING or RUNNING/);
+  });
+
+  it("enqueues with a unique key: the second call answers the first task, deduplicated", async () => {
+    const first = await member.enqueue({ task: "trpc-test.add", args: [1, 2], options: { uniqueKey: "sum:1+2" } });
+    const again = await member.enqueue({ task: "trpc-test.add", args: [1, 2], options: { uniqueKey: "sum:1+2" } });
+    expect(first.deduplicated).toBeUndefined();
+    expect(again).toMatchObject({ id: first.id, uniqueKey: "sum:1+2", deduplicated: true });
+    await expectCode(
+      member.enqueue({ task: "trpc-test.add", args: [1, 2], options: { uniqueKey: "" } }),
+      "BAD_REQUEST",
+      /uniqueKey must not be empty/,
+    );
   });
 
   it("is NOT_FOUND for unknown ids and BAD_REQUEST for empty ones", async () => {

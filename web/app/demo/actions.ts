@@ -125,6 +125,59 @@ export async function enqueueReport(): Promise<DemoActionResult> {
   }
 }
 
+/**
+ * `using({ uniqueKey })`: while the monthly report is PENDING or RUNNING, pressing again
+ * stores nothing and answers the same task (`deduplicated`).
+ */
+export async function enqueueUniqueReport(): Promise<DemoActionResult> {
+  const label = "Monthly report (unique key)";
+  try {
+    const result = await buildReport.using({ uniqueKey: "report:monthly" }).enqueue(20);
+    return {
+      ok: true,
+      taskId: result.id,
+      label,
+      message: result.deduplicated
+        ? `Deduplicated: task ${result.id.slice(0, 8)} with key "report:monthly" is still ${result.status}, so nothing was stored.`
+        : `Enqueued demo.buildReport(20) with unique key "report:monthly".`,
+    };
+  } catch (error) {
+    return failure(label, error);
+  }
+}
+
+/** A long report, to cancel while it runs. */
+export async function enqueueLongReport(): Promise<DemoActionResult> {
+  const label = "Build a 60-page report";
+  try {
+    const result = await buildReport.enqueue(60);
+    return { ok: true, taskId: result.id, label, message: "Enqueued demo.buildReport(60): cancel it while it runs." };
+  } catch (error) {
+    return failure(label, error);
+  }
+}
+
+/** `backend.cancel(id)`: a PENDING task fails at once; a RUNNING one is aborted by its worker. */
+export async function cancelTask(id: string): Promise<DemoActionResult> {
+  const label = "Cancel";
+  try {
+    const parsed = z.uuid().safeParse(id);
+    if (!parsed.success) return { ok: false, label, message: "Not a task id." };
+    const record = await getBackend().cancel(parsed.data);
+    return {
+      ok: true,
+      taskId: null,
+      label,
+      message:
+        record.status === "RUNNING"
+          ? `Cancel asked for: the worker running ${id.slice(0, 8)} aborts it.`
+          : `Cancelled ${id.slice(0, 8)} before it started.`,
+    };
+  } catch (error) {
+    return failure(label, error);
+  }
+}
+
 const scheduleSchema = z.object({
   a: z.coerce.number().int().min(-1_000_000).max(1_000_000),
   b: z.coerce.number().int().min(-1_000_000).max(1_000_000),

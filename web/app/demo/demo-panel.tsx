@@ -5,6 +5,8 @@ import {
   enqueueAdd,
   enqueueChargeCard,
   enqueueReport,
+  enqueueUniqueReport,
+  enqueueLongReport,
   enqueueScheduled,
   signUpAndRollBack,
   signUpAndWelcome,
@@ -106,6 +108,20 @@ export function DemoPanel({ priority }: { priority: { min: number; max: number }
         </Card>
         <Card title="A slow task that reports progress" code="await context.setProgress(page, pages)">
           {button({ key: "report", label: "Build a report", action: enqueueReport })}
+        </Card>
+        <Card
+          title="A unique key"
+          code={`await buildReport.using({ uniqueKey: "report:monthly" }).enqueue(20)`}
+          description="While the monthly report is PENDING or RUNNING, pressing again stores nothing and answers the same task (deduplicated)."
+        >
+          {button({ key: "unique", label: "Enqueue the monthly report", action: enqueueUniqueReport })}
+        </Card>
+        <Card
+          title="Cancel a running task"
+          code="await result.cancel()"
+          description="The worker running it aborts the task's signal with TaskCancelled within a second; the task is FAILED and not retried. Use the Cancel button on the task below."
+        >
+          {button({ key: "long", label: "Build a 60-page report", action: enqueueLongReport })}
         </Card>
         <Card title="Delay and priority" code="await add.using({ delay: { seconds }, priority }).enqueue(a, b)">
           <form action={formAction} className="grid grid-cols-2 gap-3 sm:grid-cols-5 sm:items-end">

@@ -1,11 +1,15 @@
 "use client";
 
 import Link from "next/link";
+import { useState, useTransition } from "react";
+import { cancelTask } from "./actions";
 import { TaskProgressBar, TaskStatusBadge, formatDuration, useTaskResult } from "@errand/react";
 
 /** One task the demo enqueued, followed live with `useTaskResult(id)` until it finishes. */
 export function TrackedTask({ id, label }: { id: string; label: string }) {
   const { result, isFinished, error } = useTaskResult(id);
+  const [cancelling, startCancel] = useTransition();
+  const [cancelMessage, setCancelMessage] = useState<string | null>(null);
   const lastError = result?.errors.at(-1);
   const ran =
     result?.lastAttemptedAt && result.finishedAt
@@ -58,6 +62,25 @@ export function TrackedTask({ id, label }: { id: string; label: string }) {
             {lastError.traceback}
           </pre>
         </details>
+      ) : null}
+      {result && !isFinished ? (
+        <button
+          type="button"
+          disabled={cancelling || result.cancelRequestedAt !== null}
+          onClick={() =>
+            startCancel(async () => {
+              setCancelMessage((await cancelTask(id)).message);
+            })
+          }
+          className="mr-4 mt-3 rounded-md border border-zinc-300 px-2.5 py-1 text-sm font-medium text-zinc-800 hover:bg-zinc-50 disabled:opacity-50 dark:border-zinc-700 dark:text-zinc-200 dark:hover:bg-zinc-800"
+        >
+          {result.cancelRequestedAt !== null ? "Stopping…" : "Cancel"}
+        </button>
+      ) : null}
+      {cancelMessage ? (
+        <p role="status" className="mt-2 text-sm text-zinc-600 dark:text-zinc-300">
+          {cancelMessage}
+        </p>
       ) : null}
       <Link
         href={`/?task=${id}`}

@@ -5,6 +5,7 @@ import { helpLines, parseArgsOptions, parseFlagValue, type FlagSpec, type RawFla
 import { migrateCommand } from "./migrate-command";
 import { PRUNE_FLAGS, pruneCommand } from "./prune-command";
 import { STATUS_FLAGS, statusCommand } from "./status-command";
+import { SCHEDULES_FLAGS, schedulesCommand } from "./schedules-command";
 import { UsageError } from "./usage-error";
 import { WORKER_FLAGS, workerCommand, workerCommandFlags } from "./worker-command";
 
@@ -35,7 +36,7 @@ interface Command {
 }
 
 /** The commands taking flags, in `--help` order. `embedded` takes one action instead. */
-export const COMMANDS: Record<"worker" | "migrate" | "status" | "prune", Command> = {
+export const COMMANDS: Record<"worker" | "migrate" | "status" | "schedules" | "prune", Command> = {
   worker: {
     about: ["Run enqueued tasks until stopped (SIGTERM/SIGINT stop it gracefully)"],
     flags: WORKER_FLAGS,
@@ -46,6 +47,16 @@ export const COMMANDS: Record<"worker" | "migrate" | "status" | "prune", Command
     about: ["Task counts by queue and status, and the oldest due task"],
     flags: STATUS_FLAGS,
     run: (values, common) => statusCommand({ ...common, json: values.json === true }),
+  },
+  schedules: {
+    about: ["The cron schedules of errand.config.ts with their next runs"],
+    flags: SCHEDULES_FLAGS,
+    run: (values, common) =>
+      schedulesCommand({
+        ...common,
+        json: values.json === true,
+        runs: (parseFlagValue(SCHEDULES_FLAGS[1]!, values.runs) as number | undefined) ?? 3,
+      }),
   },
   prune: {
     about: ["Delete finished tasks older than --age days"],

@@ -75,7 +75,8 @@ export async function workerCommand(flags: WorkerCommandFlags): Promise<number> 
     const applied = (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
     logger.info(applied.length ? "migrations applied" : "database schema up to date", { applied });
   }
-  const worker = new Worker({ ...flags.options, logger });
+  const { retention, schedules } = loaded.config;
+  const worker = new Worker({ ...flags.options, retention, schedules, logger });
   logger.debug("config loaded", { file: loaded.file, taskModules: loaded.taskModules });
   const removeHandlers = installSignalHandlers(worker, logger);
   try {

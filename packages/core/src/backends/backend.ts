@@ -44,7 +44,12 @@ export interface Backend extends TaskRecordSource {
   getResult(id: string): Promise<TaskResult>;
   list(filters?: TaskListFilters): Promise<TaskListPage>;
   stats(): Promise<TaskStats>;
-  /** PENDING → FAILED with a `TaskCancelled` error. @throws ErrandError `INVALID_STATE` otherwise. */
+  /**
+   * PENDING → FAILED with a `TaskCancelled` error. RUNNING: the cancel is recorded and
+   * announced; the worker running it aborts its `signal` with `TaskCancelled` and stores it
+   * FAILED (the record returned is still RUNNING, with `cancelRequestedAt` set).
+   * @throws ErrandError `INVALID_STATE` (tRPC: CONFLICT) for a finished task.
+   */
   cancel(id: string): Promise<TaskRecord>;
   /** FAILED → PENDING (same row, same args, errors kept). @throws ErrandError `INVALID_STATE` otherwise. */
   retry(id: string): Promise<TaskRecord>;

@@ -1,4 +1,4 @@
-import { TaskResultDoesNotExist } from "../errors";
+import { ERROR_CODES, ErrandError, TaskResultDoesNotExist } from "../errors";
 import { emitTaskEvent } from "../events/task-events";
 import { TaskResult } from "../result/task-result";
 import type { TaskStore } from "../store/task-store";
@@ -53,7 +53,8 @@ export abstract class StoreBackend implements Backend {
     const records = await store.taskInsert({ backend: this.alias, tasks: requests, transaction: context?.transaction });
     // Django's task_enqueued, with the PENDING snapshot, before the immediate backend runs
     // the task (so listeners see enqueued → started → finished on every backend).
-    for (const record of records) emitTaskEvent("enqueued", record);
+    // A deduplicated enqueue stored nothing: nothing to announce.
+    for (const record of records) if (!record.deduplicated) emitTaskEvent("enqueued", record);
     return this.afterPending(records);
   }
 
@@ -83,7 +84,16 @@ export abstract class StoreBackend implements Backend {
 
   async retry(id: string): Promise<TaskRecord> {
     const retried = await (await this.getStore()).taskRetry({ id });
-    if (!retried) throw invalidState(id, "retry", (await this.getRecord(id)).status);
+    if (!retried) {
+      const record = await this.getRecord(id);
+      if (record.status === "FAILED" && record.uniqueKey !== null) {
+        throw new ErrandError(
+          ERROR_CODES.INVALID_STATE,
+          `Cannot retry task ${id}: another task with its unique key "${record.uniqueKey}" is PENDING or RUNNING. Wait for it to finish, or use that task.`,
+        );
+      }
+      throw invalidState(id, "retry", record.status);
+    }
     const [after] = await this.afterPending([retried]);
     return after!;
   }

@@ -108,9 +108,45 @@ export class TaskResult<TReturn = unknown> {
     return this.#record.creator;
   }
 
+  /** The task's unique key, if it was enqueued with one. */
+  get uniqueKey(): string | null {
+    return this.#record.uniqueKey;
+  }
+  /**
+   * `true` when `enqueue` stored nothing because a task with the same `uniqueKey` was PENDING
+   * or RUNNING: this result is that task.
+   */
+  get deduplicated(): boolean {
+    return this.#record.deduplicated === true;
+  }
+  /** When a cancel of this RUNNING task was asked for (its worker then aborts it), else `null`. */
+  get cancelRequestedAt(): Date | null {
+    return this.#record.cancelRequestedAt;
+  }
+
+  /**
+   * Cancels the task: a PENDING one is FAILED at once with a `TaskCancelled` error; a RUNNING
+   * one is aborted by its worker (its `signal` aborts with `TaskCancelled`) and stored FAILED
+   * with that error, never retried. Updates this snapshot.
+   *
+   * @throws ErrandError `INVALID_STATE` (tRPC: CONFLICT) when the task already finished.
+   * @example
+   * const r = await buildReport.enqueue("2026-01");
+   * await r.cancel();
+   */
+  async cancel(): Promise<this> {
+    const fresh = await this.#source.cancel(this.id);
+    this.#apply(fresh);
+    return this;
+  }
+
   /** Reloads the mutable state (status, timestamps, errors, return value, workers, progress) from the backend. */
   async refresh(): Promise<this> {
-    const fresh = await this.#source.getRecord(this.id);
+    this.#apply(await this.#source.getRecord(this.id));
+    return this;
+  }
+
+  #apply(fresh: TaskRecord): void {
     this.#record = {
       ...this.#record,
       status: fresh.status,
@@ -123,8 +159,8 @@ export class TaskResult<TReturn = unknown> {
       returnValue: fresh.returnValue,
       errors: fresh.errors,
       progress: fresh.progress,
+      cancelRequestedAt: fresh.cancelRequestedAt,
     };
-    return this;
   }
 
   /** A plain copy of the snapshot (what the tRPC router sends). */

@@ -13,7 +13,7 @@ import { listLimit } from "./build-stats";
 import { memoryTaskStats } from "./memory-task-stats";
 import { leaseExpiredError } from "./lease-expired-error";
 import { newTaskRecord } from "./new-task-record";
-import { taskCancelledError } from "./task-cancelled-error";
+import { cancelledWhileRunningError, taskCancelledError } from "./task-cancelled-error";
 import type {
   TaskClaimBatchParams,
   TaskCompleteParams,
@@ -57,6 +57,7 @@ function addSeconds(date: Date, seconds: number): Date {
  */
 export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, StoredTask>();
+  readonly #lastWithKey = new Map<string, StoredTask>();
   #nextSeq = 1;
   readonly #maxFinished: number;
   /** Ids of SUCCESSFUL/FAILED tasks, oldest finish first. */
@@ -98,6 +99,13 @@ export class MemoryTaskStore implements TaskStore {
     task.lockedUntil = null;
   }
 
+  /** The PENDING or RUNNING task with this unique key (as the partial unique index). */
+  #keyHolder(key: string): StoredTask | undefined {
+    // The latest task stored with a key is the only one that can still hold it.
+    const task = this.#lastWithKey.get(key);
+    return task && (task.record.status === "PENDING" || task.record.status === "RUNNING") ? task : undefined;
+  }
+
   /** Every task, oldest first (copies). */
   records(): TaskRecord[] {
     return [...this.#tasks.values()].map((t) => structuredClone(t.record));
@@ -107,11 +115,14 @@ export class MemoryTaskStore implements TaskStore {
   clear(): void {
     this.#tasks.clear();
     this.#finished.clear();
+    this.#lastWithKey.clear();
   }
 
   async taskInsert(params: TaskInsertParams): Promise<TaskRecord[]> {
     const now = new Date();
     return params.tasks.map((request) => {
+      const holder = request.uniqueKey === null ? undefined : this.#keyHolder(request.uniqueKey);
+      if (holder) return { ...structuredClone(holder.record), deduplicated: true };
       const runAfter = request.runAfter ?? now;
       const record = newTaskRecord(structuredClone(request), {
         id: randomUUID(),
@@ -119,13 +130,15 @@ export class MemoryTaskStore implements TaskStore {
         enqueuedAt: now,
         runAfter,
       });
-      this.#tasks.set(record.id, {
+      const stored: StoredTask = {
         record,
         seq: this.#nextSeq++,
         scheduledAt: runAfter,
         lockedBy: null,
         lockedUntil: null,
-      });
+      };
+      this.#tasks.set(record.id, stored);
+      if (record.uniqueKey !== null) this.#lastWithKey.set(record.uniqueKey, stored);
       return structuredClone(record);
     });
   }
@@ -177,10 +190,17 @@ export class MemoryTaskStore implements TaskStore {
       if (!task) continue;
       const r = task.record;
       stampStart(r, startedAt);
-      r.status = "SUCCESSFUL";
-      r.returnValue = JSON.parse(returnValue) as unknown;
       r.finishedAt = now;
       this.#unlock(task);
+      if (r.cancelRequestedAt !== null) {
+        // Cancelled while it ran: the result is dropped.
+        r.status = "FAILED";
+        r.errors.push(toTaskError(cancelledWhileRunningError(r.attempts, now)));
+        done.push(structuredClone(r));
+        continue;
+      }
+      r.status = "SUCCESSFUL";
+      r.returnValue = JSON.parse(returnValue) as unknown;
       done.push(structuredClone(r));
       this.#markFinished(r.id);
       if (r.repeat !== null && params.scheduleRepeats !== false) this.#scheduleNextRun(task, now);
@@ -204,6 +224,7 @@ export class MemoryTaskStore implements TaskStore {
       maxAttempts: r.maxAttempts,
       repeat: r.repeat,
       repeatUntil: r.repeatUntil,
+      uniqueKey: null,
       verboseName: r.verboseName,
       creator: r.creator && { ...r.creator },
     };
@@ -226,7 +247,7 @@ export class MemoryTaskStore implements TaskStore {
       const r = task.record;
       stampStart(r, startedAt);
       r.errors.push(toTaskError(error));
-      if (retryDelay !== null && r.attempts < r.maxAttempts) {
+      if (retryDelay !== null && r.attempts < r.maxAttempts && r.cancelRequestedAt === null) {
         r.status = "PENDING";
         r.runAfter = addSeconds(now, retryDelay);
         r.finishedAt = null;
@@ -261,7 +282,7 @@ export class MemoryTaskStore implements TaskStore {
       .slice(0, params.limit ?? 1000);
     return lapsed.map((task) => {
       const r = task.record;
-      const retry = r.attempts < r.maxAttempts;
+      const retry = r.attempts < r.maxAttempts && r.cancelRequestedAt === null;
       r.status = retry ? "PENDING" : "FAILED";
       r.finishedAt = retry ? null : now;
       if (retry) r.runAfter = now;
@@ -283,9 +304,16 @@ export class MemoryTaskStore implements TaskStore {
         r.startedAt = null;
         r.lastAttemptedAt = null;
       }
-      r.status = "PENDING";
       r.attempts -= 1;
       r.workerIds.pop();
+      if (r.cancelRequestedAt !== null) {
+        r.status = "FAILED";
+        r.finishedAt = new Date();
+        r.errors.push(toTaskError(taskCancelledError(undefined, r.finishedAt)));
+        r.cancelRequestedAt = null;
+      } else {
+        r.status = "PENDING";
+      }
       this.#unlock(task);
       out.push(structuredClone(r));
     }
@@ -294,8 +322,12 @@ export class MemoryTaskStore implements TaskStore {
 
   async taskCancel(params: { id: string; reason?: string }): Promise<TaskRecord | undefined> {
     const task = this.#find(params.id);
-    if (!task || task.record.status !== "PENDING") return undefined;
+    if (!task || (task.record.status !== "PENDING" && task.record.status !== "RUNNING")) return undefined;
     const r = task.record;
+    if (r.status === "RUNNING") {
+      r.cancelRequestedAt ??= new Date();
+      return structuredClone(r);
+    }
     r.status = "FAILED";
     r.finishedAt = new Date();
     r.errors.push(toTaskError(taskCancelledError(params.reason, r.finishedAt)));
@@ -303,10 +335,20 @@ export class MemoryTaskStore implements TaskStore {
     return structuredClone(r);
   }
 
+  async taskCancelRequested(params: { workerId: string }): Promise<string[]> {
+    return [...this.#tasks.values()]
+      .filter((t) => t.record.status === "RUNNING" && t.lockedBy === params.workerId && t.record.cancelRequestedAt)
+      .map((t) => t.record.id);
+  }
+
   async taskRetry(params: { id: string }): Promise<TaskRecord | undefined> {
     const task = this.#find(params.id);
     if (!task || task.record.status !== "FAILED") return undefined;
     const r = task.record;
+    // As the unique index: another task holds the key.
+    if (r.uniqueKey !== null && this.#keyHolder(r.uniqueKey)) return undefined;
+    if (r.uniqueKey !== null) this.#lastWithKey.set(r.uniqueKey, task);
+    r.cancelRequestedAt = null;
     r.status = "PENDING";
     r.finishedAt = null;
     r.runAfter = new Date();

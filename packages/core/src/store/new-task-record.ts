@@ -31,5 +31,7 @@ export function newTaskRecord(
     repeatUntil: request.repeatUntil,
     verboseName: request.verboseName,
     creator: request.creator,
+    uniqueKey: request.uniqueKey,
+    cancelRequestedAt: null,
   };
 }

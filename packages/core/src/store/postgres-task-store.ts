@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "@errand/db";
 import {
   taskCancel,
+  taskCancelRequested,
   taskClaimBatch,
   taskComplete,
   taskFail,
@@ -55,12 +56,14 @@ export class PostgresTaskStore implements TaskStore {
       params.tasks.map((task) => toInsertRow(params.backend, task)),
     );
     return rows.map((row, i) =>
-      newTaskRecord(params.tasks[i]!, {
-        id: row.id,
-        backend: params.backend,
-        enqueuedAt: row.enqueued_at,
-        runAfter: row.run_after,
-      }),
+      row.existing
+        ? { ...rowToRecord(row.existing), deduplicated: true }
+        : newTaskRecord(params.tasks[i]!, {
+            id: row.id,
+            backend: params.backend,
+            enqueuedAt: row.enqueued_at,
+            runAfter: row.run_after,
+          }),
     );
   }
 
@@ -106,9 +109,19 @@ export class PostgresTaskStore implements TaskStore {
     return row && rowToRecord(row);
   }
 
+  taskCancelRequested(params: { workerId: string }): Promise<string[]> {
+    return taskCancelRequested(this.#db, params);
+  }
+
   async taskRetry(params: { id: string }): Promise<TaskRecord | undefined> {
-    const row = await taskRetry(this.#db, params);
-    return row && rowToRecord(row);
+    try {
+      const row = await taskRetry(this.#db, params);
+      return row && rowToRecord(row);
+    } catch (error) {
+      // Another task holds its unique key (errand_tasks_unique_key_idx): not retried.
+      if ((error as { code?: unknown }).code === "23505") return undefined;
+      throw error;
+    }
   }
 
   taskPrune(params: TaskPruneOptions): Promise<number> {
@@ -165,5 +178,6 @@ function toInsertRow(backend: string, request: EnqueueRequest): TaskInsertRow {
     verbose_name: request.verboseName,
     creator_type: request.creator?.type ?? null,
     creator_id: request.creator?.id ?? null,
+    unique_key: request.uniqueKey,
   };
 }

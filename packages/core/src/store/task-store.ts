@@ -92,7 +92,8 @@ export interface TaskInsertParams {
  * - `taskFail`: RUNNING → PENDING after `retryDelay` while attempts remain, else FAILED;
  * - `taskRelease`: RUNNING → PENDING as if never claimed (claimed, not started);
  * - `taskRescueExpired`: RUNNING with a lapsed lease → PENDING (or FAILED when out of attempts);
- * - `taskCancel`: PENDING → FAILED with a `TaskCancelled` error;
+ * - `taskCancel`: PENDING → FAILED with a `TaskCancelled` error; RUNNING: a cancel is
+ *   recorded, and the next complete, fail, release or rescue of the task stores FAILED;
  * - `taskRetry`: FAILED → PENDING, one more attempt allowed;
  * - `taskPrune`: deletes SUCCESSFUL/FAILED tasks finished long enough ago.
  *
@@ -108,7 +109,11 @@ export interface TaskInsertParams {
  * const [claimed] = await store.taskClaimBatch({ queues: "*", limit: 1, workerId: "w1", leaseSeconds: 30 });
  */
 export interface TaskStore {
-  /** Stores PENDING tasks, in input order; their records as stored. */
+  /**
+   * Stores PENDING tasks, in input order; their records as stored. A task whose `uniqueKey`
+   * a PENDING or RUNNING task holds is not stored: its place has that task's record, with
+   * `deduplicated: true`.
+   */
   taskInsert(params: TaskInsertParams): Promise<TaskRecord[]>;
   /** The task with this id; `undefined` if missing (or the id is malformed). */
   taskGet(params: { id: string }): Promise<TaskRecord | undefined>;
@@ -128,9 +133,14 @@ export interface TaskStore {
   taskRescueExpired(params?: { limit?: number }): Promise<TaskRecord[]>;
   /** Gives back held tasks never started: PENDING, the claim's attempt taken back. */
   taskRelease(params: { workerId: string; ids: string[] }): Promise<TaskRecord[]>;
-  /** PENDING → FAILED with a `TaskCancelled` error; `undefined` if missing or not PENDING. */
+  /**
+   * PENDING → FAILED with a `TaskCancelled` error; RUNNING: the cancel is recorded
+   * (`cancelRequestedAt`) for its worker, which aborts it. `undefined` if missing or finished.
+   */
   taskCancel(params: { id: string; reason?: string }): Promise<TaskRecord | undefined>;
-  /** FAILED → PENDING, due now; `undefined` if missing or not FAILED. */
+  /** The ids of RUNNING tasks `workerId` holds whose cancel was asked for. */
+  taskCancelRequested(params: { workerId: string }): Promise<string[]>;
+  /** FAILED → PENDING, due now; `undefined` if missing, not FAILED or another task holds its unique key. */
   taskRetry(params: { id: string }): Promise<TaskRecord | undefined>;
   /** Deletes (or with `dryRun` counts) finished tasks older than `age` seconds. */
   taskPrune(params: TaskPruneOptions): Promise<number>;

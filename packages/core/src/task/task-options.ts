@@ -48,6 +48,11 @@ export interface UsingOptions {
   verboseName?: string | undefined;
   creator?: TaskCreator | undefined;
   maxAttempts?: number | undefined;
+  /**
+   * While a task with this key is PENDING or RUNNING, `enqueue` stores nothing and returns
+   * that task (`result.deduplicated === true`), however many callers enqueue at once.
+   */
+  uniqueKey?: string | undefined;
   /** The caller's Kysely transaction: the task row commits or rolls back with it. */
   transaction?: EnqueueTransaction | undefined;
 }
@@ -78,6 +83,7 @@ export const USING_OPTION_KEYS = Object.keys({
   verboseName: true,
   creator: true,
   maxAttempts: true,
+  uniqueKey: true,
   transaction: true,
 } satisfies Record<keyof UsingOptions, true>);
 

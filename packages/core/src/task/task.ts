@@ -22,6 +22,7 @@ import {
   validatePositiveNumber,
   validatePriority,
   validateQueueName,
+  validateUniqueKey,
 } from "./validate-options";
 
 export type { TaskOptions, UsingOptions } from "./task-options";
@@ -151,6 +152,8 @@ export class Task<TArgs extends unknown[], TReturn> {
       }
       next.creator = { type, id };
     }
+    if (options.uniqueKey !== undefined && options.uniqueKey !== null)
+      next.uniqueKey = validateUniqueKey(options.uniqueKey, name);
     if (options.transaction !== undefined && options.transaction !== null) next.transaction = options.transaction;
     let runAfter = this.#runAfter;
     let delayMs = this.#delayMs;
@@ -262,6 +265,7 @@ export class Task<TArgs extends unknown[], TReturn> {
       repeatUntil: this.#using.repeatUntil ?? null,
       verboseName: this.#using.verboseName ?? null,
       creator: this.#using.creator ?? null,
+      uniqueKey: this.#using.uniqueKey ?? null,
     };
   }
 

@@ -1,5 +1,5 @@
 import { InvalidTask } from "../errors";
-import { MAX_PRIORITY, MAX_QUEUE_NAME_LENGTH, MIN_PRIORITY } from "@errand/db";
+import { MAX_PRIORITY, MAX_QUEUE_NAME_LENGTH, MAX_UNIQUE_KEY_LENGTH, MIN_PRIORITY } from "@errand/db";
 import type { Backend } from "../backends/backend";
 
 export function validatePriority(priority: unknown, taskName?: string): number {
@@ -23,6 +23,16 @@ export function validateQueueName(queueName: unknown, taskName?: string): string
     );
   }
   return queueName;
+}
+
+export function validateUniqueKey(key: unknown, taskName?: string): string {
+  if (typeof key !== "string" || key.length === 0 || key.length > MAX_UNIQUE_KEY_LENGTH) {
+    throw new InvalidTask(
+      `uniqueKey must be a non-empty string of at most ${MAX_UNIQUE_KEY_LENGTH} characters, e.g. \`order:\${orderId}\`, got ${JSON.stringify(key) ?? typeof key}.`,
+      taskName,
+    );
+  }
+  return key;
 }
 
 export function validatePositiveInteger(value: unknown, what: string, taskName?: string): number {

@@ -19,6 +19,7 @@ export function enqueueRequest(overrides: Partial<EnqueueRequest> = {}): Enqueue
     repeatUntil: null,
     verboseName: null,
     creator: null,
+    uniqueKey: null,
     ...overrides,
   };
 }

@@ -8,7 +8,10 @@ import { TaskStatusBadge } from "./task-status-badge";
 
 export interface TaskDetailProps {
   task: TaskRecordJSON;
-  /** Shows a Cancel button while the task is PENDING. */
+  /**
+   * Shows a Cancel button while the task is PENDING or RUNNING (a RUNNING task's worker
+   * aborts it; until then the panel says a cancel was asked for).
+   */
   onCancel?: ((task: TaskRecordJSON) => void) | undefined;
   /** Shows a Retry button once the task has FAILED. */
   onRetry?: ((task: TaskRecordJSON) => void) | undefined;
@@ -33,6 +36,8 @@ export function TaskDetail({ task, onCancel, onRetry, busy, actionError, onClose
   const queued = task.startedAt ? between(task.enqueuedAt, task.startedAt, now) : null;
   const ran = task.lastAttemptedAt ? between(task.lastAttemptedAt, task.finishedAt, now) : null;
   const errors = [...task.errors].reverse();
+  const cancellable = task.status === "PENDING" || task.status === "RUNNING";
+  const stopping = task.status === "RUNNING" && task.cancelRequestedAt !== null;
   return (
     <article
       aria-labelledby={`task-${task.id}-title`}
@@ -72,17 +77,22 @@ export function TaskDetail({ task, onCancel, onRetry, busy, actionError, onClose
       </header>
 
       <div className="space-y-5 p-4">
-        {(onCancel && task.status === "PENDING") || (onRetry && task.status === "FAILED") ? (
+        {(onCancel && cancellable) || (onRetry && task.status === "FAILED") || stopping ? (
           <div className="flex flex-wrap items-center gap-2">
-            {onCancel && task.status === "PENDING" ? (
+            {onCancel && cancellable ? (
               <button
                 type="button"
-                disabled={busy}
+                disabled={busy || stopping}
                 onClick={() => onCancel(task)}
                 className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium text-zinc-800 hover:bg-zinc-50 disabled:opacity-50 dark:border-zinc-700 dark:text-zinc-200 dark:hover:bg-zinc-800"
               >
                 Cancel task
               </button>
+            ) : null}
+            {stopping ? (
+              <p role="status" className="text-sm text-amber-700 dark:text-amber-300">
+                Cancel asked for; waiting for its worker to stop it…
+              </p>
             ) : null}
             {onRetry && task.status === "FAILED" ? (
               <button
@@ -122,6 +132,9 @@ export function TaskDetail({ task, onCancel, onRetry, busy, actionError, onClose
           <Fact label="Backend" value={<span className="font-mono">{task.backend}</span>} />
           {task.repeat ? <Fact label="Repeats every" value={formatDuration(task.repeat * 1000)} /> : null}
           {task.creator ? <Fact label="Created by" value={`${task.creator.type} ${task.creator.id}`} /> : null}
+          {task.uniqueKey ? (
+            <Fact label="Unique key" value={<span className="font-mono">{task.uniqueKey}</span>} />
+          ) : null}
         </dl>
 
         <Section title={`Workers (${task.workerIds.length})`}>

@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useErrandTRPC } from "../errand-provider";
 
 /**
- * `cancel` (PENDING only) and `retry` (FAILED only) as mutations; on success every task
+ * `cancel` (PENDING, or RUNNING: its worker stops it) and `retry` (FAILED only) as mutations; on success every task
  * query is refreshed.
  *
  * @example

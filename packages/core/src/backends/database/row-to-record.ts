@@ -27,5 +27,7 @@ export function rowToRecord(row: TaskRow): TaskRecord {
     verboseName: row.verbose_name,
     creator:
       row.creator_type !== null && row.creator_id !== null ? { type: row.creator_type, id: row.creator_id } : null,
+    uniqueKey: row.unique_key,
+    cancelRequestedAt: row.cancel_requested_at,
   };
 }

@@ -1,5 +1,5 @@
 export { isUuid, type Executor } from "./executor";
-export { taskCancel } from "./task-cancel";
+export { CANCEL_CHANNEL, taskCancel, taskCancelRequested } from "./task-cancel";
 export { taskClaimBatch } from "./task-claim-batch";
 export { taskComplete } from "./task-complete";
 export { taskFail } from "./task-fail";
@@ -8,6 +8,7 @@ export { taskInsert, type InsertedTask, type TaskInsertRow } from "./task-insert
 export { taskList, type TaskListParams } from "./task-list";
 export { taskPrune, type TaskPruneParams } from "./task-prune";
 export { taskRelease } from "./task-release";
+export { taskRetentionPrune, type RetentionBatch } from "./task-retention-prune";
 export { RENEW_LEASE_SQL, taskRenewLease } from "./task-renew-lease";
 export { taskRescueExpired } from "./task-rescue-expired";
 export { taskRetry } from "./task-retry";

@@ -19,6 +19,7 @@ const KNOWN = {
   worker_ids: "CASE WHEN t.attempts > 1 THEN t.worker_ids END",
   errors: "CASE WHEN t.errors <> '[]'::jsonb THEN t.errors END",
   return_value: "NULL::jsonb",
+  cancel_requested_at: "NULL::timestamptz",
   scheduled_at: "CASE WHEN t.scheduled_at <> t.run_after THEN t.scheduled_at END",
   enqueued_at: "CASE WHEN t.enqueued_at <> t.run_after THEN t.enqueued_at END",
 } satisfies Partial<Record<(typeof TASK_COLUMNS)[number], string>>;
@@ -112,6 +113,7 @@ function filled(row: ClaimedRow, params: TaskClaimBatchParams): TaskRow {
     worker_ids: row.worker_ids ?? [params.workerId],
     errors: row.errors ?? [],
     return_value: null,
+    cancel_requested_at: null,
     scheduled_at: row.scheduled_at ?? row.run_after,
     enqueued_at: row.enqueued_at ?? row.run_after,
   };

@@ -3,10 +3,14 @@ import type { TaskRow, TaskStatus } from "@errand/db";
 import type { Executor } from "./executor";
 import { taskColumns } from "./task-columns";
 import { ENQUEUE_COLUMNS } from "./task-insert";
+import { cancelledWhileRunningText } from "../../../store/task-cancelled-error";
+
+const ISO_8601 = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 import type { TaskCompleteParams } from "../../../store/task-store";
 
 /**
- * Marks many RUNNING tasks SUCCESSFUL in one statement and, for each repeating one,
+ * Marks many RUNNING tasks SUCCESSFUL in one statement (FAILED with a `TaskCancelled` error,
+ * its return value dropped, for a task whose cancel was asked for while it ran) and, for each repeating one,
  * schedules its next run as a new PENDING row: the first slot after now on the grid
  * `scheduled_at + k × repeat` (missed slots are skipped), unless past `repeat_until`.
  *
@@ -32,8 +36,15 @@ export async function taskComplete(db: Executor, params: TaskCompleteParams): Pr
       SELECT * FROM unnest(${ids}::uuid[], ${values}::jsonb[], ${started}::timestamptz[]) AS i(id, return_value, started)
     ), done AS (
       UPDATE errand_tasks AS t SET
-        status = 'SUCCESSFUL',
-        return_value = input.return_value,
+        status = CASE WHEN t.cancel_requested_at IS NULL THEN 'SUCCESSFUL' ELSE 'FAILED' END,
+        return_value = CASE WHEN t.cancel_requested_at IS NULL THEN input.return_value END,
+        errors = CASE WHEN t.cancel_requested_at IS NULL THEN t.errors ELSE t.errors || jsonb_build_array(jsonb_build_object(
+          'exceptionClass', 'TaskCancelled',
+          'message', ${cancelledWhileRunningText.message}::text,
+          'traceback', ${cancelledWhileRunningText.traceback}::text,
+          'attempt', t.attempts,
+          'failedAt', to_char(now() AT TIME ZONE 'UTC', ${sql.raw(ISO_8601)})
+        )) END,
         started_at = CASE WHEN t.attempts = 1 AND input.started IS NOT NULL THEN input.started ELSE t.started_at END,
         last_attempted_at = coalesce(input.started, t.last_attempted_at),
         finished_at = now(),
@@ -47,7 +58,7 @@ export async function taskComplete(db: Executor, params: TaskCompleteParams): Pr
         done.scheduled_at + make_interval(secs => done.repeat_seconds * (
           floor(greatest(extract(epoch FROM now() - done.scheduled_at), 0) / done.repeat_seconds) + 1
         )) AS next_at
-      FROM done WHERE done.repeat_seconds IS NOT NULL
+      FROM done WHERE done.repeat_seconds IS NOT NULL AND done.status = 'SUCCESSFUL'
     ), repeated AS (
       INSERT INTO errand_tasks (${repeated}, run_after, scheduled_at)
       SELECT ${repeated}, next_at, next_at

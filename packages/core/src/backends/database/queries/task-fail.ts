@@ -8,7 +8,7 @@ import type { BriefRow } from "./task-complete";
 /**
  * Records failed attempts in one statement: appends each error, then either puts the task
  * back to PENDING with `run_after = now() + retryDelay` (while attempts remain) or marks it
- * FAILED. The delay is added to the database's clock, so workers with skewed clocks agree.
+ * FAILED (always FAILED once a cancel was asked for). The delay is added to the database's clock, so workers with skewed clocks agree.
  * Like `taskComplete`, it only touches rows this worker still holds, stamps the attempt
  * with each failure's `startedAt`, and with `brief` answers only ids and statuses.
  */
@@ -20,6 +20,8 @@ export async function taskFail(db: Executor, params: TaskFailParams): Promise<Ta
   const ids = params.failures.map((f) => f.id);
   const errors = params.failures.map((f) => JSON.stringify(f.error));
   const delays = params.failures.map((f) => f.retryDelay);
+  // A retry needs attempts left and no cancel asked for.
+  const retry = sql`input.retry_delay IS NOT NULL AND t.attempts < t.max_attempts AND t.cancel_requested_at IS NULL`;
   const { rows } = await sql<TaskRow>`
     WITH input AS (
       SELECT * FROM unnest(${ids}::uuid[], ${errors}::jsonb[], ${delays}::double precision[], ${started}::timestamptz[])
@@ -29,10 +31,9 @@ export async function taskFail(db: Executor, params: TaskFailParams): Promise<Ta
       errors = t.errors || jsonb_build_array(input.error),
       started_at = CASE WHEN t.attempts = 1 AND input.started IS NOT NULL THEN input.started ELSE t.started_at END,
       last_attempted_at = coalesce(input.started, t.last_attempted_at),
-      status = CASE WHEN input.retry_delay IS NOT NULL AND t.attempts < t.max_attempts THEN 'PENDING' ELSE 'FAILED' END,
-      run_after = CASE WHEN input.retry_delay IS NOT NULL AND t.attempts < t.max_attempts
-        THEN now() + make_interval(secs => input.retry_delay) ELSE t.run_after END,
-      finished_at = CASE WHEN input.retry_delay IS NOT NULL AND t.attempts < t.max_attempts THEN NULL ELSE now() END,
+      status = CASE WHEN ${retry} THEN 'PENDING' ELSE 'FAILED' END,
+      run_after = CASE WHEN ${retry} THEN now() + make_interval(secs => input.retry_delay) ELSE t.run_after END,
+      finished_at = CASE WHEN ${retry} THEN NULL ELSE now() END,
       locked_by = NULL,
       locked_until = NULL
     FROM input

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { TaskRow, TaskTable } from "@errand/db";
 import type { Executor } from "./executor";
+import { taskColumns } from "./task-columns";
 
 /** The columns an enqueue sets; everything else starts at its default. Each is a `TaskTable` column. */
 export interface TaskInsertRow {
@@ -18,6 +19,8 @@ export interface TaskInsertRow {
   verbose_name: string | null;
   creator_type: string | null;
   creator_id: string | null;
+  /** See `TaskRecord.uniqueKey`. */
+  unique_key: string | null;
 }
 
 /** The columns of a multi-row insert, in `INSERT` order, with their Postgres types. */
@@ -34,10 +37,14 @@ const INSERT_COLUMNS = [
   ["verbose_name", "text"],
   ["creator_type", "text"],
   ["creator_id", "text"],
+  ["unique_key", "text"],
 ] as const satisfies readonly (readonly [keyof TaskInsertRow, string])[];
 
-/** The columns an enqueue sets, in `INSERT` order (a repeat's next run copies them). */
-export const ENQUEUE_COLUMNS = INSERT_COLUMNS.map(([column]) => column);
+/**
+ * The columns an enqueue sets, in `INSERT` order, that a repeat's next run copies (not the
+ * unique key: the next run is a new task, enqueued by the one that just finished).
+ */
+export const ENQUEUE_COLUMNS = INSERT_COLUMNS.map(([column]) => column).filter((c) => c !== "unique_key");
 
 /** A compile error naming any `TaskInsertRow` field missing from `INSERT_COLUMNS` or not a `TaskTable` column. */
 type AssertNone<T extends never> = T;
@@ -49,8 +56,22 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-/** What an insert returns: what the database chose; the caller knows the rest. */
-export type InsertedTask = Pick<TaskRow, "id" | "enqueued_at" | "run_after">;
+/**
+ * What an insert returns: what the database chose; the caller knows the rest. `existing`:
+ * nothing was stored, since a task with the same unique key is PENDING or RUNNING; it is
+ * that task's row.
+ */
+export type InsertedTask = Pick<TaskRow, "id" | "enqueued_at" | "run_after"> & { existing?: TaskRow };
+
+/**
+ * The partial unique index `errand_tasks_unique_key_idx` as an `ON CONFLICT` target: an
+ * enqueue whose key is taken stores nothing, without a check-then-insert race (a concurrent
+ * insert of the same key waits for the other transaction, then skips).
+ */
+const ON_UNIQUE_KEY_CONFLICT = sql`ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND status IN ('PENDING', 'RUNNING') DO NOTHING`;
+
+/** How often an enqueue whose key holder finished between the insert and the read tries again. */
+const MAX_DEDUPLICATE_ROUNDS = 5;
 
 /**
  * Inserts tasks in one statement and returns their ids, sequence numbers and times in
@@ -64,7 +85,42 @@ export type InsertedTask = Pick<TaskRow, "id" | "enqueued_at" | "run_after">;
  * parses one small statement instead of a `VALUES` list with a parameter per cell.
  */
 export async function taskInsert(db: Executor, rows: TaskInsertRow[]): Promise<InsertedTask[]> {
+  const inserted = await insertRows(db, rows);
+  // Rows skipped for their unique key get the task holding it. That task may finish between
+  // the insert and this read (the key is free again): those rows are inserted once more.
+  for (let round = 0; round < MAX_DEDUPLICATE_ROUNDS; round++) {
+    const skipped = rows.flatMap((row, i) => (inserted[i] === undefined ? [i] : []));
+    if (skipped.length === 0) return inserted as InsertedTask[];
+    const keys = [...new Set(skipped.map((i) => rows[i]!.unique_key!))];
+    const { rows: holders } = await sql<TaskRow>`
+      SELECT ${taskColumns()} FROM errand_tasks
+      WHERE unique_key = ANY(${keys}::text[]) AND status IN ('PENDING', 'RUNNING')`.execute(db);
+    const byKey = new Map(holders.map((h) => [h.unique_key!, h]));
+    const free: number[] = [];
+    for (const i of skipped) {
+      const holder = byKey.get(rows[i]!.unique_key!);
+      if (holder)
+        inserted[i] = { id: holder.id, enqueued_at: holder.enqueued_at, run_after: holder.run_after, existing: holder };
+      else free.push(i);
+    }
+    if (free.length > 0) {
+      const again = await insertRows(
+        db,
+        free.map((i) => rows[i]!),
+      );
+      free.forEach((i, j) => (inserted[i] = again[j]));
+    }
+  }
+  if (inserted.some((r) => r === undefined)) {
+    throw new Error(`Could not enqueue: the unique keys kept being taken and freed by other tasks; try again.`);
+  }
+  return inserted as InsertedTask[];
+}
+
+/** Inserts; `undefined` in place of each row skipped because its unique key is taken. */
+async function insertRows(db: Executor, rows: TaskInsertRow[]): Promise<(InsertedTask | undefined)[]> {
   if (rows.length === 0) return [];
+  const keyed = rows.some((r) => r.unique_key !== null);
   if (rows.length === 1) {
     const r = rows[0]!;
     return db
@@ -80,9 +136,20 @@ export async function taskInsert(db: Executor, rows: TaskInsertRow[]): Promise<I
         ...(r.repeat_seconds !== null ? { repeat_seconds: r.repeat_seconds, repeat_until: r.repeat_until } : {}),
         ...(r.verbose_name !== null ? { verbose_name: r.verbose_name } : {}),
         ...(r.creator_type !== null ? { creator_type: r.creator_type, creator_id: r.creator_id } : {}),
+        ...(r.unique_key !== null ? { unique_key: r.unique_key } : {}),
       })
+      .$if(keyed, (q) =>
+        q.onConflict((oc) =>
+          oc
+            .column("unique_key")
+            .where("unique_key", "is not", null)
+            .where("status", "in", ["PENDING", "RUNNING"])
+            .doNothing(),
+        ),
+      )
       .returning(["id", "enqueued_at", "run_after"])
-      .execute();
+      .execute()
+      .then((inserted) => [inserted[0]]);
   }
   // A column with one value for every row (the task name, queue, priority… of an
   // enqueueMany) goes in as one scalar; only the columns that vary go in as arrays. Sending,
@@ -112,15 +179,35 @@ export async function taskInsert(db: Executor, rows: TaskInsertRow[]): Promise<I
   // Rows are inserted in input order (ORDER BY n), so `seq` follows it. What comes back
   // is one row: the ids as one array in that order and the statement's `now()`, since
   // parsing 20,000 returned rows (their timestamps above all) cost more than the insert.
-  const { rows: result } = await sql<{ ids: string[]; now: Date }>`
+  const { rows: result } = await sql<{ ids: string[] | null; keys: (string | null)[] | null; now: Date }>`
     WITH inserted AS (
-      INSERT INTO errand_tasks (${sql.join(ENQUEUE_COLUMNS.map((c) => sql.ref(c)))}, scheduled_at)
+      INSERT INTO errand_tasks (${sql.join(INSERT_COLUMNS.map(([c]) => sql.ref(c)))}, scheduled_at)
       SELECT ${sql.join(selected)}, ${runAfter}
       FROM ${source}
       ORDER BY n
-      RETURNING id, seq
+      ${keyed ? ON_UNIQUE_KEY_CONFLICT : sql``}
+      RETURNING id, seq, unique_key
     )
-    SELECT array_agg(id::text ORDER BY seq) AS ids, now() AS now FROM inserted`.execute(db);
-  const { ids, now } = result[0]!;
-  return ids.map((id, i) => ({ id, enqueued_at: now, run_after: rows[i]!.run_after ?? now }));
+    SELECT array_agg(id::text ORDER BY seq) AS ids, array_agg(unique_key ORDER BY seq) AS keys, now() AS now
+    FROM inserted`.execute(db);
+  const { now } = result[0]!;
+  const ids = result[0]!.ids ?? [];
+  const keys = result[0]!.keys ?? [];
+  if (!keyed) return ids.map((id, i) => ({ id, enqueued_at: now, run_after: rows[i]!.run_after ?? now }));
+  // Rows went in in input order, so the inserted ones are the input minus the skipped ones:
+  // a keyed row was inserted if the next inserted row carries its key and no earlier row of
+  // this batch took that key.
+  const out: (InsertedTask | undefined)[] = [];
+  const taken = new Set<string>();
+  let next = 0;
+  for (const row of rows) {
+    const key = row.unique_key;
+    if (key === null || (!taken.has(key) && keys[next] === key)) {
+      if (key !== null) taken.add(key);
+      out.push({ id: ids[next++]!, enqueued_at: now, run_after: row.run_after ?? now });
+    } else {
+      out.push(undefined);
+    }
+  }
+  return out;
 }

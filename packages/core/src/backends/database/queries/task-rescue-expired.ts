@@ -11,8 +11,8 @@ const TRACEBACK = leaseExpiredText.traceback("{worker}", "{lapsedAt}");
 
 /**
  * Re-queues RUNNING tasks whose lease lapsed (their worker was killed or lost its
- * connection), counting the lost attempt: back to PENDING, due now, while attempts remain;
- * else FAILED. A `LeaseExpired` error records which worker dropped it.
+ * connection), counting the lost attempt: back to PENDING, due now, while attempts remain
+ * and no cancel was asked for; else FAILED. A `LeaseExpired` error records which worker dropped it.
  *
  * Safe alongside the worker that lost the task: the lapsed rows are locked with
  * `FOR UPDATE SKIP LOCKED`, and that worker's later complete/fail only touches rows it
@@ -20,11 +20,12 @@ const TRACEBACK = leaseExpiredText.traceback("{worker}", "{lapsedAt}");
  * `locked_until < now()`, the complement of the renewal's condition.
  */
 export async function taskRescueExpired(db: Executor, params: { limit?: number } = {}): Promise<TaskRow[]> {
+  const requeue = sql`t.attempts < t.max_attempts AND t.cancel_requested_at IS NULL`;
   const { rows } = await sql<TaskRow>`
     UPDATE errand_tasks AS t SET
-      status = CASE WHEN t.attempts < t.max_attempts THEN 'PENDING' ELSE 'FAILED' END,
-      finished_at = CASE WHEN t.attempts < t.max_attempts THEN NULL ELSE now() END,
-      run_after = CASE WHEN t.attempts < t.max_attempts THEN now() ELSE t.run_after END,
+      status = CASE WHEN ${requeue} THEN 'PENDING' ELSE 'FAILED' END,
+      finished_at = CASE WHEN ${requeue} THEN NULL ELSE now() END,
+      run_after = CASE WHEN ${requeue} THEN now() ELSE t.run_after END,
       errors = t.errors || jsonb_build_array(jsonb_build_object(
         'exceptionClass', 'LeaseExpired',
         'message', replace(${MESSAGE}::text, '{worker}', t.locked_by),

@@ -14,7 +14,7 @@ export async function taskRetry(db: Executor, params: { id: string }): Promise<T
     UPDATE errand_tasks SET
       status = 'PENDING', finished_at = NULL, run_after = now(),
       max_attempts = greatest(max_attempts, attempts + 1),
-      progress_done = NULL, progress_total = NULL
+      progress_done = NULL, progress_total = NULL, cancel_requested_at = NULL
     WHERE id = ${params.id}::uuid AND status = 'FAILED'
     RETURNING ${taskColumns()}`.execute(db);
   return rows[0];

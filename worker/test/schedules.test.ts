@@ -1,0 +1,218 @@
+// Cron schedules: ticks in a time zone across DST, one task per tick however many workers.
+import path from "node:path";
+import { Writable } from "node:stream";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import { task } from "@errand/core";
+import type { TestDatabase } from "@errand/core/testing";
+import { createLogger } from "../src/logger";
+import { claimTick, resolveSchedules, Scheduler, ticksBetween, type ResolvedSchedule } from "../src/scheduler";
+import { noop } from "./fixtures/tasks";
+import {
+  FIXTURE_CONFIG,
+  logLines,
+  runCli,
+  setUpDatabase,
+  spawnCli,
+  tearDownDatabase,
+  waitFor,
+  type CliProcess,
+} from "./helpers";
+
+const fixtures = path.dirname(FIXTURE_CONFIG);
+let tdb: TestDatabase;
+const procs: CliProcess[] = [];
+
+beforeAll(async () => {
+  tdb = await setUpDatabase();
+});
+
+afterEach(async () => {
+  for (const p of procs.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+    await p.exited;
+  }
+  await sql`DELETE FROM errand_tasks`.execute(tdb.db);
+  await sql`DELETE FROM errand_schedule_ticks`.execute(tdb.db);
+});
+
+afterAll(async () => {
+  await tearDownDatabase(tdb);
+});
+
+const report = task({ name: "schedules.report" }, async (kind: string) => kind);
+
+function schedule(cron: string, timezone: string, name = "s"): ResolvedSchedule {
+  return resolveSchedules([{ name, task: report, cron, timezone, args: ["daily"] }])[0]!;
+}
+
+/** Ticks during one local calendar day, given its start and end as instants. */
+const during = (s: ResolvedSchedule, from: string, to: string) => ticksBetween(s, new Date(from), new Date(to));
+
+describe("schedule ticks across DST, with a fixed clock", () => {
+  it("02:30 daily in Europe/Paris runs once on the spring-forward day (at 03:30) and once on the fall-back day", () => {
+    const s = schedule("30 2 * * *", "Europe/Paris");
+    // 2026-03-29: 02:00 CET → 03:00 CEST; 02:30 does not exist.
+    expect(during(s, "2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z").map((d) => d.toISOString())).toEqual([
+      "2026-03-29T01:30:00.000Z",
+    ]);
+    // 2026-10-25: 03:00 CEST → 02:00 CET; 02:30 happens twice, the schedule runs once.
+    expect(during(s, "2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z").map((d) => d.toISOString())).toEqual([
+      "2026-10-25T00:30:00.000Z",
+    ]);
+    // The days around keep their local time.
+    expect(during(s, "2026-10-25T23:00:00Z", "2026-10-26T23:00:00Z").map((d) => d.toISOString())).toEqual([
+      "2026-10-26T01:30:00.000Z",
+    ]);
+  });
+
+  it("01:30 daily in America/New_York runs once on the day 01:30 happens twice", () => {
+    const s = schedule("30 1 * * *", "America/New_York");
+    expect(during(s, "2026-11-01T04:00:00Z", "2026-11-02T05:00:00Z")).toHaveLength(1);
+    expect(during(s, "2026-03-08T05:00:00Z", "2026-03-09T04:00:00Z")).toHaveLength(1);
+  });
+
+  it("enqueues one task per tick however often it is claimed", async () => {
+    const s = schedule("30 2 * * *", "Europe/Paris");
+    const ticks = during(s, "2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z");
+    const claims = await Promise.all(ticks.flatMap((t) => [1, 2, 3, 4, 5].map(() => claimTick(tdb.db, s, t))));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const tasks = await tdb.db.selectFrom("errand_tasks").select(["task_name", "args"]).execute();
+    expect(tasks).toEqual([{ task_name: "schedules.report", args: ["daily"] }]);
+  });
+
+  it("ticks missed while no worker ran are enqueued once: the latest", async () => {
+    const s = schedule("0 9 * * *", "Europe/Paris", "reports.daily");
+    // The last tick enqueued was ten days before the (fixed) clock.
+    await tdb.db
+      .insertInto("errand_schedule_ticks")
+      .values({ schedule_name: "reports.daily", tick_at: new Date("2026-06-01T07:00:00Z") })
+      .execute();
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split("\n").filter(Boolean));
+        done();
+      },
+    });
+    const logger = createLogger({ level: "info", json: true, stream });
+    const now = () => new Date("2026-06-11T12:00:00Z");
+    const scheduler = new Scheduler({ db: tdb.db, schedules: [s], logger, now });
+    await scheduler.start();
+    await scheduler.stop();
+    const ticks = await tdb.db.selectFrom("errand_schedule_ticks").select("tick_at").orderBy("tick_at").execute();
+    expect(ticks.map((t) => t.tick_at.toISOString())).toEqual(["2026-06-11T07:00:00.000Z"]);
+    expect(await tdb.db.selectFrom("errand_tasks").select("task_name").execute()).toHaveLength(1);
+    expect(logLines(lines)).toEqual([
+      expect.objectContaining({
+        msg: "schedule caught up a missed tick",
+        tickAt: "2026-06-11T07:00:00.000Z",
+        missedTicks: 9,
+      }),
+    ]);
+    // A second worker starting on the same clock enqueues nothing more.
+    const again = new Scheduler({ db: tdb.db, schedules: [s], logger, now });
+    await again.start();
+    await again.stop();
+    expect(await tdb.db.selectFrom("errand_tasks").select("task_name").execute()).toHaveLength(1);
+  });
+});
+
+describe("checking schedules", () => {
+  it("refuses a bad cron expression, time zone or argument list, naming the schedule", () => {
+    const check = (overrides: object) => () =>
+      resolveSchedules([{ name: "reports.daily", task: report, cron: "0 9 * * *", args: ["x"], ...overrides }]);
+    expect(check({ cron: "0 25 * * *" })).toThrow(/^Schedule "reports.daily": invalid cron expression "0 25 \* \* \*"/);
+    expect(check({ timezone: "Europe/Atlantis" })).toThrow(
+      'Schedule "reports.daily": unknown time zone "Europe/Atlantis"; use an IANA name such as "Europe/Paris" or "UTC".',
+    );
+    expect(check({ args: [new Date()] })).toThrow(
+      /^Schedule "reports.daily": args are not valid for task "schedules.report"/,
+    );
+    expect(check({ every: 5 })).toThrow(/unknown setting every/);
+    expect(() =>
+      resolveSchedules([
+        { name: "a", task: report, cron: "* * * * *" },
+        { name: "a", task: report, cron: "* * * * *" },
+      ]),
+    ).toThrow('Schedule "a": the name is used by another schedule; names must be unique.');
+  });
+
+  it("a bad schedule stops the worker at start-up and errand schedules, with the schedule's name", async () => {
+    const config = path.join(fixtures, "errand.bad-schedule.config.ts");
+    const worker = await runCli(["worker", "--config", config], { databaseUrl: tdb.url });
+    expect(worker.code).not.toBe(0);
+    expect(worker.stderr + worker.stdout).toContain('Schedule "reports.nightly": unknown time zone "Europe/Atlantis"');
+    const listed = await runCli(["schedules", "--config", config], { databaseUrl: tdb.url });
+    expect(listed.code).not.toBe(0);
+    expect(listed.stderr).toContain('Schedule "reports.nightly"');
+  });
+
+  it("errand schedules lists each schedule with its next runs in its time zone", async () => {
+    const config = path.join(fixtures, "errand.schedules.config.ts");
+    const listed = await runCli(["schedules", "--config", config, "--runs", "2"], { databaseUrl: tdb.url });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^test\.everySecond {2}\* \* \* \* \* \* {2}\(Europe\/Paris\) {2}→ test\.noop$/m);
+    expect(listed.stdout).toContain("last enqueued: never");
+    expect(listed.stdout.match(/^ {2}next: \d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? (CET|CEST|GMT\+\d)/gm)).toHaveLength(2);
+  });
+});
+
+describe("three worker processes and a schedule every second", () => {
+  it("enqueue one task per second for 20 s", async () => {
+    const config = path.join(fixtures, "errand.schedules.config.ts");
+    const workers = [0, 1, 2].map(() => {
+      const p = spawnCli(["worker", "--config", config, "--interval", "0.5"], { databaseUrl: tdb.url });
+      procs.push(p);
+      return p;
+    });
+    await Promise.all(workers.map((w) => w.waitForLine("worker started", (l) => l.includes('"worker started"'))));
+    // Wait until every worker's scheduler runs (each logs a tick it enqueued, or sees them taken).
+    await waitFor(
+      "ticks",
+      async () => (await tdb.db.selectFrom("errand_schedule_ticks").select("tick_at").execute()).length >= 2,
+    );
+    const { rows: start } = await sql<{ at: Date }>`SELECT now() AS at`.execute(tdb.db);
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    const { rows: end } = await sql<{ at: Date }>`SELECT now() AS at`.execute(tdb.db);
+    for (const w of workers) w.child.kill("SIGTERM");
+    await Promise.all(workers.map((w) => w.exited));
+
+    const from = start[0]!.at;
+    const to = end[0]!.at;
+    const ticks = await tdb.db
+      .selectFrom("errand_schedule_ticks")
+      .select(["tick_at", "task_id"])
+      .where("tick_at", ">", from)
+      .where("tick_at", "<=", to)
+      .execute();
+    const tasks = await tdb.db
+      .selectFrom("errand_tasks")
+      .select("id")
+      .where("task_name", "=", "test.noop")
+      .where(
+        "id",
+        "in",
+        ticks.map((t) => t.task_id!),
+      )
+      .execute();
+    console.log(`schedule every second, 3 workers, 20 s: ${ticks.length} ticks, ${tasks.length} tasks`);
+    expect(ticks.length).toBeGreaterThanOrEqual(19);
+    expect(ticks.length).toBeLessThanOrEqual(21);
+    expect(tasks).toHaveLength(ticks.length);
+    // One tick a second, none missed: consecutive ticks are one second apart.
+    const times = ticks.map((t) => t.tick_at.getTime()).sort((a, b) => a - b);
+    expect(times.slice(1).map((t, i) => t - times[i]!)).toEqual(times.slice(1).map(() => 1000));
+    // And every tick ever enqueued has exactly one task.
+    const { rows } = await sql<{ ticks: number; tasks: number }>`
+      SELECT count(*)::int AS ticks, count(DISTINCT task_id)::int AS tasks FROM errand_schedule_ticks`.execute(tdb.db);
+    const { rows: all } = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM errand_tasks WHERE task_name = 'test.noop'`.execute(tdb.db);
+    expect(rows[0]!.tasks).toBe(rows[0]!.ticks);
+    expect(all[0]!.n).toBe(rows[0]!.ticks);
+    // Every process took part in enqueueing.
+    const enqueuedBy = workers.map((w) => logLines(w.stdout).filter((l) => l.msg === "schedule enqueued").length);
+    expect(enqueuedBy.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(ticks.length);
+  }, 90_000);
+});
