@@ -85,7 +85,8 @@ export abstract class StoreBackend implements Backend {
   }
 
   async prune(options: PruneOptions): Promise<number> {
-    return (await this.getStore()).taskPrune(options);
+    // Only this backend's rows: two aliases may share one database.
+    return (await this.getStore()).taskPrune({ ...options, backend: this.alias });
   }
 
   async close(): Promise<void> {}

@@ -3,7 +3,6 @@ import type { TaskErrorRow } from "@errand/db";
 import type {
   EnqueueRequest,
   JsonValue,
-  PruneOptions,
   TaskError,
   TaskListFilters,
   TaskListPage,
@@ -20,6 +19,7 @@ import type {
   TaskCompleteParams,
   TaskFailParams,
   TaskInsertParams,
+  TaskPruneOptions,
   TaskStore,
 } from "./task-store";
 
@@ -122,7 +122,8 @@ export class MemoryTaskStore implements TaskStore {
           r.status === "PENDING" &&
           r.runAfter.getTime() <= now.getTime() &&
           (params.queues === "*" ? !exclude.includes(r.queueName) : params.queues.includes(r.queueName)) &&
-          (!ids || ids.has(r.id)),
+          (!ids || ids.has(r.id)) &&
+          (params.backend === undefined || r.backend === params.backend),
       )
       .sort(
         (a, b) =>
@@ -286,7 +287,7 @@ export class MemoryTaskStore implements TaskStore {
     return structuredClone(r);
   }
 
-  async taskPrune(params: PruneOptions): Promise<number> {
+  async taskPrune(params: TaskPruneOptions): Promise<number> {
     const statuses: string[] = (params.statuses ?? ["SUCCESSFUL", "FAILED"]).filter(
       (s) => s === "SUCCESSFUL" || s === "FAILED",
     );
@@ -297,7 +298,8 @@ export class MemoryTaskStore implements TaskStore {
         r.finishedAt &&
         r.finishedAt.getTime() <= cutoff &&
         statuses.includes(r.status) &&
-        (!params.queueName || r.queueName === params.queueName)
+        (!params.queueName || r.queueName === params.queueName) &&
+        (!params.backend || r.backend === params.backend)
       ) {
         count += 1;
         if (!params.dryRun) this.#tasks.delete(id);
