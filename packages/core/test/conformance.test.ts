@@ -219,7 +219,8 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
 describe("task events", () => {
   it("reports enqueues, and the starts and finishes of tasks run in this process", async () => {
     const seen: string[] = [];
-    const onEnqueued = ({ record }: TaskEvent) => seen.push(`enqueued:${record.backend}:${record.status}`);
+    const onEnqueued = ({ record, backend }: TaskEvent) =>
+      seen.push(`enqueued:${backend}:${record.status}:attempts=${record.attempts}`);
     const onStarted = ({ record }: TaskEvent) => seen.push(`started:${record.status}`);
     const onFinished = ({ record }: TaskEvent) => seen.push(`finished:${record.status}`);
     taskEvents.on("enqueued", onEnqueued).on("started", onStarted).on("finished", onFinished);
@@ -229,7 +230,9 @@ describe("task events", () => {
     taskEvents.on("enqueued", broken);
     try {
       await double.using({ backend: "fake" }).enqueue(1);
+      await double.using({ backend: "db" }).enqueue(1);
       await double.using({ backend: "inline" }).enqueue(1);
+      await double.using({ backend: "inline" }).enqueueMany([[2], [3]]);
     } finally {
       taskEvents
         .off("enqueued", onEnqueued)
@@ -237,11 +240,20 @@ describe("task events", () => {
         .off("finished", onFinished)
         .off("enqueued", broken);
     }
+    // The immediate backend as the database backend: `enqueued` first, with the PENDING
+    // snapshot, then `started` and `finished` (Django's signal order).
     expect(seen).toEqual([
-      "enqueued:fake:PENDING",
+      "enqueued:fake:PENDING:attempts=0",
+      "enqueued:db:PENDING:attempts=0",
+      "enqueued:inline:PENDING:attempts=0",
       "started:RUNNING",
       "finished:SUCCESSFUL",
-      "enqueued:inline:SUCCESSFUL",
+      "enqueued:inline:PENDING:attempts=0",
+      "enqueued:inline:PENDING:attempts=0",
+      "started:RUNNING",
+      "finished:SUCCESSFUL",
+      "started:RUNNING",
+      "finished:SUCCESSFUL",
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import { TaskResultDoesNotExist } from "../errors";
+import { emitTaskEvent } from "../events/task-events";
 import { TaskResult } from "../result/task-result";
 import type { TaskStore } from "../store/task-store";
 import type {
@@ -50,6 +51,9 @@ export abstract class StoreBackend implements Backend {
   async enqueueMany(requests: EnqueueRequest[], context?: EnqueueContext): Promise<TaskRecord[]> {
     const store = await this.getStore();
     const records = await store.taskInsert({ backend: this.alias, tasks: requests, transaction: context?.transaction });
+    // Stored and PENDING: `enqueued` goes out now, before a backend that runs the task at
+    // once (immediate) emits its `started` and `finished`, as Django's signals do.
+    for (const record of records) emitTaskEvent("enqueued", record);
     return this.afterPending(records);
   }
 

@@ -57,7 +57,32 @@ function addSeconds(date: Date, seconds: number): Date {
  */
 export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, StoredTask>();
+  /** Ids of finished tasks (SUCCESSFUL/FAILED), least recently finished first. */
+  readonly #finished = new Set<string>();
+  readonly #maxFinished: number;
   #nextSeq = 1;
+
+  /**
+   * @param options.maxFinished keep at most this many finished tasks: past it, the one that
+   *   finished longest ago is forgotten (its `getResult` then throws `TaskResultDoesNotExist`).
+   *   PENDING and RUNNING tasks are always kept. Default: no limit.
+   */
+  constructor(options: { maxFinished?: number | undefined } = {}) {
+    this.#maxFinished = options.maxFinished ?? Infinity;
+  }
+
+  /** Counts `task` as finished now, and forgets the oldest finished tasks past the limit. */
+  #finish(task: StoredTask): void {
+    const id = task.record.id;
+    this.#finished.delete(id);
+    this.#finished.add(id);
+    if (this.#finished.size <= this.#maxFinished) return;
+    for (const oldest of this.#finished) {
+      if (this.#finished.size <= this.#maxFinished) break;
+      this.#finished.delete(oldest);
+      this.#tasks.delete(oldest);
+    }
+  }
 
   /** The stored task with this id, matched case-insensitively like a uuid column. */
   #find(id: unknown): StoredTask | undefined {
@@ -83,6 +108,12 @@ export class MemoryTaskStore implements TaskStore {
   /** Forgets every task. */
   clear(): void {
     this.#tasks.clear();
+    this.#finished.clear();
+  }
+
+  /** How many tasks it holds, in every status. */
+  get size(): number {
+    return this.#tasks.size;
   }
 
   async taskInsert(params: TaskInsertParams): Promise<TaskRecord[]> {
@@ -116,7 +147,10 @@ export class MemoryTaskStore implements TaskStore {
     const now = new Date();
     const exclude = params.excludeQueues ?? [];
     const ids = params.ids && new Set(params.ids.map((id) => id.toLowerCase()));
-    const due = [...this.#tasks.values()]
+    // With ids (the immediate backend's claim of the task it just stored), only those are
+    // looked at: a claim costs the same however many results the store keeps.
+    const candidates = ids ? [...ids].flatMap((id) => this.#tasks.get(id) ?? []) : [...this.#tasks.values()];
+    const due = candidates
       .filter(
         ({ record: r }) =>
           r.status === "PENDING" &&
@@ -158,6 +192,7 @@ export class MemoryTaskStore implements TaskStore {
       r.finishedAt = now;
       this.#unlock(task);
       done.push(structuredClone(r));
+      this.#finish(task);
       if (r.repeat !== null && params.scheduleRepeats !== false) this.#scheduleNextRun(task, now);
     }
     return done;
@@ -211,6 +246,7 @@ export class MemoryTaskStore implements TaskStore {
       }
       this.#unlock(task);
       out.push(structuredClone(r));
+      if (r.status === "FAILED") this.#finish(task);
     }
     return out;
   }
@@ -242,7 +278,9 @@ export class MemoryTaskStore implements TaskStore {
       const lease = { lockedBy: task.lockedBy!, lockedUntil: task.lockedUntil!, attempt: r.attempts };
       r.errors.push(toTaskError(leaseExpiredError(lease, now)));
       this.#unlock(task);
-      return structuredClone(r);
+      const copy = structuredClone(r);
+      if (!retry) this.#finish(task);
+      return copy;
     });
   }
 
@@ -272,7 +310,9 @@ export class MemoryTaskStore implements TaskStore {
     r.status = "FAILED";
     r.finishedAt = new Date();
     r.errors.push(toTaskError(taskCancelledError(params.reason, r.finishedAt)));
-    return structuredClone(r);
+    const copy = structuredClone(r);
+    this.#finish(task);
+    return copy;
   }
 
   async taskRetry(params: { id: string }): Promise<TaskRecord | undefined> {
@@ -280,6 +320,7 @@ export class MemoryTaskStore implements TaskStore {
     if (!task || task.record.status !== "FAILED") return undefined;
     const r = task.record;
     r.status = "PENDING";
+    this.#finished.delete(r.id);
     r.finishedAt = null;
     r.runAfter = new Date();
     r.maxAttempts = Math.max(r.maxAttempts, r.attempts + 1);
@@ -302,7 +343,9 @@ export class MemoryTaskStore implements TaskStore {
         (!params.backend || r.backend === params.backend)
       ) {
         count += 1;
-        if (!params.dryRun) this.#tasks.delete(id);
+        if (params.dryRun) continue;
+        this.#tasks.delete(id);
+        this.#finished.delete(id);
       }
     }
     return count;

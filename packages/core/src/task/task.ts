@@ -1,7 +1,6 @@
 import { InvalidTask, InvalidTaskArgumentsError, TaskResultMismatch } from "../errors";
 import type { Backend } from "../backends/backend";
 import { getBackend, getSettings } from "../config/configure";
-import { emitTaskEvent } from "../events/task-events";
 import { normalizeJson, type JsonValue } from "../json/normalize-json";
 import { TaskResult } from "../result/task-result";
 import type { EnqueueRequest, EnqueueTransaction, TaskCreator } from "../types";
@@ -205,7 +204,6 @@ export class Task<TArgs extends unknown[], TReturn> {
     const request = this.#request(args, "args");
     const backend = this.#validateForBackend(request.runAfter);
     const record = await backend.enqueue(request, { transaction: this.#using.transaction });
-    emitTaskEvent("enqueued", record);
     return new TaskResult<TReturn>(record, backend);
   }
 
@@ -228,7 +226,6 @@ export class Task<TArgs extends unknown[], TReturn> {
     if (requests.length === 0) return [];
     const backend = this.#validateForBackend(requests[0]!.runAfter);
     const records = await backend.enqueueMany(requests, { transaction: this.#using.transaction });
-    for (const record of records) emitTaskEvent("enqueued", record);
     return records.map((record) => new TaskResult<TReturn>(record, backend));
   }
 

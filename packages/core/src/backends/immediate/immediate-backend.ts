@@ -7,25 +7,27 @@ import { getRegisteredTask } from "../../task/registry";
 import { runTask, type RunOutcome } from "../../task/run-task";
 import type { TaskRecord } from "../../types";
 import { StoreBackend } from "../store-backend";
-import type { ImmediateBackendSettings } from "./immediate-backend-settings";
+import { immediateMaxResults, type ImmediateBackendSettings } from "./immediate-backend-settings";
 
 /** Nothing rescues tasks in this backend's store; the lease only has to outlast the run. */
 const LEASE_SECONDS = 365 * 24 * 60 * 60;
 
 /**
- * Runs each task inside `enqueue`, in this process, and keeps the results in memory: for
- * tests and small scripts. One attempt, no retries, no repeats; the task's error is
- * recorded on the result, never thrown at the caller. Cannot defer (`runAfter`/`delay` are
- * refused).
+ * Runs each task inside `enqueue`, in this process, and keeps the last `maxResults`
+ * finished results in memory (default 1,000): for tests and small scripts. One attempt, no
+ * retries, no repeats; the task's error is recorded on the result, never thrown at the
+ * caller. Emits `enqueued` (PENDING), then `started` and `finished`, as a worker would.
+ * Cannot defer (`runAfter`/`delay` are refused).
  */
 export class ImmediateBackend extends StoreBackend {
   readonly kind = "immediate" as const;
   readonly supportsDefer = false;
   readonly workerId = `immediate-${process.pid}`;
-  readonly #store = new MemoryTaskStore();
+  readonly #store: MemoryTaskStore;
 
   constructor(alias: string, settings: ImmediateBackendSettings) {
     super(alias, settings);
+    this.#store = new MemoryTaskStore({ maxFinished: immediateMaxResults(alias, settings) });
   }
 
   protected async getStore(): Promise<TaskStore> {
