@@ -46,6 +46,11 @@ export interface WorkerOptions {
   maxStallSeconds?: number | undefined;
   /** LISTEN for enqueues (else poll only). Default true. */
   listen?: boolean | undefined;
+  /**
+   * Where to LISTEN: a direct connection to Postgres when the backend's `url` goes through a
+   * pooler in transaction mode (PgBouncer). Default the backend's `listenUrl`, else its `url`.
+   */
+  listenUrl?: string | undefined;
   /** Default: warnings and errors to stdout. The CLI passes an "info" logger. */
   logger?: Logger | undefined;
 }
@@ -180,6 +185,13 @@ export const WORKER_OPTIONS = {
     help: "seconds the event loop may stay blocked before the process ends and its tasks are rescued",
   },
   listen: { flag: null, rule: { type: "boolean" }, default: true, help: "LISTEN for enqueues (else poll only)" },
+  listenUrl: {
+    flag: "listen-url",
+    arg: "URL",
+    rule: { type: "string" },
+    default: null,
+    help: "LISTEN on this connection, direct to Postgres when the backend's url is a pooler (PgBouncer); default the backend's listenUrl, else its url",
+  },
 } as const satisfies Record<Exclude<keyof WorkerOptions, "logger">, OptionSpec>;
 
 /** The options a worker runs with: checked, defaults applied. */
@@ -200,6 +212,7 @@ export interface ResolvedWorkerOptions {
   rescueIntervalSeconds: number;
   maxStallSeconds: number;
   listen: boolean;
+  listenUrl: string | null;
   logger: Logger;
 }
 
@@ -276,8 +289,20 @@ export function resolveWorkerOptions(
     ),
     maxStallSeconds: number("maxStallSeconds", options.maxStallSeconds),
     listen: options.listen ?? WORKER_OPTIONS.listen.default,
+    listenUrl: checkListenUrl(options.listenUrl, label),
     logger: options.logger ?? createLogger({ level: "warn" }),
   };
+}
+
+function checkListenUrl(value: unknown, label: OptionLabel): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string" || !/^postgres(ql)?:\/\//.test(value)) {
+    throw new InvalidWorkerOption(
+      "listenUrl",
+      `${label("listenUrl")} must be a postgres:// connection string (direct to Postgres, not through the pooler), got ${show(value)}.`,
+    );
+  }
+  return value;
 }
 
 type NumberOptionName = {

@@ -62,4 +62,6 @@ export interface DatabaseBackendLike extends Backend {
   getDb(): Promise<Kysely<Database>>;
   /** The connection string in use (the embedded server's when none was given). */
   getConnectionString(): Promise<string>;
+  /** The `listenUrl` setting: where workers LISTEN (`undefined`: the connection string; `false`: nowhere). */
+  readonly listenUrl?: string | false | undefined;
 }
