@@ -440,7 +440,10 @@ async function installApp({ name, workDir, packs, log }) {
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 
-/** plain Node ESM JavaScript: migrate, enqueue, `errand worker --batch`, read the result. */
+/**
+ * plain Node ESM JavaScript: migrate, enqueue, `errand worker --batch`, read the result; then
+ * SIGTERM to a running worker as `docker stop` sends it.
+ */
 async function plainScenario(ctx) {
   const { dir, node, db, log } = ctx;
   const env = nodeEnv(node, { DATABASE_URL: db.url });
@@ -464,7 +467,23 @@ async function plainScenario(ctx) {
   ]) {
     check(!fs.existsSync(path.join(dir, p)), `${p} was installed`);
   }
-  return `returnValue ${JSON.stringify(result.returnValue)}`;
+  // docker stop, without Docker: SIGTERM to the process worker/README.md tells container
+  // users to start (its Dockerfile's CMD), with a task running; then through npx.
+  const sig = await must(node.bin, ["sigterm.mjs"], {
+    cwd: dir,
+    env: nodeEnv(node, { DATABASE_URL: db.url, WORKER_CMD: JSON.stringify(readmeWorkerCommand()) }),
+    log,
+    timeoutMs: 180_000,
+  });
+  return `returnValue ${JSON.stringify(result.returnValue)}; SIGTERM ${JSON.stringify(scenarioResult(sig.stdout))}`;
+}
+
+/** The `CMD [...]` of the Dockerfile in worker/README.md: the worker command containers start. */
+function readmeWorkerCommand() {
+  const readme = fs.readFileSync(path.join(REPO, "worker/README.md"), "utf8");
+  const match = /^CMD (\[.*\])$/m.exec(readme);
+  check(match, "worker/README.md has no Dockerfile CMD line");
+  return JSON.parse(match[1]);
 }
 
 /** `// expect-error TSnnnn` on the line before each line that must fail with that code. */

@@ -58,6 +58,11 @@ export interface WorkerOptions {
    * enqueued once however many workers run. Not run by `batch` workers.
    */
   schedules?: ScheduleDefinition[] | undefined;
+  /**
+   * Where to LISTEN: a direct connection to Postgres when the backend's `url` goes through a
+   * pooler in transaction mode (PgBouncer). Default the backend's `listenUrl`, else its `url`.
+   */
+  listenUrl?: string | undefined;
   /** Default: warnings and errors to stdout. The CLI passes an "info" logger. */
   logger?: Logger | undefined;
 }
@@ -192,6 +197,13 @@ export const WORKER_OPTIONS = {
     help: "seconds the event loop may stay blocked before the process ends and its tasks are rescued",
   },
   listen: { flag: null, rule: { type: "boolean" }, default: true, help: "LISTEN for enqueues (else poll only)" },
+  listenUrl: {
+    flag: "listen-url",
+    arg: "URL",
+    rule: { type: "string" },
+    default: null,
+    help: "LISTEN on this connection, direct to Postgres when the backend's url is a pooler (PgBouncer); default the backend's listenUrl, else its url",
+  },
 } as const satisfies Record<Exclude<keyof WorkerOptions, "logger" | "retention" | "schedules">, OptionSpec>;
 
 /** The options a worker runs with: checked, defaults applied. */
@@ -214,6 +226,7 @@ export interface ResolvedWorkerOptions {
   listen: boolean;
   retention: ResolvedRetention | null;
   schedules: ResolvedSchedule[];
+  listenUrl: string | null;
   logger: Logger;
 }
 
@@ -292,8 +305,20 @@ export function resolveWorkerOptions(
     listen: options.listen ?? WORKER_OPTIONS.listen.default,
     retention: resolveRetention(options.retention),
     schedules: resolveSchedules(options.schedules),
+    listenUrl: checkListenUrl(options.listenUrl, label),
     logger: options.logger ?? createLogger({ level: "warn" }),
   };
+}
+
+function checkListenUrl(value: unknown, label: OptionLabel): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string" || !/^postgres(ql)?:\/\//.test(value)) {
+    throw new InvalidWorkerOption(
+      "listenUrl",
+      `${label("listenUrl")} must be a postgres:// connection string (direct to Postgres, not through the pooler), got ${show(value)}.`,
+    );
+  }
+  return value;
 }
 
 type NumberOptionName = {

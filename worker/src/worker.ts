@@ -15,10 +15,10 @@ import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
 import { Heartbeat } from "./heartbeat/heartbeat";
 import { LeaseKeeper } from "./lease-keeper";
 import type { Logger } from "./logger";
-import { NotifyListener } from "./notify-listener";
 import { CancelWatcher } from "./cancel-watcher";
 import { RetentionPruner } from "./retention-pruner";
 import { Scheduler } from "./scheduler";
+import { openNotifyListener, type NotifyListener } from "./notify-listener";
 import { ResultFlusher } from "./result-flusher";
 import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
 import { trackLiveWorker } from "./live-workers";
@@ -138,7 +138,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let heartbeat: Heartbeat | null = null;
     try {
       const backend = this.#databaseBackend();
-      const store = new PostgresTaskStore(await backend.getDb());
+      const db = await backend.getDb();
+      const store = new PostgresTaskStore(db);
       const { startupDelay, listen } = this.#options;
       const cancels = new CancelWatcher({
         store,
@@ -156,14 +157,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
           "backend has no connection string (set its url); leases are renewed by the event loop, not a heartbeat thread",
         );
       }
-      if (listen && !connectionString) {
-        // A backend configured with its own Kysely instance (`db`) and no `url`: there is
-        // no address to open the LISTEN connection to.
-        this.#logger.warn("backend has no connection string (set its url); polling only, no LISTEN/NOTIFY");
-      }
-      if (listen && connectionString) {
-        listener = new NotifyListener({
-          connectionString,
+      if (listen) {
+        listener = await openNotifyListener({
+          listenUrl: this.#options.listenUrl ?? backend.listenUrl ?? connectionString,
+          db,
           logger: this.#logger,
           onNotify: (queue) => {
             if (this.queues === "*" ? !this.excludeQueues.includes(queue) : this.queues.includes(queue)) this.#wake();
@@ -174,7 +171,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
             void cancels.poll();
           },
         });
-        await listener.start();
       }
       if (this.#state !== "running") {
         // stop() was called while starting; it has already finished.

@@ -125,6 +125,22 @@ describe("errand worker", () => {
     }
   });
 
+  it("--backend runs only that alias's tasks, though another alias's rows share the table", async () => {
+    await sql`DELETE FROM errand_tasks`.execute(tdb.db);
+    const mine = await record.enqueue("default's");
+    await sql`INSERT INTO errand_tasks (task_name, args, backend) VALUES ('test.record', '["reports"]', 'reports')`.execute(
+      tdb.db,
+    );
+    const run = await inProcess(["worker", "--batch", "--backend", "reports", "--log-level", "warn"]);
+    expect(run.code).toBe(0);
+    const rows = await tdb.db.selectFrom("errand_tasks").select(["backend", "status"]).orderBy("seq").execute();
+    expect(rows).toEqual([
+      { backend: "default", status: "PENDING" },
+      { backend: "reports", status: "SUCCESSFUL" },
+    ]);
+    expect((await mine.refresh()).status).toBe("PENDING");
+  });
+
   it.each([
     [["worker", "--concurrency", "0"], /--concurrency must be at least 1/],
     [["worker", "--concurrency", "two"], /--concurrency must be a number/],
@@ -219,6 +235,22 @@ describe("errand status and prune", () => {
     const all = await inProcess(["prune", "--age", "0"]);
     expect(all.stdout).toMatch(/Deleted 1 /);
     expect(await statusCounts(tdb)).toEqual({ PENDING: 1 });
+  });
+
+  it("prune --backend deletes only that alias's rows (two aliases may share a database)", async () => {
+    await sql`DELETE FROM errand_tasks`.execute(tdb.db);
+    await sql`INSERT INTO errand_tasks (task_name, backend, status, finished_at)
+      VALUES ('test.record', 'default', 'SUCCESSFUL', now() - interval '9 days'),
+             ('test.record', 'reports', 'SUCCESSFUL', now() - interval '9 days'),
+             ('test.record', 'reports', 'FAILED', now() - interval '9 days')`.execute(tdb.db);
+    const dry = await inProcess(["prune", "--age", "7", "--backend", "reports", "--dry-run"]);
+    expect(dry.stdout).toMatch(/Would delete 2 SUCCESSFUL and FAILED task\(s\) of backend "reports"/);
+    const reports = await inProcess(["prune", "--age", "7", "--backend", "reports"]);
+    expect(reports.stdout).toMatch(/Deleted 2 .* of backend "reports"/);
+    const left = await tdb.db.selectFrom("errand_tasks").select("backend").execute();
+    expect(left).toEqual([{ backend: "default" }]);
+    const byDefault = await inProcess(["prune", "--age", "7"]);
+    expect(byDefault.stdout).toMatch(/Deleted 1 .* of backend "default"/);
   });
 });
 

@@ -110,6 +110,7 @@ describe("errand worker flags", () => {
       "--shutdown-grace=4",
       "--rescue-interval=7",
       "--max-stall=90",
+      "--listen-url=postgres://app@db:5432/app",
       "--log-level=warn",
       "--migrate",
     ]);
@@ -129,8 +130,12 @@ describe("errand worker flags", () => {
       shutdownGraceSeconds: 4,
       rescueIntervalSeconds: 7,
       maxStallSeconds: 90,
+      listenUrl: "postgres://app@db:5432/app",
     });
     expect(flags).toMatchObject({ logLevel: "warn", migrate: true });
+    expect(() => parse(["--listen-url=db:5432"])).toThrow(
+      /--listen-url must be a postgres:\/\/ connection string \(direct to Postgres, not through the pooler\), got "db:5432"/,
+    );
     // Every flag of the table was given above.
     expect(flagsOf(WORKER_OPTIONS).every(([name]) => name in flags.options)).toBe(true);
     expect(parse(["--startup-delay=5", "--no-startup-delay"]).options.startupDelay).toBe(0);

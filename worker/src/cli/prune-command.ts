@@ -27,8 +27,8 @@ type Prunable = (typeof PRUNABLE)[number];
 
 /**
  * `errand prune`: deletes SUCCESSFUL/FAILED tasks finished more than `--age` days ago
- * (`--failed-age` for failed ones, default the same). PENDING and RUNNING tasks are never
- * deleted.
+ * (`--failed-age` for failed ones, default the same), of the `--backend` alias only (two
+ * aliases may share a database). PENDING and RUNNING tasks are never deleted.
  */
 export async function pruneCommand(flags: {
   config?: string | undefined;
@@ -55,7 +55,7 @@ export async function pruneCommand(flags: {
   for (const group of groups) {
     total += await backend.prune({ age: group.age * day, statuses: group.statuses, queueName, dryRun: flags.dryRun });
   }
-  const what = `${statuses.join(" and ")} task(s)${queueName ? ` of queue "${queueName}"` : ""}`;
+  const what = `${statuses.join(" and ")} task(s)${queueName ? ` of queue "${queueName}"` : ""} of backend "${flags.backend}"`;
   process.stdout.write(flags.dryRun ? `Would delete ${total} ${what}.\n` : `Deleted ${total} ${what}.\n`);
   return 0;
 }

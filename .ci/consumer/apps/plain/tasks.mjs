@@ -6,3 +6,9 @@ export const add = task({ name: "consumer.add", queueName: "default" }, async (a
   node: process.version,
   pid: process.pid,
 }));
+
+/** Sleeps `ms`, then returns its worker's pid: long enough to be RUNNING when SIGTERM arrives. */
+export const slow = task({ name: "consumer.slow" }, async (ms) => {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return { slept: ms, pid: process.pid };
+});

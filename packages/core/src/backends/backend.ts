@@ -31,8 +31,9 @@ export interface Backend extends TaskRecordSource {
   /** The queues tasks may use; `null` allows any name. */
   readonly queues: readonly string[] | null;
 
+  /** Stores the task and emits `enqueued` with its PENDING snapshot (then runs it, if immediate). */
   enqueue(request: EnqueueRequest, context?: EnqueueContext): Promise<TaskRecord>;
-  /** Stores every request in one round trip where the backend can. */
+  /** Stores every request in one round trip where the backend can; `enqueued` for each. */
   enqueueMany(requests: EnqueueRequest[], context?: EnqueueContext): Promise<TaskRecord[]>;
   /** @throws TaskResultDoesNotExist (also for a malformed id) */
   getRecord(id: string): Promise<TaskRecord>;
@@ -66,4 +67,6 @@ export interface DatabaseBackendLike extends Backend {
   getDb(): Promise<Kysely<Database>>;
   /** The connection string in use (the embedded server's when none was given). */
   getConnectionString(): Promise<string>;
+  /** The `listenUrl` setting: where workers LISTEN (`undefined`: the connection string; `false`: nowhere). */
+  readonly listenUrl?: string | false | undefined;
 }

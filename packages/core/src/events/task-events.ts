@@ -3,7 +3,10 @@ import type { TaskRecord } from "../types";
 
 /** Django's `task_enqueued` / `task_started` / `task_finished` signals, as events. */
 export interface TaskEventMap {
-  /** After the row is stored (for a transactional enqueue: stored, not yet committed). */
+  /**
+   * After the row is stored, with its PENDING snapshot (for a transactional enqueue: stored,
+   * not yet committed). The immediate backend emits it before it runs the task.
+   */
   enqueued: [event: TaskEvent];
   /** After the claim, before the function runs. */
   started: [event: TaskEvent];

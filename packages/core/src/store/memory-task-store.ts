@@ -58,25 +58,26 @@ function addSeconds(date: Date, seconds: number): Date {
 export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, StoredTask>();
   readonly #lastWithKey = new Map<string, StoredTask>();
-  #nextSeq = 1;
+  /** Ids of finished tasks (SUCCESSFUL/FAILED), least recently finished first. */
+  readonly #finished = new Set<string>();
   readonly #maxFinished: number;
-  /** Ids of SUCCESSFUL/FAILED tasks, oldest finish first. */
-  readonly #finished = new Map<string, true>();
-
+  #nextSeq = 1;
   /**
-   * @param options.maxFinished keep at most this many SUCCESSFUL/FAILED tasks; past it the
-   *   oldest finished are forgotten (a long-running process must not grow without bound).
-   *   Default: no limit.
+   * @param options.maxFinished keep at most this many finished tasks: past it, the one that
+   *   finished longest ago is forgotten (its `getResult` then throws `TaskResultDoesNotExist`).
+   *   PENDING and RUNNING tasks are always kept. Default: no limit.
    */
   constructor(options: { maxFinished?: number | undefined } = {}) {
     this.#maxFinished = options.maxFinished ?? Infinity;
   }
 
-  /** A task just reached SUCCESSFUL or FAILED: forget the oldest finished past the limit. */
-  #markFinished(id: string): void {
+  /** Counts `task` as finished now, and forgets the oldest finished tasks past the limit. */
+  #finish(task: StoredTask): void {
+    const id = task.record.id;
     this.#finished.delete(id);
-    this.#finished.set(id, true);
-    for (const oldest of this.#finished.keys()) {
+    this.#finished.add(id);
+    if (this.#finished.size <= this.#maxFinished) return;
+    for (const oldest of this.#finished) {
       if (this.#finished.size <= this.#maxFinished) break;
       this.#finished.delete(oldest);
       this.#tasks.delete(oldest);
@@ -118,6 +119,11 @@ export class MemoryTaskStore implements TaskStore {
     this.#lastWithKey.clear();
   }
 
+  /** How many tasks it holds, in every status. */
+  get size(): number {
+    return this.#tasks.size;
+  }
+
   async taskInsert(params: TaskInsertParams): Promise<TaskRecord[]> {
     const now = new Date();
     return params.tasks.map((request) => {
@@ -153,7 +159,10 @@ export class MemoryTaskStore implements TaskStore {
     const now = new Date();
     const exclude = params.excludeQueues ?? [];
     const ids = params.ids && new Set(params.ids.map((id) => id.toLowerCase()));
-    const due = [...this.#tasks.values()]
+    // With ids (the immediate backend's claim of the task it just stored), only those are
+    // looked at: a claim costs the same however many results the store keeps.
+    const candidates = ids ? [...ids].flatMap((id) => this.#tasks.get(id) ?? []) : [...this.#tasks.values()];
+    const due = candidates
       .filter(
         ({ record: r }) =>
           r.status === "PENDING" &&
@@ -197,12 +206,13 @@ export class MemoryTaskStore implements TaskStore {
         r.status = "FAILED";
         r.errors.push(toTaskError(cancelledWhileRunningError(r.attempts, now)));
         done.push(structuredClone(r));
+        this.#finish(task);
         continue;
       }
       r.status = "SUCCESSFUL";
       r.returnValue = JSON.parse(returnValue) as unknown;
       done.push(structuredClone(r));
-      this.#markFinished(r.id);
+      this.#finish(task);
       if (r.repeat !== null && params.scheduleRepeats !== false) this.#scheduleNextRun(task, now);
     }
     return done;
@@ -257,7 +267,7 @@ export class MemoryTaskStore implements TaskStore {
       }
       this.#unlock(task);
       out.push(structuredClone(r));
-      if (r.status === "FAILED") this.#markFinished(r.id);
+      if (r.status === "FAILED") this.#finish(task);
     }
     return out;
   }
@@ -289,8 +299,9 @@ export class MemoryTaskStore implements TaskStore {
       const lease = { lockedBy: task.lockedBy!, lockedUntil: task.lockedUntil!, attempt: r.attempts };
       r.errors.push(toTaskError(leaseExpiredError(lease, now)));
       this.#unlock(task);
-      if (!retry) this.#markFinished(r.id);
-      return structuredClone(r);
+      const copy = structuredClone(r);
+      if (!retry) this.#finish(task);
+      return copy;
     });
   }
 
@@ -331,8 +342,9 @@ export class MemoryTaskStore implements TaskStore {
     r.status = "FAILED";
     r.finishedAt = new Date();
     r.errors.push(toTaskError(taskCancelledError(params.reason, r.finishedAt)));
-    this.#markFinished(r.id);
-    return structuredClone(r);
+    const copy = structuredClone(r);
+    this.#finish(task);
+    return copy;
   }
 
   async taskCancelRequested(params: { workerId: string }): Promise<string[]> {
@@ -350,9 +362,9 @@ export class MemoryTaskStore implements TaskStore {
     if (r.uniqueKey !== null) this.#lastWithKey.set(r.uniqueKey, task);
     r.cancelRequestedAt = null;
     r.status = "PENDING";
+    this.#finished.delete(r.id);
     r.finishedAt = null;
     r.runAfter = new Date();
-    this.#finished.delete(r.id);
     r.maxAttempts = Math.max(r.maxAttempts, r.attempts + 1);
     r.progress = null;
     return structuredClone(r);
@@ -373,10 +385,9 @@ export class MemoryTaskStore implements TaskStore {
         (!params.backend || r.backend === params.backend)
       ) {
         count += 1;
-        if (!params.dryRun) {
-          this.#tasks.delete(id);
-          this.#finished.delete(id);
-        }
+        if (params.dryRun) continue;
+        this.#tasks.delete(id);
+        this.#finished.delete(id);
       }
     }
     return count;

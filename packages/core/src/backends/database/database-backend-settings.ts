@@ -10,6 +10,13 @@ export interface DatabaseBackendSettings {
   db?: Kysely<any> | undefined;
   /** Allowed queue names; unset or empty allows any. */
   queues?: string[] | undefined;
+  /**
+   * Where workers open the connection that LISTENs for enqueues (so they wake at once instead
+   * of at their next poll). Default `url`. When `url` goes through a pooler in transaction
+   * mode (PgBouncer), point this at Postgres itself: LISTEN belongs to a session, which such
+   * a pooler does not keep. `false`: never LISTEN; workers poll every `--interval`.
+   */
+  listenUrl?: string | false | undefined;
   /** Pool size. Default 10. */
   poolSize?: number | undefined;
   /** Run migrations on first connect. Default true. */

@@ -66,6 +66,10 @@ export class DatabaseBackend extends StoreBackend implements DatabaseBackendLike
     return (await this.#connect()).db;
   }
 
+  get listenUrl(): string | false | undefined {
+    return this.#settings.listenUrl;
+  }
+
   async getConnectionString(): Promise<string> {
     return (await this.#connect()).url;
   }
