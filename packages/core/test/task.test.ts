@@ -98,9 +98,9 @@ describe("using()", () => {
   });
 
   it("refuses an unknown option, at run time too (an options object the compiler never saw)", () => {
-    const options = JSON.parse('{"priority": 1, "uniqueKey": "order:1"}') as object;
+    const options = JSON.parse('{"priority": 1, "uniqueKeys": "order:1"}') as object;
     expect(() => send.using(options)).toThrow(
-      /Task "using\.send": using\(\) got an unknown option "uniqueKey"; it knows priority, queueName/,
+      /Task "using\.send": using\(\) got an unknown option "uniqueKeys"; it knows priority, queueName/,
     );
     const taskOptions = JSON.parse('{"name": "t.typo", "priorty": 5}') as { name: string };
     expect(() => task(taskOptions, async () => null)).toThrow(/task\("t\.typo"\) got an unknown option "priorty"/);
@@ -121,13 +121,13 @@ describe("using()", () => {
   it("refuses an unknown option to task() or using(), naming it and listing the known ones", () => {
     const typo = { name: "t.typo", queue: "email" } as unknown as { name: string };
     expect(() => task(typo, async () => null)).toThrow(
-      /Unknown option "queue" passed to task\(\)\. It takes: name, queueName, priority/,
+      /task\("t\.typo"\) got an unknown option "queue"; it knows name, queueName, priority/,
     );
     const misplaced = { name: "t.key", uniqueKey: "k" } as unknown as { name: string };
-    expect(() => task(misplaced, async () => null)).toThrow(/Unknown option "uniqueKey" passed to task\(\)/);
+    expect(() => task(misplaced, async () => null)).toThrow(/task\("t\.key"\) got an unknown option "uniqueKey"/);
     const unknown = { unique: "k", dealy: 5 } as unknown as { priority: number };
     expect(() => send.using(unknown)).toThrow(
-      /Unknown options "unique", "dealy" passed to using\(\)\. It takes: .*uniqueKey/,
+      /using\(\) got unknown options "unique", "dealy"; it knows .*uniqueKey/,
     );
   });
 
