@@ -97,6 +97,15 @@ describe("using()", () => {
     expect(urgent.using({ priority: undefined }).priority).toBe(10);
   });
 
+  it("refuses an unknown option, at run time too (an options object the compiler never saw)", () => {
+    const options = JSON.parse('{"priority": 1, "uniqueKey": "order:1"}') as object;
+    expect(() => send.using(options)).toThrow(
+      /Task "using\.send": using\(\) got an unknown option "uniqueKey"; it knows priority, queueName/,
+    );
+    const taskOptions = JSON.parse('{"name": "t.typo", "priorty": 5}') as { name: string };
+    expect(() => task(taskOptions, async () => null)).toThrow(/task\("t\.typo"\) got an unknown option "priorty"/);
+  });
+
   it("refuses bad overrides with clear errors", () => {
     expect(() => send.using({ priority: 101 })).toThrow(/between -100 and 100/);
     expect(() => send.using({ backend: "nope" })).toThrow(InvalidTaskBackend);

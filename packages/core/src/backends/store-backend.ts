@@ -51,8 +51,8 @@ export abstract class StoreBackend implements Backend {
   async enqueueMany(requests: EnqueueRequest[], context?: EnqueueContext): Promise<TaskRecord[]> {
     const store = await this.getStore();
     const records = await store.taskInsert({ backend: this.alias, tasks: requests, transaction: context?.transaction });
-    // Stored and PENDING: `enqueued` goes out now, before a backend that runs the task at
-    // once (immediate) emits its `started` and `finished`, as Django's signals do.
+    // Django's task_enqueued, with the PENDING snapshot, before the immediate backend runs
+    // the task (so listeners see enqueued → started → finished on every backend).
     for (const record of records) emitTaskEvent("enqueued", record);
     return this.afterPending(records);
   }

@@ -57,27 +57,25 @@ function addSeconds(date: Date, seconds: number): Date {
  */
 export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, StoredTask>();
-  /** Ids of finished tasks (SUCCESSFUL/FAILED), least recently finished first. */
-  readonly #finished = new Set<string>();
-  readonly #maxFinished: number;
   #nextSeq = 1;
+  readonly #maxFinished: number;
+  /** Ids of SUCCESSFUL/FAILED tasks, oldest finish first. */
+  readonly #finished = new Map<string, true>();
 
   /**
-   * @param options.maxFinished keep at most this many finished tasks: past it, the one that
-   *   finished longest ago is forgotten (its `getResult` then throws `TaskResultDoesNotExist`).
-   *   PENDING and RUNNING tasks are always kept. Default: no limit.
+   * @param options.maxFinished keep at most this many SUCCESSFUL/FAILED tasks; past it the
+   *   oldest finished are forgotten (a long-running process must not grow without bound).
+   *   Default: no limit.
    */
   constructor(options: { maxFinished?: number | undefined } = {}) {
     this.#maxFinished = options.maxFinished ?? Infinity;
   }
 
-  /** Counts `task` as finished now, and forgets the oldest finished tasks past the limit. */
-  #finish(task: StoredTask): void {
-    const id = task.record.id;
+  /** A task just reached SUCCESSFUL or FAILED: forget the oldest finished past the limit. */
+  #markFinished(id: string): void {
     this.#finished.delete(id);
-    this.#finished.add(id);
-    if (this.#finished.size <= this.#maxFinished) return;
-    for (const oldest of this.#finished) {
+    this.#finished.set(id, true);
+    for (const oldest of this.#finished.keys()) {
       if (this.#finished.size <= this.#maxFinished) break;
       this.#finished.delete(oldest);
       this.#tasks.delete(oldest);
@@ -192,7 +190,7 @@ export class MemoryTaskStore implements TaskStore {
       r.finishedAt = now;
       this.#unlock(task);
       done.push(structuredClone(r));
-      this.#finish(task);
+      this.#markFinished(r.id);
       if (r.repeat !== null && params.scheduleRepeats !== false) this.#scheduleNextRun(task, now);
     }
     return done;
@@ -246,7 +244,7 @@ export class MemoryTaskStore implements TaskStore {
       }
       this.#unlock(task);
       out.push(structuredClone(r));
-      if (r.status === "FAILED") this.#finish(task);
+      if (r.status === "FAILED") this.#markFinished(r.id);
     }
     return out;
   }
@@ -278,9 +276,8 @@ export class MemoryTaskStore implements TaskStore {
       const lease = { lockedBy: task.lockedBy!, lockedUntil: task.lockedUntil!, attempt: r.attempts };
       r.errors.push(toTaskError(leaseExpiredError(lease, now)));
       this.#unlock(task);
-      const copy = structuredClone(r);
-      if (!retry) this.#finish(task);
-      return copy;
+      if (!retry) this.#markFinished(r.id);
+      return structuredClone(r);
     });
   }
 
@@ -310,9 +307,8 @@ export class MemoryTaskStore implements TaskStore {
     r.status = "FAILED";
     r.finishedAt = new Date();
     r.errors.push(toTaskError(taskCancelledError(params.reason, r.finishedAt)));
-    const copy = structuredClone(r);
-    this.#finish(task);
-    return copy;
+    this.#markFinished(r.id);
+    return structuredClone(r);
   }
 
   async taskRetry(params: { id: string }): Promise<TaskRecord | undefined> {
@@ -320,9 +316,9 @@ export class MemoryTaskStore implements TaskStore {
     if (!task || task.record.status !== "FAILED") return undefined;
     const r = task.record;
     r.status = "PENDING";
-    this.#finished.delete(r.id);
     r.finishedAt = null;
     r.runAfter = new Date();
+    this.#finished.delete(r.id);
     r.maxAttempts = Math.max(r.maxAttempts, r.attempts + 1);
     r.progress = null;
     return structuredClone(r);
@@ -343,9 +339,10 @@ export class MemoryTaskStore implements TaskStore {
         (!params.backend || r.backend === params.backend)
       ) {
         count += 1;
-        if (params.dryRun) continue;
-        this.#tasks.delete(id);
-        this.#finished.delete(id);
+        if (!params.dryRun) {
+          this.#tasks.delete(id);
+          this.#finished.delete(id);
+        }
       }
     }
     return count;
