@@ -81,7 +81,10 @@ try {
   assert.equal(result.attempts, 1);
   assert.equal(result.returnValue.pid, worker.child.pid, "another process ran the task");
   assert.ok(result.finishedAt <= exit.at, "the result was stored after the process exited");
-  const messages = worker.lines.map((l) => JSON.parse(l).msg);
+  const logged = worker.lines.map((l) => JSON.parse(l));
+  const startLine = logged.find((l) => l.msg === "worker started");
+  assert.equal(startLine?.listening, true, "the worker does not LISTEN on the config's listenUrl");
+  const messages = logged.map((l) => l.msg);
   const term = messages.findIndex((m) => m.startsWith("SIGTERM received"));
   assert.ok(term >= 0, `no "SIGTERM received" line:\n${worker.lines.join("\n")}`);
   assert.ok(messages.indexOf("task finished") > term, "the task did not finish after SIGTERM");

@@ -6,7 +6,7 @@ import type { DatabaseBackendSettings } from "../backends/database/database-back
 import { DummyBackend } from "../backends/dummy/dummy-backend";
 import type { DummyBackendSettings } from "../backends/dummy/dummy-backend-settings";
 import { ImmediateBackend } from "../backends/immediate/immediate-backend";
-import { immediateMaxResults, type ImmediateBackendSettings } from "../backends/immediate/immediate-backend-settings";
+import type { ImmediateBackendSettings } from "../backends/immediate/immediate-backend-settings";
 
 export type { DatabaseBackendSettings, DummyBackendSettings, ImmediateBackendSettings };
 
@@ -52,7 +52,6 @@ function resolve(settings: ErrandSettings): ResolvedSettings {
         `Backend "${alias}" has unknown type ${JSON.stringify(kind)}: use "database", "immediate" or "dummy".`,
       );
     }
-    if (kind === "immediate") immediateMaxResults(alias, s as ImmediateBackendSettings);
   }
   const maxAttempts = settings.maxAttempts ?? 25;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {

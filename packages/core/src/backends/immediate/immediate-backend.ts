@@ -1,3 +1,4 @@
+import { InvalidTaskBackend } from "../../errors";
 import { emitTaskEvent } from "../../events/task-events";
 import { errorToTaskError } from "../../result/error-to-task-error";
 import { TaskResult } from "../../result/task-result";
@@ -7,17 +8,19 @@ import { getRegisteredTask } from "../../task/registry";
 import { runTask, type RunOutcome } from "../../task/run-task";
 import type { TaskRecord } from "../../types";
 import { StoreBackend } from "../store-backend";
-import { immediateMaxResults, type ImmediateBackendSettings } from "./immediate-backend-settings";
+import type { ImmediateBackendSettings } from "./immediate-backend-settings";
+
+/** Finished results an immediate backend keeps by default (see `maxResults`). */
+const DEFAULT_MAX_RESULTS = 10_000;
 
 /** Nothing rescues tasks in this backend's store; the lease only has to outlast the run. */
 const LEASE_SECONDS = 365 * 24 * 60 * 60;
 
 /**
- * Runs each task inside `enqueue`, in this process, and keeps the last `maxResults`
- * finished results in memory (default 1,000): for tests and small scripts. One attempt, no
- * retries, no repeats; the task's error is recorded on the result, never thrown at the
- * caller. Emits `enqueued` (PENDING), then `started` and `finished`, as a worker would.
- * Cannot defer (`runAfter`/`delay` are refused).
+ * Runs each task inside `enqueue`, in this process, and keeps the results in memory: for
+ * tests and small scripts. One attempt, no retries, no repeats; the task's error is
+ * recorded on the result, never thrown at the caller. Cannot defer (`runAfter`/`delay` are
+ * refused).
  */
 export class ImmediateBackend extends StoreBackend {
   readonly kind = "immediate" as const;
@@ -27,7 +30,14 @@ export class ImmediateBackend extends StoreBackend {
 
   constructor(alias: string, settings: ImmediateBackendSettings) {
     super(alias, settings);
-    this.#store = new MemoryTaskStore({ maxFinished: immediateMaxResults(alias, settings) });
+    const maxResults = settings.maxResults ?? DEFAULT_MAX_RESULTS;
+    if (!Number.isInteger(maxResults) || maxResults < 1) {
+      throw new InvalidTaskBackend(
+        alias,
+        `Backend "${alias}": maxResults must be a whole number ≥ 1, got ${String(maxResults)}.`,
+      );
+    }
+    this.#store = new MemoryTaskStore({ maxFinished: maxResults });
   }
 
   protected async getStore(): Promise<TaskStore> {
