@@ -41,9 +41,7 @@ export async function taskStats(db: Executor): Promise<TaskStatsRows> {
   if (rows > COMPACT_AFTER_ROWS) await sql`SELECT errand_task_counts_compact()`.execute(db);
   return {
     counts: counts.rows.filter((r) => r.count !== 0).map(({ rows: _rows, ...r }) => r),
-    throughput: throughput.rows
-      .filter((r) => r.successful !== 0 || r.failed !== 0)
-      .map(({ rows: _rows, ...r }) => r),
+    throughput: throughput.rows.filter((r) => r.successful !== 0 || r.failed !== 0).map(({ rows: _rows, ...r }) => r),
     oldestDueAt: oldest.rows[0]?.oldest ?? null,
   };
 }
