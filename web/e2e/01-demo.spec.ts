@@ -8,7 +8,7 @@ test.describe("demo page", () => {
   });
 
   test("a task enqueued by a server action is followed until SUCCESSFUL", async ({ page }) => {
-    await page.getByRole("button", { name: "Enqueue demo.add" }).click();
+    await page.getByRole("button", { name: "Enqueue demo.add", exact: true }).click();
     const tracked = page.getByTestId("tracked-task").first();
     await expect(page.getByTestId("demo-notice")).toContainText("Enqueued demo.add(");
     // PENDING or RUNNING first (the task sleeps 800 ms), then SUCCESSFUL without a reload.
@@ -16,6 +16,14 @@ test.describe("demo page", () => {
     await expect(tracked).toHaveAttribute("data-status", "SUCCESSFUL");
     await expect(tracked.getByText("Successful")).toBeVisible();
     await expect(tracked.getByTestId("return-value")).toHaveText(/^\d+$/);
+  });
+
+  test("a task enqueued through its typed tRPC procedure is followed until SUCCESSFUL", async ({ page }) => {
+    await page.getByRole("button", { name: "Enqueue demo.add via tRPC" }).click();
+    await expect(page.getByTestId("demo-notice")).toContainText("Enqueued demo.add through tRPC.");
+    const tracked = page.getByTestId("tracked-task").first();
+    await expect(tracked).toHaveAttribute("data-status", "SUCCESSFUL");
+    await expect(tracked.getByTestId("return-value")).toHaveText("42");
   });
 
   test("a task that fails every attempt shows its traceback", async ({ page }) => {

@@ -34,7 +34,9 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log(`npm run bench:web -- [--rows N (10000000)] [--database NAME (errand_bench_web)] [--reuse] [--calls N (30)]`);
+  console.log(
+    `npm run bench:web -- [--rows N (10000000)] [--database NAME (errand_bench_web)] [--reuse] [--calls N (30)]`,
+  );
   process.exit(0);
 }
 const rows = Number(opts.rows);
@@ -58,8 +60,11 @@ async function checkDisk(admin: pg.Client) {
     const { rows: dir } = await admin.query<{ data_directory: string }>(`SHOW data_directory`);
     const out = execFileSync("df", ["-Pk", dir[0]!.data_directory], { encoding: "utf8" }).trim().split("\n").pop()!;
     const free = Number(out.split(/\s+/)[3]) * 1024;
-    log(`disk: ${(free / 1e9).toFixed(1)} GB free, ≈${(need / 1e9).toFixed(1)} GB needed for ${rows.toLocaleString("en")} rows`);
-    if (free < need * 1.5) throw new Error(`Not enough disk: free space or use --rows ${Math.floor(free / 1000 / 1.5)}`);
+    log(
+      `disk: ${(free / 1e9).toFixed(1)} GB free, ≈${(need / 1e9).toFixed(1)} GB needed for ${rows.toLocaleString("en")} rows`,
+    );
+    if (free < need * 1.5)
+      throw new Error(`Not enough disk: free space or use --rows ${Math.floor(free / 1000 / 1.5)}`);
   } catch (error) {
     if (error instanceof Error && error.message.startsWith("Not enough disk")) throw error;
     log(`disk: could not check the server's free space (${String(error)}); going on`);
@@ -126,7 +131,8 @@ await checkDisk(admin);
 const exists = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [opts.database])).rowCount === 1;
 const have = exists && opts.reuse ? await countRows() : 0;
 if (have !== rows) {
-  if (opts.reuse && exists) log(`--reuse: the database holds ${have.toLocaleString("en")} rows, not ${rows}; refilling`);
+  if (opts.reuse && exists)
+    log(`--reuse: the database holds ${have.toLocaleString("en")} rows, not ${rows}; refilling`);
   await admin.query(`DROP DATABASE IF EXISTS "${opts.database}" WITH (FORCE)`);
   await admin.query(`CREATE DATABASE "${opts.database}"`);
 }
@@ -176,7 +182,9 @@ try {
       sql`SELECT queue_name, status, count(*)::int FROM errand_tasks GROUP BY 1, 2`.execute(db),
       sql`SELECT date_trunc('minute', finished_at), count(*) FILTER (WHERE status = 'SUCCESSFUL')::int,
             count(*) FILTER (WHERE status = 'FAILED')::int
-          FROM errand_tasks WHERE finished_at IS NOT NULL AND finished_at > now() - interval '1 hour' GROUP BY 1`.execute(db),
+          FROM errand_tasks WHERE finished_at IS NOT NULL AND finished_at > now() - interval '1 hour' GROUP BY 1`.execute(
+        db,
+      ),
       sql`SELECT min(run_after) FROM errand_tasks WHERE status = 'PENDING' AND run_after <= now()`.execute(db),
     ]),
   );
@@ -198,7 +206,9 @@ async function countRows(): Promise<number> {
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
-    const { rows: r } = await client.query<{ n: number }>(`SELECT coalesce(sum(count), 0)::int AS n FROM errand_task_counts`);
+    const { rows: r } = await client.query<{ n: number }>(
+      `SELECT coalesce(sum(count), 0)::int AS n FROM errand_task_counts`,
+    );
     return r[0]!.n;
   } catch {
     return 0;

@@ -54,7 +54,14 @@ export function ErrandProvider({ url = "/api/trpc", headers, client, queryClient
     () =>
       client ??
       createTRPCClient<TaskRouter>({
-        links: [httpBatchLink({ url, headers: typeof headers === "function" ? headers : () => headers ?? {} })],
+        links: [
+          httpBatchLink({
+            url,
+            headers: typeof headers === "function" ? headers : () => headers ?? {},
+            // Within a server's `maxBatchSize` of 10 (the web app's): more calls go in more batches.
+            maxItems: 10,
+          }),
+        ],
       }),
   );
   const activeQueryClient = queryClient ?? ownQueryClient;

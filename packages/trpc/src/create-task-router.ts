@@ -1,4 +1,4 @@
-import { initTRPC, TRPCError } from "@trpc/server";
+import { initTRPC, TRPCError, type TRPCBuiltRouter, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import {
   getBackend,
@@ -10,8 +10,10 @@ import {
   TASK_STATUSES,
   type AnyTask,
   type Backend,
+  TaskResultMismatch,
   type TaskCreator,
 } from "@errand/core";
+import { buildTaskProcedureTree, type TaskProcedureTree } from "./task-procedures";
 import {
   toTaskRecordJSON,
   toTaskStatsJSON,
@@ -48,9 +50,15 @@ export interface ArgsSchema {
   ): { success: true; data: unknown } | { success: false; error: { issues: readonly z.core.$ZodIssue[] } };
 }
 
-export interface CreateTaskRouterOptions<TContext extends object> {
-  /** The only tasks `enqueue` accepts, by their `name`. */
-  tasks: readonly ExposedTask[];
+export interface CreateTaskRouterOptions<
+  TContext extends object,
+  TTasks extends readonly ExposedTask[] = readonly ExposedTask[],
+> {
+  /**
+   * The only tasks `enqueue` accepts, by their `name`; each is also exposed, typed, under
+   * `tasks.<its name as a path>`.
+   */
+  tasks: TTasks;
   /**
    * Asked before every procedure; `false` (or a rejected promise) is `FORBIDDEN`. This is
    * where your session or token check goes.
@@ -64,6 +72,7 @@ export interface CreateTaskRouterOptions<TContext extends object> {
   creator?: ((ctx: TContext) => TaskCreator | null | undefined) | undefined;
 }
 
+const argsSchema = z.array(z.unknown()).max(100, "at most 100 arguments").default([]);
 const MAX_DELAY_SECONDS = 366 * 24 * 60 * 60;
 const statusSchema = z.enum(TASK_STATUSES);
 const idSchema = z.object({ id: z.string().trim().min(1, "id must not be empty").max(100, "id is too long") }).strict();
@@ -117,7 +126,10 @@ const listSchema = z
  * // app/api/trpc/[trpc]/route.ts
  * const handler = (req: Request) => fetchRequestHandler({ endpoint: "/api/trpc", req, router: tasksRouter, createContext });
  */
-export function createTaskRouter<TContext extends object = object>(options: CreateTaskRouterOptions<TContext>) {
+export function createTaskRouter<
+  TContext extends object = object,
+  const TTasks extends readonly ExposedTask[] = readonly ExposedTask[],
+>(options: CreateTaskRouterOptions<TContext, TTasks>) {
   const exposed = new Map<string, { task: AnyTask; schema: ArgsSchema | null }>();
   for (const entry of options.tasks) {
     const item = "task" in entry && typeof entry.task === "object" ? entry : { task: entry as AnyTask, schema: null };
@@ -165,45 +177,85 @@ export function createTaskRouter<TContext extends object = object>(options: Crea
     }
   }
 
+  /** Checks the arguments of a listed task (its schema, then JSON) and enqueues it. */
+  async function enqueueExposed(request: {
+    name: string;
+    args: unknown[];
+    options: z.infer<typeof enqueueOptionsSchema> | undefined;
+    ctx: TContext;
+  }): Promise<TaskRecordJSON> {
+    const { name, args: input, options: o = {}, ctx } = request;
+    const entry = exposed.get(name)!;
+    let args = input;
+    if (entry.schema) {
+      const parsed = entry.schema.safeParse(args);
+      if (!parsed.success) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: formatZodIssues(parsed.error.issues, "args") });
+      }
+      args = parsed.data as unknown[];
+    }
+    entry.task.validateArgs(args);
+    const configured = entry.task.using({
+      priority: o.priority,
+      delay: o.delay,
+      runAfter: o.runAfter === undefined ? undefined : new Date(o.runAfter),
+      uniqueKey: o.uniqueKey,
+      creator: options.creator?.(ctx) ?? undefined,
+    });
+    const result = await configured.enqueue(...args);
+    return toTaskRecordJSON(result.toJSON());
+  }
+
+  const taskEnqueueInput = z
+    .object({
+      args: argsSchema,
+      options: enqueueOptionsSchema.optional(),
+    })
+    .strict();
+
+  /** `enqueue` and `getResult` of one listed task, for `tasks.<its name as a path>`. */
+  const proceduresFor = (name: string) => ({
+    enqueue: t.procedure
+      .input(readableInput(taskEnqueueInput))
+      .mutation(({ ctx, input }) =>
+        guarded({ ctx: ctx as unknown as TContext, action: "enqueue", taskName: name }, () =>
+          enqueueExposed({ name, args: input.args, options: input.options, ctx: ctx as unknown as TContext }),
+        ),
+      ),
+    getResult: t.procedure.input(readableInput(idSchema)).query(({ ctx, input }) =>
+      guarded({ ctx: ctx as unknown as TContext, action: "getResult", taskName: name, id: input.id }, async () => {
+        const record = await resolveBackend().getRecord(input.id);
+        if (record.taskName !== name) throw new TaskResultMismatch(input.id, name, record.taskName);
+        return toTaskRecordJSON(record);
+      }),
+    ),
+  });
+  const taskTree = buildTaskProcedureTree(taskNames, proceduresFor) as TRPCRouterRecord;
+
   const enqueueInput = z
     .object({
       task: z.string().refine((name) => exposed.has(name), {
         error: (issue) =>
           `Unknown task ${JSON.stringify(issue.input)}: this endpoint enqueues only ${taskNames.map((n) => `"${n}"`).join(", ") || "no tasks"}.`,
       }),
-      args: z.array(z.unknown()).max(100, "at most 100 arguments").default([]),
+      args: argsSchema,
       options: enqueueOptionsSchema.optional(),
     })
     .strict();
 
-  return t.router({
+  const router = t.router({
+    /** Every listed task, typed from its function: `tasks.accounts.sendWelcomeEmail.enqueue`. */
+    tasks: taskTree,
+
     /** Enqueues one of the listed tasks. Arguments are checked before anything is stored. */
     enqueue: t.procedure.input(readableInput(enqueueInput)).mutation(({ ctx, input }) =>
-      guarded(
-        { ctx: ctx as unknown as TContext, action: "enqueue", taskName: input.task },
-        async (): Promise<TaskRecordJSON> => {
-          const entry = exposed.get(input.task)!;
-          let args: unknown[] = input.args;
-          if (entry.schema) {
-            const parsed = entry.schema.safeParse(args);
-            if (!parsed.success) {
-              throw new TRPCError({ code: "BAD_REQUEST", message: formatZodIssues(parsed.error.issues, "args") });
-            }
-            args = parsed.data as unknown[];
-          }
-          entry.task.validateArgs(args);
-          const o = input.options ?? {};
-          const creator = options.creator?.(ctx as unknown as TContext) ?? undefined;
-          const configured = entry.task.using({
-            priority: o.priority,
-            delay: o.delay,
-            runAfter: o.runAfter === undefined ? undefined : new Date(o.runAfter),
-            uniqueKey: o.uniqueKey,
-            creator,
-          });
-          const result = await configured.enqueue(...args);
-          return toTaskRecordJSON(result.toJSON());
-        },
+      guarded({ ctx: ctx as unknown as TContext, action: "enqueue", taskName: input.task }, () =>
+        enqueueExposed({
+          name: input.task,
+          args: input.args,
+          options: input.options,
+          ctx: ctx as unknown as TContext,
+        }),
       ),
     ),
 
@@ -252,6 +304,11 @@ export function createTaskRouter<TContext extends object = object>(options: Crea
         ),
       ),
   });
+  // The `tasks` branch typed from the listed tasks' names and functions (built at run time above).
+  type TypedRecord = Omit<(typeof router)["_def"]["record"], "tasks"> & {
+    tasks: TaskProcedureTree<TTasks> extends infer T extends TRPCRouterRecord ? T : Record<never, never>;
+  };
+  return router as unknown as TRPCBuiltRouter<(typeof router)["_def"]["_config"]["$types"], TypedRecord>;
 }
 
 /** The router's type, for `createTRPCClient<TaskRouter>` and the React hooks. */

@@ -327,3 +327,42 @@ describe("errors that are the server's fault", () => {
     expect(secret.name).toBe("trpc-test.secret");
   });
 });
+
+describe("tasks.<name as a path>", () => {
+  // `authorize` annotated instead of createTaskRouter<Ctx>: the tasks' types are inferred.
+  const typed = createTaskRouter({
+    tasks: [add, { task: greet, schema: z.tuple([z.string().min(1).max(20)]) }],
+    authorize: (request: AuthorizeRequest<Ctx>) => {
+      asked.push(request);
+      return request.ctx.user !== null;
+    },
+  });
+  const caller = typed.createCaller({ user: { id: "1", admin: true } });
+
+  it("enqueues and reads a listed task at the path of its name", async () => {
+    const record = await caller.tasks["trpc-test"].add.enqueue({ args: [2, 3], options: { priority: 5 } });
+    expect(record).toMatchObject({ taskName: "trpc-test.add", queueName: "math", args: [2, 3], priority: 5 });
+    expect(asked.at(-1)).toMatchObject({ action: "enqueue", taskName: "trpc-test.add" });
+    const read = await caller.tasks["trpc-test"].add.getResult({ id: record.id });
+    expect(read.id).toBe(record.id);
+    expect(asked.at(-1)).toMatchObject({ action: "getResult", taskName: "trpc-test.add", id: record.id });
+  });
+
+  it("checks args against the task's schema and a result against its task", async () => {
+    await expectCode(caller.tasks["trpc-test"].greet.enqueue({ args: [""] }), "BAD_REQUEST", /args/);
+    const other = await caller.tasks["trpc-test"].greet.enqueue({ args: ["ada"] });
+    await expectCode(caller.tasks["trpc-test"].add.getResult({ id: other.id }), "BAD_REQUEST", /trpc-test\.greet/);
+  });
+
+  it("asks authorize first", async () => {
+    const before = await count();
+    const stranger = typed.createCaller({ user: null });
+    await expectCode(stranger.tasks["trpc-test"].add.enqueue({ args: [1, 1] }), "FORBIDDEN");
+    expect(await count()).toBe(before);
+  });
+
+  it("refuses a task name that cannot be a path", () => {
+    const clash = task("trpc-test.bad.enqueue", async () => 1);
+    expect(() => createTaskRouter({ tasks: [clash], authorize: () => true })).toThrow(/Rename the task/);
+  });
+});

@@ -13,6 +13,18 @@ import {
   type DemoActionResult,
 } from "./actions";
 import { TrackedTask } from "./tracked-task";
+import { typedClient } from "./typed-client";
+
+/** Enqueues `demo.add` through its typed tRPC procedure, from the browser. */
+async function enqueueAddTyped(): Promise<DemoActionResult> {
+  const label = "Add two numbers (typed tRPC)";
+  try {
+    const record = await typedClient.tasks.demo.add.enqueue.mutate({ args: [20, 22] });
+    return { ok: true, taskId: record.id, label, message: `Enqueued ${record.taskName} through tRPC.` };
+  } catch (error) {
+    return { ok: false, label, message: error instanceof Error ? error.message : String(error) };
+  }
+}
 
 interface ButtonSpec {
   key: string;
@@ -82,6 +94,13 @@ export function DemoPanel({ priority }: { priority: { min: number; max: number }
       <div className="min-w-0 space-y-4 lg:col-span-3">
         <Card title="Enqueue from a server action" code="await add.enqueue(a, b)">
           {button({ key: "add", label: "Enqueue demo.add", action: enqueueAdd })}
+        </Card>
+        <Card
+          title="Enqueue through a typed tRPC procedure"
+          code="await trpc.tasks.demo.add.enqueue.mutate({ args: [20, 22] })"
+          description="Every task the router lists is also a procedure at the path of its name; args are checked against the task's function when this page compiles."
+        >
+          {button({ key: "typed", label: "Enqueue demo.add via tRPC", action: enqueueAddTyped })}
         </Card>
         <Card
           title="Enqueue after COMMIT"

@@ -63,7 +63,7 @@ export type TaskReturn<T> = T extends Task<unknown[], infer R> ? R : never;
  * A task: a function that runs in a worker, plus where and how to enqueue it. Made by
  * `task()`; `using()` returns a modified copy.
  */
-export class Task<TArgs extends unknown[], TReturn> {
+export class Task<TArgs extends unknown[], TReturn, TName extends string = string> {
   readonly #def: TaskDefinition;
   readonly #using: UsingState;
   readonly #runAfter: Date | null;
@@ -77,8 +77,9 @@ export class Task<TArgs extends unknown[], TReturn> {
     this.#delayMs = state.delayMs;
   }
 
-  get name(): string {
-    return this.#def.name;
+  /** The stable name given to `task()`; its type is the literal, for the tRPC router's paths. */
+  get name(): TName {
+    return this.#def.name as TName;
   }
   get queueName(): string {
     return this.#using.queueName;
@@ -122,7 +123,7 @@ export class Task<TArgs extends unknown[], TReturn> {
    * @example
    * await sendEmail.using({ priority: 10, delay: { minutes: 5 } }).enqueue(42);
    */
-  using(options: UsingOptions): Task<TArgs, TReturn> {
+  using(options: UsingOptions): Task<TArgs, TReturn, TName> {
     const name = this.#def.name;
     if (typeof options !== "object" || options === null) {
       throw new InvalidTask(`using() needs an options object, got ${String(options)}.`, name);
@@ -168,7 +169,7 @@ export class Task<TArgs extends unknown[], TReturn> {
       delayMs = ms;
       runAfter = null;
     }
-    const copy = new Task<TArgs, TReturn>({ def: this.#def, using: next, runAfter, delayMs });
+    const copy = new Task<TArgs, TReturn, TName>({ def: this.#def, using: next, runAfter, delayMs });
     copy.#validateForBackend();
     return copy;
   }
@@ -291,14 +292,14 @@ export class Task<TArgs extends unknown[], TReturn> {
  *   async (userId: number) => ({ sent: true }),
  * );
  */
-export function task<TArgs extends unknown[], TResult>(
-  options: TaskOptions & { takesContext: true },
+export function task<TArgs extends unknown[], TResult, const TName extends string = string>(
+  options: TaskOptions & { name: TName; takesContext: true },
   fn: (context: TaskContext<Awaited<TResult>>, ...args: TArgs) => TResult,
-): Task<TArgs, Awaited<TResult>>;
-export function task<TArgs extends unknown[], TResult>(
-  options: string | (TaskOptions & { takesContext?: false | undefined }),
+): Task<TArgs, Awaited<TResult>, TName>;
+export function task<TArgs extends unknown[], TResult, const TName extends string = string>(
+  options: TName | (TaskOptions & { name: TName; takesContext?: false | undefined }),
   fn: (...args: TArgs) => TResult,
-): Task<TArgs, Awaited<TResult>>;
+): Task<TArgs, Awaited<TResult>, TName>;
 export function task(
   optionsOrName: string | TaskOptions,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,7 +1,7 @@
 // Must compile with no error (skipLibCheck: false checks every .d.ts the packages ship).
 import { closeBackends, configure, defineConfig, type TaskResult, type TaskReturn } from "@errand/core";
 import { migrate } from "@errand/db";
-import { createTaskRouter, type TaskRecordJSON } from "@errand/trpc";
+import { createTaskRouter, type AuthorizeRequest, type TaskRecordJSON } from "@errand/trpc";
 import { Worker, createLogger, installSignalHandlers } from "@errand/worker";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import { add, greet } from "./tasks.js";
@@ -19,6 +19,22 @@ export const tasksRouter = createTaskRouter<{ user: string | null }>({
 });
 export type TasksRouter = typeof tasksRouter;
 const client = createTRPCClient<TasksRouter>({ links: [httpLink({ url: "http://127.0.0.1:1/trpc" })] });
+
+// The context typed on authorize keeps the tasks' types: tasks.<name as a path> is typed.
+export const typedRouter = createTaskRouter({
+  tasks: [add, greet],
+  authorize: ({ ctx }: AuthorizeRequest<{ user: string | null }>) => ctx.user !== null,
+});
+export const typedClient = createTRPCClient<typeof typedRouter>({
+  links: [httpLink({ url: "http://127.0.0.1:1/trpc" })],
+});
+export async function typedProcedures(): Promise<number | undefined> {
+  const record = await typedClient.tasks.consumer.add.enqueue.mutate({ args: [1, 2], options: { delay: 5 } });
+  const read = await typedClient.tasks.consumer.add.getResult.query({ id: record.id });
+  const exactReturn: Equals<typeof read.returnValue, { sum: number; label: string } | undefined> = true;
+  console.log(exactReturn);
+  return read.returnValue?.sum;
+}
 
 export async function main(): Promise<void> {
   configure({ backends: config.backends });

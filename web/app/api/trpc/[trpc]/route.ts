@@ -2,12 +2,40 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createRequestContext } from "@/lib/auth";
 import { taskRouter } from "@/lib/task-router";
 
-const handler = (req: Request) =>
-  fetchRequestHandler({
+/** No request fans out into more calls than this (the client's `maxItems` matches). */
+const MAX_BATCH_SIZE = 10;
+/** Bytes of a request body; an enqueue's arguments are small JSON. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+async function handler(req: Request): Promise<Response> {
+  const tooLarge = () =>
+    Response.json({ error: { message: `Request body over ${MAX_BODY_BYTES} bytes.` } }, { status: 413 });
+  if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return tooLarge();
+  let request = req;
+  if (req.method === "POST" && req.body) {
+    // Read with a cap: a chunked body carries no Content-Length.
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = req.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel();
+        return tooLarge();
+      }
+      chunks.push(value);
+    }
+    request = new Request(req.url, { method: req.method, headers: req.headers, body: Buffer.concat(chunks) });
+  }
+  return fetchRequestHandler({
     endpoint: "/api/trpc",
-    req,
+    req: request,
     router: taskRouter,
-    createContext: () => createRequestContext(req),
+    maxBatchSize: MAX_BATCH_SIZE,
+    createContext: () => createRequestContext(request),
   });
+}
 
 export { handler as GET, handler as POST };
