@@ -192,7 +192,7 @@ export class Task<TArgs extends unknown[], TReturn> {
    */
   using(options: UsingOptions): Task<TArgs, TReturn> {
     const name = this.#def.name;
-    rejectUnknownOptions(options, USING_OPTION_NAMES, "using()", name);
+    rejectUnknownOptions(options, { known: USING_OPTION_NAMES, where: "using()", taskName: name });
     const next: { -readonly [K in keyof UsingState]: UsingState[K] } = { ...this.#using };
     if (options.priority !== undefined && options.priority !== null)
       next.priority = validatePriority(options.priority, name);
@@ -377,7 +377,11 @@ export function task(
     );
   }
   const { name } = options;
-  rejectUnknownOptions(options, TASK_OPTION_NAMES, "task()", typeof name === "string" ? name : undefined);
+  rejectUnknownOptions(options, {
+    known: TASK_OPTION_NAMES,
+    where: "task()",
+    taskName: typeof name === "string" ? name : undefined,
+  });
   // Django's checks, in its order: a resolvable function, async support (every backend
   // here runs async functions), the context parameter, priority, then per-backend checks
   // at enqueue (defer support, queue allow-list), once the backend is configured.

@@ -42,10 +42,9 @@ export function validateUniqueKey(key: unknown, taskName?: string): string {
  */
 export function rejectUnknownOptions(
   options: object,
-  known: readonly string[],
-  where: string,
-  taskName?: string,
+  allowed: { known: readonly string[]; where: string; taskName?: string | undefined },
 ): void {
+  const { known, where, taskName } = allowed;
   const unknown = Object.keys(options).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
     throw new InvalidTask(
