@@ -7,6 +7,7 @@ import { TaskResult } from "../result/task-result";
 import type { EnqueueRequest, EnqueueTransaction, TaskCreator } from "../types";
 import { delayToMilliseconds, type Delay } from "./repeat";
 import { registerTask } from "./registry";
+import { TASK_OPTION_NAMES, USING_OPTION_NAMES } from "./option-names";
 import type { TaskContext } from "./task-context";
 import { MAX_BACKEND_ALIAS_LENGTH, MAX_TASK_NAME_LENGTH } from "@errand/db";
 import {
@@ -66,39 +67,12 @@ export interface UsingOptions {
   transaction?: EnqueueTransaction | undefined;
 }
 
-/** Every option `task()` takes: any other is a mistake (a typo, or an option of `using()`). */
-const TASK_OPTION_NAMES = [
-  "name",
-  "queueName",
-  "priority",
-  "backend",
-  "takesContext",
-  "maxAttempts",
-  "backoff",
-  "timeout",
-  "verboseName",
-] as const satisfies readonly (keyof TaskOptions)[];
-
-/** Every option `using()` takes. */
-const USING_OPTION_NAMES = [
-  "priority",
-  "queueName",
-  "runAfter",
-  "delay",
-  "backend",
-  "repeat",
-  "repeatUntil",
-  "verboseName",
-  "creator",
-  "maxAttempts",
-  "uniqueKey",
-  "transaction",
-] as const satisfies readonly (keyof UsingOptions)[];
-
-/** A compile error naming any option missing from the lists above. */
+/** A compile error naming any option missing from `option-names.ts`, or listed there and not an option. */
 type AssertNone<T extends never> = T;
 type _EveryTaskOptionListed = AssertNone<Exclude<keyof TaskOptions, (typeof TASK_OPTION_NAMES)[number]>>;
 type _EveryUsingOptionListed = AssertNone<Exclude<keyof UsingOptions, (typeof USING_OPTION_NAMES)[number]>>;
+type _NoTaskOptionInvented = AssertNone<Exclude<(typeof TASK_OPTION_NAMES)[number], keyof TaskOptions>>;
+type _NoUsingOptionInvented = AssertNone<Exclude<(typeof USING_OPTION_NAMES)[number], keyof UsingOptions>>;
 
 /** The default retry delay: django-background-tasks' `attempts ** 4 + 5` seconds. */
 export function defaultBackoff(attempts: number): number {
