@@ -57,7 +57,9 @@ describe("errand migrate", () => {
       const first = await runCli(["migrate", "--config", FIXTURE_CONFIG], { databaseUrl: url.toString() });
       expect(first.stderr).toBe("");
       expect(first.code).toBe(0);
-      expect(first.stdout).toMatch(/Applied 2 migration\(s\): 0001-create-tasks, 0003-schedules-unique-keys-cancel-retention/);
+      expect(first.stdout).toMatch(
+        /Applied 2 migration\(s\): 0001-create-tasks, 0003-schedules-unique-keys-cancel-retention/,
+      );
       process.env.DATABASE_URL = url.toString();
       const second = await inProcess(["migrate"]).finally(() => (process.env.DATABASE_URL = tdb.url));
       expect(second.stdout).toMatch(/up to date/);
