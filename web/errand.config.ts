@@ -1,4 +1,5 @@
 import { defineConfig } from "@errand/core";
+import { heartbeat } from "./tasks/demo-tasks";
 
 /**
  * Shared by the web app (lib/errand.ts) and the worker (`errand worker --config
@@ -10,4 +11,10 @@ export default defineConfig({
     default: { backend: "database", url: process.env.DATABASE_URL },
   },
   tasks: ["./tasks/demo-tasks.ts"],
+  // One task a minute, however many workers run; `errand schedules` lists the next runs.
+  schedules: [
+    { name: "demo.heartbeat", task: heartbeat, cron: "* * * * *", timezone: "Europe/Paris", args: ["schedule"] },
+  ],
+  // Workers delete finished tasks past these ages, in small batches.
+  retention: { successfulDays: 7, failedDays: 30 },
 });

@@ -1,4 +1,14 @@
-export type { Database, MaintenanceTable, NewTaskRow, ScheduleTickTable, TaskErrorRow, TaskRow, TaskRowUpdate, TaskStatus, TaskTable } from "./database";
+export type {
+  Database,
+  MaintenanceTable,
+  NewTaskRow,
+  ScheduleTickTable,
+  TaskErrorRow,
+  TaskRow,
+  TaskRowUpdate,
+  TaskStatus,
+  TaskTable,
+} from "./database";
 export { TASK_COLUMNS, type TaskColumn } from "./task-columns";
 export {
   MAX_BACKEND_ALIAS_LENGTH,

@@ -1,5 +1,9 @@
 import { Suspense } from "react";
 import { DashboardView } from "./dashboard-view";
+import { SchedulesPanel } from "./schedules-panel";
+
+// The schedules panel reads the next runs and the last task at request time.
+export const dynamic = "force-dynamic";
 
 export default function DashboardPage() {
   return (
@@ -19,6 +23,7 @@ export default function DashboardPage() {
       <Suspense>
         <DashboardView />
       </Suspense>
+      <SchedulesPanel />
     </div>
   );
 }

@@ -38,6 +38,13 @@ test.describe("demo page", () => {
     await expect(traceback).toContainText("demo-tasks.ts");
   });
 
+  test("the schedules of errand.config.ts with their next runs", async ({ page }) => {
+    const schedule = page.locator('[data-schedule="demo.heartbeat"]');
+    await expect(schedule).toContainText("* * * * *");
+    await expect(schedule).toContainText("Europe/Paris → demo.heartbeat");
+    await expect(schedule).toContainText(/Next: .+ · .+ · .+/);
+  });
+
   test("a unique key: pressing twice while the report runs answers the same task", async ({ page }) => {
     await page.getByRole("button", { name: "Enqueue the monthly report" }).click();
     await expect(page.getByTestId("demo-notice")).toContainText('with unique key "report:monthly"');

@@ -47,7 +47,7 @@ test.describe("dashboard", () => {
     await panel.getByRole("button", { name: "Cancel task" }).click();
     await expect(panel.locator("[data-status]").first()).toHaveAttribute("data-status", "FAILED", { timeout: 15_000 });
     await expect(panel.getByText("TaskCancelled", { exact: true })).toBeVisible();
-    await expect(panel.getByText(/cancelled while running; its worker aborted its signal/)).toBeVisible();
+    await expect(panel.getByText(/cancelled while running; its worker aborted its signal/).first()).toBeVisible();
     await expect(panel.getByRole("button", { name: "Retry task" })).toBeVisible();
   });
 

@@ -60,4 +60,13 @@ export const buildReport = task(
 );
 
 /** Every task of the demo: the tRPC router accepts these names and no others. */
+/** Enqueued by the demo's cron schedule (errand.config.ts) once a minute. */
+export const heartbeat = task(
+  { name: "demo.heartbeat", verboseName: "Scheduled heartbeat" },
+  async (source: string) => ({
+    source,
+    at: new Date().toISOString(),
+  }),
+);
+
 export const demoTasks = [add, sendWelcomeEmail, chargeCard, buildReport];

@@ -148,11 +148,9 @@ export class RetentionPruner {
       return run;
     }
     const deleted = run.successful + run.failed;
-    (deleted > 0 ? logger.info : logger.debug).call(logger, "retention pruned", {
-      successful: run.successful,
-      failed: run.failed,
-      batches: run.batches,
-    });
+    const counts = { successful: run.successful, failed: run.failed, batches: run.batches };
+    if (deleted > 0) logger.info("retention pruned", counts);
+    else logger.debug("retention pruned", counts);
     const details = JSON.stringify({ successful: run.successful, failed: run.failed, batches: run.batches });
     await db
       .insertInto("errand_maintenance")

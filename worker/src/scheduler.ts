@@ -68,9 +68,13 @@ export function resolveSchedules(schedules: ScheduleDefinition[] | undefined): R
   });
 }
 
-/** The schedule's ticks after `from` (exclusive) up to `to` (inclusive), oldest first; at most `limit`. */
-export function ticksBetween(schedule: ResolvedSchedule, from: Date, to: Date, limit = 10_000): Date[] {
+/** At most this many ticks are computed per check (a schedule every second missed for hours). */
+const MAX_TICKS = 10_000;
+
+/** The schedule's ticks after `from` (exclusive) up to `to` (inclusive), oldest first; at most 10,000. */
+export function ticksBetween(schedule: ResolvedSchedule, from: Date, to: Date): Date[] {
   const ticks: Date[] = [];
+  const limit = MAX_TICKS;
   let cursor: Date | null = from;
   while (ticks.length < limit) {
     cursor = schedule.pattern.nextRun(cursor);
@@ -125,7 +129,7 @@ export async function lastTicks(db: Kysely<Database>, names: string[]): Promise<
     .where("schedule_name", "in", names)
     .groupBy("schedule_name")
     .execute();
-  return new Map(rows.map((r) => [r.schedule_name, new Date(r.last as unknown as Date)]));
+  return new Map(rows.map((r) => [r.schedule_name, new Date(r.last)]));
 }
 
 /** The longest a scheduler sleeps, so a changed clock or a lost wake-up costs at most this. */

@@ -8,17 +8,15 @@ import {
   type DatabaseBackendLike,
   type TaskRecord,
 } from "@errand/core";
-import { CANCEL_CHANNEL, emitTaskEvent, PostgresTaskStore, type TaskStore } from "@errand/core/internal";
+import { emitTaskEvent, PostgresTaskStore, type TaskStore } from "@errand/core/internal";
 import { sleep } from "./backoff";
 import { ClaimLoop } from "./claim-loop";
 import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
 import { Heartbeat } from "./heartbeat/heartbeat";
 import { LeaseKeeper } from "./lease-keeper";
 import type { Logger } from "./logger";
-import { CancelWatcher } from "./cancel-watcher";
-import { RetentionPruner } from "./retention-pruner";
-import { Scheduler } from "./scheduler";
 import { openNotifyListener, type NotifyListener } from "./notify-listener";
+import { BackgroundJobs } from "./background-jobs";
 import { ResultFlusher } from "./result-flusher";
 import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
 import { trackLiveWorker } from "./live-workers";
@@ -53,11 +51,8 @@ interface Parts {
   leases: LeaseKeeper;
   loop: ClaimLoop;
   /** Aborts the tasks running here whose cancel was asked for. */
-  cancels: CancelWatcher;
-  /** Deletes finished tasks past their retention; null without `retention`. */
-  retention: RetentionPruner | null;
-  /** Enqueues the cron schedules' ticks; null without schedules or in batch mode. */
-  scheduler: Scheduler | null;
+  /** Cancels of running tasks, retention, cron schedules. */
+  jobs: BackgroundJobs;
 }
 
 /**
@@ -141,12 +136,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const db = await backend.getDb();
       const store = new PostgresTaskStore(db);
       const { startupDelay, listen } = this.#options;
-      const cancels = new CancelWatcher({
+      const jobs = new BackgroundJobs({
+        db: await backend.getDb(),
         store,
         workerId: this.workerId,
         running: (id) => this.#running.get(id),
         runningCount: () => this.#running.size,
         pollSeconds: this.#options.interval,
+        retention: this.#options.retention,
+        schedules: this.#options.batch ? [] : this.#options.schedules,
         logger: this.#logger,
       });
       if (startupDelay > 0) await sleep(Math.random() * startupDelay * 1000);
@@ -165,10 +163,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
           onNotify: (queue) => {
             if (this.queues === "*" ? !this.excludeQueues.includes(queue) : this.queues.includes(queue)) this.#wake();
           },
-          channels: { [CANCEL_CHANNEL]: (id) => cancels.notice(id) },
+          channels: jobs.channels,
           onReconnect: () => {
             this.#wake();
-            void cancels.poll();
+            jobs.onReconnect();
           },
         });
       }
@@ -181,21 +179,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const flusher = this.#newFlusher(store);
       const leases = this.#newLeaseKeeper(store, heartbeat);
       const loop = this.#newClaimLoop(store, flusher);
-      const { retention: settings } = this.#options;
-      const retention = settings
-        ? new RetentionPruner({
-            db: await backend.getDb(),
-            retention: settings,
-            workerId: this.workerId,
-            logger: this.#logger,
-          })
-        : null;
-      const { schedules, batch } = this.#options;
-      const scheduler =
-        schedules.length > 0 && !batch
-          ? new Scheduler({ db: await backend.getDb(), schedules, logger: this.#logger })
-          : null;
-      this.#parts = { backend, store, listener, flusher, heartbeat, leases, loop, cancels, retention, scheduler };
+      this.#parts = { backend, store, listener, flusher, heartbeat, leases, loop, jobs };
     } catch (error) {
       this.#state = "stopped";
       await listener?.close();
@@ -213,14 +197,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       heartbeat: this.#parts.heartbeat !== null,
     });
     this.#parts.leases.start();
-    this.#parts.cancels.start();
-    this.#parts.retention?.start();
-    const { scheduler } = this.#parts;
-    scheduler?.start().catch((error: unknown) =>
-      this.#logger.error("schedules could not start; they run on the other workers", {
-        error: toErrandError(error).message,
-      }),
-    );
+    this.#parts.jobs.start();
     this.#loopDone = this.#parts.loop.run();
   }
 
@@ -399,9 +376,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     parts?.leases.stop();
-    parts?.cancels.stop();
-    await parts?.retention?.stop();
-    await parts?.scheduler?.stop();
+    await parts?.jobs.stop();
     await parts?.heartbeat?.stop();
     await parts?.listener?.close();
     this.#state = "stopped";

@@ -7,7 +7,6 @@ import { task } from "@errand/core";
 import type { TestDatabase } from "@errand/core/testing";
 import { createLogger } from "../src/logger";
 import { claimTick, resolveSchedules, Scheduler, ticksBetween, type ResolvedSchedule } from "../src/scheduler";
-import { noop } from "./fixtures/tasks";
 import {
   FIXTURE_CONFIG,
   logLines,

@@ -126,9 +126,7 @@ describe("using()", () => {
     const misplaced = { name: "t.key", uniqueKey: "k" } as unknown as { name: string };
     expect(() => task(misplaced, async () => null)).toThrow(/task\("t\.key"\) got an unknown option "uniqueKey"/);
     const unknown = { unique: "k", dealy: 5 } as unknown as { priority: number };
-    expect(() => send.using(unknown)).toThrow(
-      /using\(\) got unknown options "unique", "dealy"; it knows .*uniqueKey/,
-    );
+    expect(() => send.using(unknown)).toThrow(/using\(\) got unknown options "unique", "dealy"; it knows .*uniqueKey/);
   });
 
   it("computes a delay at enqueue time and stores repeat, creator and verbose name", async () => {

@@ -1,8 +1,11 @@
 import type { Metadata } from "next";
 import { MAX_PRIORITY, MIN_PRIORITY } from "@errand/core";
 import { DemoPanel } from "./demo-panel";
+import { SchedulesPanel } from "../schedules-panel";
 
 export const metadata: Metadata = { title: "Demo" };
+// The schedules panel reads the next runs and the last task at request time.
+export const dynamic = "force-dynamic";
 
 export default function DemoPage() {
   return (
@@ -15,6 +18,7 @@ export default function DemoPage() {
         </p>
       </div>
       <DemoPanel priority={{ min: MIN_PRIORITY, max: MAX_PRIORITY }} />
+      <SchedulesPanel />
     </div>
   );
 }

@@ -23,6 +23,23 @@ await assert.rejects(add.enqueue(new Date(), 1), (error) => {
   return true;
 });
 
+// A unique key: the second enqueue stores nothing and answers the first task.
+const keyed = await add.using({ uniqueKey: "consumer:once" }).enqueue(1, 2);
+const again = await add.using({ uniqueKey: "consumer:once" }).enqueue(1, 2);
+assert.equal(again.id, keyed.id);
+assert.equal(again.deduplicated, true);
+assert.equal(keyed.deduplicated, false);
+// Cancelling a PENDING task fails it at once; cancelling it again is a clear INVALID_STATE.
+await keyed.cancel();
+assert.equal(keyed.status, "FAILED");
+await assert.rejects(keyed.cancel(), (error) => error instanceof ErrandError && error.code === "INVALID_STATE");
+// An unknown option is refused at run time too.
+assert.throws(() => add.using({ uniqueky: "x" }), /Unknown option "uniqueky" passed to using\(\)/);
+// The config's schedule, with its next runs in its time zone.
+const schedules = npx("errand", "schedules");
+assert.match(schedules, /consumer\.nightly {2}30 2 \* \* \* {2}\(Europe\/Paris\) {2}→ consumer\.add/);
+assert.match(schedules, /next: \d{4}-\d\d-\d\d 02:30 (CET|CEST|GMT\+\d)/);
+
 const workerLog = npx("errand", "worker", "--batch", "--log-level", "info");
 assert.match(workerLog, /task finished/, "the worker logged no finished task");
 
