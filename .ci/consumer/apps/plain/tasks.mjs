@@ -6,3 +6,11 @@ export const add = task({ name: "consumer.add", queueName: "default" }, async (a
   node: process.version,
   pid: process.pid,
 }));
+
+/** Runs in its own worker thread (`isolate: "thread"`), loaded from the package's dist/. */
+export const crunch = task({ name: "consumer.crunch", isolate: "thread" }, async (n) => {
+  const { isMainThread, threadId } = await import("node:worker_threads");
+  let sum = 0;
+  for (let i = 1; i <= n; i++) sum += i;
+  return { sum, isMainThread, threadId };
+});
