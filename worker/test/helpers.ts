@@ -96,10 +96,13 @@ export interface CliProcess {
   waitForLine(what: string, match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
 }
 
-export function spawnCli(args: string[], options: { databaseUrl: string; cwd?: string }): CliProcess {
+export function spawnCli(
+  args: string[],
+  options: { databaseUrl: string; cwd?: string; env?: Record<string, string> },
+): CliProcess {
   const child = spawn(process.execPath, [...SOURCE_FLAGS, CLI, ...args], {
     cwd: options.cwd ?? path.dirname(FIXTURE_CONFIG),
-    env: { ...process.env, DATABASE_URL: options.databaseUrl },
+    env: { ...process.env, DATABASE_URL: options.databaseUrl, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const stdout: string[] = [];

@@ -73,17 +73,27 @@ export function runIsolated(options: RunIsolatedOptions): Promise<RunOutcome> {
       // Ends the function if it still runs, and closes the thread's connections.
       void thread.terminate();
     };
+    // Progress is written in order, and before the outcome is handed on to be stored.
+    let progress: Promise<unknown> = Promise.resolve();
+    let doneReceived = false;
     thread.on("message", (message: ThreadMessage) => {
       if (message.type === "progress") {
-        options.setProgress(message.done, message.total).catch(() => undefined);
+        progress = progress.then(() => options.setProgress(message.done, message.total)).catch(() => undefined);
       } else if (message.ok) {
-        finish({ ok: true, returnValue: JSON.parse(message.json) as never, json: message.json });
+        doneReceived = true;
+        void progress.then(() =>
+          finish({ ok: true, returnValue: JSON.parse(message.json) as never, json: message.json }),
+        );
       } else {
-        finish({ ok: false, error: new IsolatedTaskError(message.error, message.doNotRetry) });
+        doneReceived = true;
+        void progress.then(() =>
+          finish({ ok: false, error: new IsolatedTaskError(message.error, message.doNotRetry) }),
+        );
       }
     });
     thread.on("error", (error) => finish({ ok: false, error }));
     thread.on("exit", (code) => {
+      if (doneReceived) return;
       finish({
         ok: false,
         error: new ErrandError(

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { ErrandError, InvalidTaskArgumentsError, closeBackends, configure } from "@errand/core";
 import config from "./errand.config.mjs";
-import { add } from "./tasks.mjs";
+import { add, crunch } from "./tasks.mjs";
 
 const npx = (...args) =>
   execFileSync("npx", ["--no-install", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
@@ -40,6 +40,7 @@ const schedules = npx("errand", "schedules");
 assert.match(schedules, /consumer\.nightly {2}30 2 \* \* \* {2}\(Europe\/Paris\) {2}→ consumer\.add/);
 assert.match(schedules, /next: \d{4}-\d\d-\d\d 02:30 (CET|CEST|GMT\+\d)/);
 
+const crunched = await crunch.enqueue(1000);
 const workerLog = npx("errand", "worker", "--batch", "--log-level", "info");
 assert.match(workerLog, /task finished/, "the worker logged no finished task");
 
@@ -51,6 +52,12 @@ assert.equal(result.returnValue.sum, 5);
 assert.equal(result.returnValue.node, process.version);
 assert.notEqual(result.returnValue.pid, process.pid);
 assert.equal(result.attempts, 1);
+
+// An isolate: "thread" task ran in a worker thread of the worker process.
+const crunchResult = await crunch.getResult(crunched.id);
+assert.equal(crunchResult.status, "SUCCESSFUL", `crunch: ${JSON.stringify(crunchResult.errors)}`);
+assert.equal(crunchResult.returnValue.sum, 500500);
+assert.equal(crunchResult.returnValue.isMainThread, false);
 
 // Worker-only internals live in @errand/core/internal, not in the root.
 const root = await import("@errand/core");

@@ -12,3 +12,11 @@ export const slow = task({ name: "consumer.slow" }, async (ms) => {
   await new Promise((resolve) => setTimeout(resolve, ms));
   return { slept: ms, pid: process.pid };
 });
+
+/** Runs in its own worker thread (`isolate: "thread"`), loaded from the package's dist/. */
+export const crunch = task({ name: "consumer.crunch", isolate: "thread" }, async (n) => {
+  const { isMainThread, threadId } = await import("node:worker_threads");
+  let sum = 0;
+  for (let i = 1; i <= n; i++) sum += i;
+  return { sum, isMainThread, threadId };
+});

@@ -112,6 +112,12 @@ export class MemoryTaskStore implements TaskStore {
     return [...this.#tasks.values()].map((t) => structuredClone(t.record));
   }
 
+  /** Who holds this task's lease and until when (both `null` unless RUNNING), as Postgres stores it. */
+  lease(id: string): { lockedBy: string | null; lockedUntil: Date | null } | undefined {
+    const task = this.#tasks.get(id);
+    return task && { lockedBy: task.lockedBy, lockedUntil: task.lockedUntil };
+  }
+
   /** Forgets every task. */
   clear(): void {
     this.#tasks.clear();
