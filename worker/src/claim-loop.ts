@@ -8,6 +8,8 @@ export interface ClaimLoopOptions {
   /** Where tasks are claimed from (Postgres in a worker; any `TaskStore` in tests). */
   store: TaskStore;
   workerId: string;
+  /** Only tasks stored by this backend alias. Default any. */
+  backend?: string | undefined;
   queues: readonly string[] | "*";
   excludeQueues: readonly string[];
   leaseSeconds: number;
@@ -180,6 +182,7 @@ export class ClaimLoop {
         tasks = await store.taskClaimBatch({
           queues: this.#options.queues,
           excludeQueues: this.#options.excludeQueues,
+          backend: this.#options.backend,
           limit: budget,
           workerId: this.#options.workerId,
           leaseSeconds: this.#options.leaseSeconds,

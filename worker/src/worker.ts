@@ -314,6 +314,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return new ClaimLoop({
       store,
       workerId: this.workerId,
+      // Two backend aliases may share a database: run only this one's tasks.
+      backend: this.#options.backend,
       queues: this.queues,
       excludeQueues: this.excludeQueues,
       leaseSeconds: this.#options.leaseSeconds,

@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { taskEvents, type TaskEvent, type TaskRecord } from "@errand/core";
 import { queries } from "@errand/core/internal";
-import type { TestDatabase } from "@errand/core/testing";
+import { insertTasks, type TestDatabase } from "@errand/core/testing";
 import { Worker, type WorkerOptions } from "../src/index";
 import { createLogger } from "../src/logger";
 import {
@@ -251,6 +251,16 @@ describe("outcomes", () => {
     ]);
     // Core's task events (Django's task_started / task_finished) fire too.
     expect(core).toEqual(["started RUNNING default", "finished SUCCESSFUL default"]);
+  });
+});
+
+describe("backends", () => {
+  it("claims only the tasks of its backend alias, though another alias's rows share the table", async () => {
+    const mine = await noop.enqueue();
+    const [theirs] = await insertTasks(tdb.db, [{ task_name: "test.noop", backend: "reports" }]);
+    await drain();
+    expect((await row(mine.id)).status).toBe("SUCCESSFUL");
+    expect((await row(theirs!.id)).status).toBe("PENDING");
   });
 });
 

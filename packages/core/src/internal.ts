@@ -10,6 +10,7 @@ export type {
   TaskFailParams,
   TaskInsertParams,
   TaskOutcomeBrief,
+  TaskPruneOptions,
   TaskStore,
 } from "./store/task-store";
 export { MemoryTaskStore } from "./store/memory-task-store";

@@ -29,6 +29,8 @@ beforeAll(async () => {
       db: { backend: "database", url: tdb.url },
       fake: { backend: "dummy" },
       inline: { backend: "immediate" },
+      small: { backend: "immediate", maxResults: 3 },
+      none: { backend: "immediate", maxResults: 0 },
     },
   });
 });
@@ -217,7 +219,7 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
 });
 
 describe("task events", () => {
-  it("reports enqueues, and the starts and finishes of tasks run in this process", async () => {
+  it("reports enqueues, and the starts and finishes of tasks run in this process, in that order", async () => {
     const seen: string[] = [];
     const onEnqueued = ({ record }: TaskEvent) => seen.push(`enqueued:${record.backend}:${record.status}`);
     const onStarted = ({ record }: TaskEvent) => seen.push(`started:${record.status}`);
@@ -237,11 +239,29 @@ describe("task events", () => {
         .off("finished", onFinished)
         .off("enqueued", broken);
     }
+    // The immediate backend as the database backend: enqueued (PENDING), then started and
+    // finished (Django's order), not enqueued last with the finished record.
     expect(seen).toEqual([
       "enqueued:fake:PENDING",
+      "enqueued:inline:PENDING",
       "started:RUNNING",
       "finished:SUCCESSFUL",
-      "enqueued:inline:SUCCESSFUL",
     ]);
+  });
+});
+
+describe("the immediate backend in a long-running process", () => {
+  it("keeps at most maxResults finished results, forgetting the oldest", async () => {
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await double.using({ backend: "small" }).enqueue(i));
+    const small = getBackend("small");
+    expect((await small.list({})).items).toHaveLength(3);
+    await expect(small.getResult(results[0]!.id)).rejects.toBeInstanceOf(TaskResultDoesNotExist);
+    await expect(small.getResult(results[1]!.id)).rejects.toBeInstanceOf(TaskResultDoesNotExist);
+    expect((await small.getResult(results[4]!.id)).returnValue).toEqual({ doubled: 8 });
+  });
+
+  it("refuses a maxResults below 1, naming the backend", () => {
+    expect(() => getBackend("none")).toThrow(/Backend "none": maxResults must be a whole number ≥ 1, got 0/);
   });
 });

@@ -107,6 +107,34 @@ describe.each(stores)("$name", ({ make }) => {
     expect(a).toBeDefined();
   });
 
+  it("claims and prunes only a backend alias's tasks when asked (two aliases may share a database)", async () => {
+    await insert({ args: ["mine"] });
+    const [theirs] = await store.taskInsert({ backend: "reports", tasks: [request({ args: ["theirs"] })] });
+    const mine = await store.taskClaimBatch({
+      queues: "*",
+      backend: "default",
+      limit: 5,
+      workerId: "w",
+      leaseSeconds: 30,
+    });
+    expect(argsOf(mine)).toEqual(["mine"]);
+    const other = await store.taskClaimBatch({
+      queues: "*",
+      backend: "reports",
+      limit: 5,
+      workerId: "w",
+      leaseSeconds: 30,
+    });
+    expect(argsOf(other)).toEqual(["theirs"]);
+    await store.taskComplete({
+      workerId: "w",
+      results: [...mine, ...other].map((t) => ({ id: t.id, returnValue: "1" })),
+    });
+    expect(await store.taskPrune({ age: 0, backend: "reports" })).toBe(1);
+    expect(await store.taskGet({ id: theirs!.id })).toBeUndefined();
+    expect(await store.taskPrune({ age: 0, backend: "default", dryRun: true })).toBe(1);
+  });
+
   it("completes only tasks the worker holds", async () => {
     await insert({ args: ["x"] });
     const [t] = await claim();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sql, type Transaction } from "kysely";
 import type { Database } from "@errand/db";
-import { closeBackends, configure, task, transaction } from "@errand/core";
+import { closeBackends, configure, getBackend, task, transaction, type DatabaseBackendLike } from "@errand/core";
 import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
 
 let tdb: TestDatabase;
@@ -158,5 +158,56 @@ describe("transactional enqueue", () => {
       })
       .catch(() => undefined);
     expect(await taskCount()).toBe(0);
+  });
+});
+
+describe("a plain enqueue() inside transaction.atomic()", () => {
+  it("joins the block opened on the backend's database: the row exists if and only if it commits", async () => {
+    const db = await (getBackend() as DatabaseBackendLike).getDb();
+    await transaction.atomic(db, async (trx) => {
+      const id = await insertUser(trx, "joined@x");
+      await welcome.enqueue(id);
+      // Not visible from another connection before COMMIT.
+      expect(await taskCount()).toBe(0);
+    });
+    expect(await taskCount()).toBe(1);
+
+    await expect(
+      transaction.atomic(db, async (trx) => {
+        await welcome.enqueue(await insertUser(trx, "rolled@x"));
+        await welcome.enqueueMany([[1], [2]]);
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    expect([await taskCount(), await userCount()]).toEqual([1, 1]);
+  });
+
+  it("inside a savepoint, is rolled back with it", async () => {
+    const db = await (getBackend() as DatabaseBackendLike).getDb();
+    await transaction.atomic(db, async () => {
+      await welcome.enqueue(1);
+      await transaction
+        .atomic(db, async () => {
+          await welcome.enqueue(2);
+          throw new Error("inner");
+        })
+        .catch(() => undefined);
+    });
+    const rows = await tdb.db.selectFrom("errand_tasks").select("args").execute();
+    expect(rows.map((r) => r.args)).toEqual([[1]]);
+  });
+
+  it("on another Kysely instance is an error that shows using({ transaction: trx }), and stores nothing", async () => {
+    await expect(
+      transaction.atomic(tdb.db, async () => {
+        await welcome.enqueue(1);
+      }),
+    ).rejects.toThrow(/using\(\{ transaction: trx \}\)/);
+    // The explicit form works on any instance.
+    await transaction.atomic(tdb.db, async (trx) => {
+      await welcome.using({ transaction: trx }).enqueue(2);
+    });
+    const rows = await tdb.db.selectFrom("errand_tasks").select("args").execute();
+    expect(rows.map((r) => r.args)).toEqual([[2]]);
   });
 });

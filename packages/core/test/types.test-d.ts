@@ -18,6 +18,16 @@ describe("task types", () => {
     expectTypeOf(add).toExtend<AnyTask>();
   });
 
+  it("an unknown option to task() or using() does not compile", () => {
+    const check = () => {
+      // @ts-expect-error a misspelt option
+      task({ name: "types.typo", priorty: 5 }, async () => null);
+      // @ts-expect-error an option using() does not have
+      add.using({ unique: "order:1" });
+    };
+    expectTypeOf(check).toBeFunction();
+  });
+
   it("a wrong argument, a missing one or an extra one does not compile", () => {
     // @ts-expect-error a string where a number is expected
     void add.enqueue("1", 2);

@@ -1,4 +1,5 @@
 import { ERROR_CODES, ErrandError, TaskResultDoesNotExist } from "../errors";
+import { emitTaskEvent } from "../events/task-events";
 import { TaskResult } from "../result/task-result";
 import type { TaskStore } from "../store/task-store";
 import type {
@@ -50,6 +51,9 @@ export abstract class StoreBackend implements Backend {
   async enqueueMany(requests: EnqueueRequest[], context?: EnqueueContext): Promise<TaskRecord[]> {
     const store = await this.getStore();
     const records = await store.taskInsert({ backend: this.alias, tasks: requests, transaction: context?.transaction });
+    // Django's task_enqueued, with the PENDING snapshot, before the immediate backend runs
+    // the task (so listeners see enqueued → started → finished on every backend).
+    for (const record of records) if (!record.deduplicated) emitTaskEvent("enqueued", record);
     return this.afterPending(records);
   }
 
@@ -94,7 +98,8 @@ export abstract class StoreBackend implements Backend {
   }
 
   async prune(options: PruneOptions): Promise<number> {
-    return (await this.getStore()).taskPrune(options);
+    // Only this backend's rows: two aliases may share one database.
+    return (await this.getStore()).taskPrune({ ...options, backend: this.alias });
   }
 
   async close(): Promise<void> {}

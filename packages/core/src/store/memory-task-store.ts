@@ -3,7 +3,6 @@ import type { TaskErrorRow } from "@errand/db";
 import type {
   EnqueueRequest,
   JsonValue,
-  PruneOptions,
   TaskError,
   TaskListFilters,
   TaskListPage,
@@ -20,6 +19,7 @@ import type {
   TaskCompleteParams,
   TaskFailParams,
   TaskInsertParams,
+  TaskPruneOptions,
   TaskStore,
 } from "./task-store";
 
@@ -59,6 +59,29 @@ export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, StoredTask>();
   readonly #lastWithKey = new Map<string, StoredTask>();
   #nextSeq = 1;
+  readonly #maxFinished: number;
+  /** Ids of SUCCESSFUL/FAILED tasks, oldest finish first. */
+  readonly #finished = new Map<string, true>();
+
+  /**
+   * @param options.maxFinished keep at most this many SUCCESSFUL/FAILED tasks; past it the
+   *   oldest finished are forgotten (a long-running process must not grow without bound).
+   *   Default: no limit.
+   */
+  constructor(options: { maxFinished?: number | undefined } = {}) {
+    this.#maxFinished = options.maxFinished ?? Infinity;
+  }
+
+  /** A task just reached SUCCESSFUL or FAILED: forget the oldest finished past the limit. */
+  #markFinished(id: string): void {
+    this.#finished.delete(id);
+    this.#finished.set(id, true);
+    for (const oldest of this.#finished.keys()) {
+      if (this.#finished.size <= this.#maxFinished) break;
+      this.#finished.delete(oldest);
+      this.#tasks.delete(oldest);
+    }
+  }
 
   /** The stored task with this id, matched case-insensitively like a uuid column. */
   #find(id: unknown): StoredTask | undefined {
@@ -92,6 +115,7 @@ export class MemoryTaskStore implements TaskStore {
   clear(): void {
     this.#tasks.clear();
     this.#lastWithKey.clear();
+    this.#finished.clear();
   }
 
   async taskInsert(params: TaskInsertParams): Promise<TaskRecord[]> {
@@ -135,7 +159,8 @@ export class MemoryTaskStore implements TaskStore {
           r.status === "PENDING" &&
           r.runAfter.getTime() <= now.getTime() &&
           (params.queues === "*" ? !exclude.includes(r.queueName) : params.queues.includes(r.queueName)) &&
-          (!ids || ids.has(r.id)),
+          (!ids || ids.has(r.id)) &&
+          (params.backend === undefined || r.backend === params.backend),
       )
       .sort(
         (a, b) =>
@@ -177,6 +202,7 @@ export class MemoryTaskStore implements TaskStore {
       r.status = "SUCCESSFUL";
       r.returnValue = JSON.parse(returnValue) as unknown;
       done.push(structuredClone(r));
+      this.#markFinished(r.id);
       if (r.repeat !== null && params.scheduleRepeats !== false) this.#scheduleNextRun(task, now);
     }
     return done;
@@ -231,6 +257,7 @@ export class MemoryTaskStore implements TaskStore {
       }
       this.#unlock(task);
       out.push(structuredClone(r));
+      if (r.status === "FAILED") this.#markFinished(r.id);
     }
     return out;
   }
@@ -262,6 +289,7 @@ export class MemoryTaskStore implements TaskStore {
       const lease = { lockedBy: task.lockedBy!, lockedUntil: task.lockedUntil!, attempt: r.attempts };
       r.errors.push(toTaskError(leaseExpiredError(lease, now)));
       this.#unlock(task);
+      if (!retry) this.#markFinished(r.id);
       return structuredClone(r);
     });
   }
@@ -303,6 +331,7 @@ export class MemoryTaskStore implements TaskStore {
     r.status = "FAILED";
     r.finishedAt = new Date();
     r.errors.push(toTaskError(taskCancelledError(params.reason, r.finishedAt)));
+    this.#markFinished(r.id);
     return structuredClone(r);
   }
 
@@ -323,12 +352,13 @@ export class MemoryTaskStore implements TaskStore {
     r.status = "PENDING";
     r.finishedAt = null;
     r.runAfter = new Date();
+    this.#finished.delete(r.id);
     r.maxAttempts = Math.max(r.maxAttempts, r.attempts + 1);
     r.progress = null;
     return structuredClone(r);
   }
 
-  async taskPrune(params: PruneOptions): Promise<number> {
+  async taskPrune(params: TaskPruneOptions): Promise<number> {
     const statuses: string[] = (params.statuses ?? ["SUCCESSFUL", "FAILED"]).filter(
       (s) => s === "SUCCESSFUL" || s === "FAILED",
     );
@@ -339,10 +369,14 @@ export class MemoryTaskStore implements TaskStore {
         r.finishedAt &&
         r.finishedAt.getTime() <= cutoff &&
         statuses.includes(r.status) &&
-        (!params.queueName || r.queueName === params.queueName)
+        (!params.queueName || r.queueName === params.queueName) &&
+        (!params.backend || r.backend === params.backend)
       ) {
         count += 1;
-        if (!params.dryRun) this.#tasks.delete(id);
+        if (!params.dryRun) {
+          this.#tasks.delete(id);
+          this.#finished.delete(id);
+        }
       }
     }
     return count;

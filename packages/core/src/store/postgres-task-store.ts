@@ -20,7 +20,7 @@ import {
   type TaskInsertRow,
 } from "../backends/database/queries/index";
 import { rowToRecord } from "../backends/database/row-to-record";
-import type { EnqueueRequest, PruneOptions, TaskListFilters, TaskListPage, TaskRecord, TaskStats } from "../types";
+import type { EnqueueRequest, TaskListFilters, TaskListPage, TaskRecord, TaskStats } from "../types";
 import { buildStats, listLimit } from "./build-stats";
 import { newTaskRecord } from "./new-task-record";
 import type {
@@ -29,6 +29,7 @@ import type {
   TaskFailParams,
   TaskInsertParams,
   TaskOutcomeBrief,
+  TaskPruneOptions,
   TaskStore,
 } from "./task-store";
 
@@ -123,11 +124,12 @@ export class PostgresTaskStore implements TaskStore {
     }
   }
 
-  taskPrune(params: PruneOptions): Promise<number> {
+  taskPrune(params: TaskPruneOptions): Promise<number> {
     return taskPrune(this.#db, {
       age: params.age,
       statuses: params.statuses ?? ["SUCCESSFUL", "FAILED"],
       queueName: params.queueName,
+      backend: params.backend,
       dryRun: params.dryRun,
     });
   }

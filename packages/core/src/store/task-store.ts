@@ -20,6 +20,8 @@ export interface TaskClaimBatchParams {
   workerId: string;
   /** Seconds the claim holds before another worker may rescue the task. */
   leaseSeconds: number;
+  /** Only tasks stored by this backend alias (a worker runs one backend's tasks). Default any. */
+  backend?: string | undefined;
   /** Only these tasks (the immediate backend runs the one it just stored). Default any. */
   ids?: readonly string[] | undefined;
 }
@@ -63,6 +65,11 @@ export interface TaskFailParams {
   }[];
   /** Answer `TaskOutcomeBrief`s, not records. Default false. */
   brief?: boolean | undefined;
+}
+
+/** What `taskPrune` deletes: `PruneOptions`, and only a backend alias's rows when given. */
+export interface TaskPruneOptions extends PruneOptions {
+  backend?: string | undefined;
 }
 
 /** What `taskInsert` stores. */
@@ -136,7 +143,7 @@ export interface TaskStore {
   /** FAILED → PENDING, due now; `undefined` if missing, not FAILED or another task holds its unique key. */
   taskRetry(params: { id: string }): Promise<TaskRecord | undefined>;
   /** Deletes (or with `dryRun` counts) finished tasks older than `age` seconds. */
-  taskPrune(params: PruneOptions): Promise<number>;
+  taskPrune(params: TaskPruneOptions): Promise<number>;
   /** Newest first, filtered, a page at a time. */
   taskList(params: TaskListFilters): Promise<TaskListPage>;
   /** Counts by status and queue, throughput over the last hour, the oldest due task. */

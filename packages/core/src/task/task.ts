@@ -1,13 +1,18 @@
 import { InvalidTask, InvalidTaskArgumentsError, TaskResultMismatch } from "../errors";
 import type { Backend } from "../backends/backend";
 import { getBackend, getSettings } from "../config/configure";
-import { emitTaskEvent } from "../events/task-events";
 import { normalizeJson, type JsonValue } from "../json/normalize-json";
 import { TaskResult } from "../result/task-result";
-import type { EnqueueRequest, EnqueueTransaction, TaskCreator } from "../types";
-import { delayToMilliseconds, type Delay } from "./repeat";
+import type { EnqueueRequest } from "../types";
+import { delayToMilliseconds } from "./repeat";
 import { registerTask } from "./registry";
-import { TASK_OPTION_NAMES, USING_OPTION_NAMES } from "./option-names";
+import {
+  rejectUnknownOptions,
+  TASK_OPTION_KEYS,
+  USING_OPTION_KEYS,
+  type TaskOptions,
+  type UsingOptions,
+} from "./task-options";
 import type { TaskContext } from "./task-context";
 import { MAX_BACKEND_ALIAS_LENGTH, MAX_TASK_NAME_LENGTH } from "@errand/db";
 import {
@@ -18,61 +23,9 @@ import {
   validatePriority,
   validateQueueName,
   validateUniqueKey,
-  rejectUnknownOptions,
 } from "./validate-options";
 
-/** Options of `task()`. Only `name` is required. */
-export interface TaskOptions {
-  /** Stable name stored in the database and looked up by the worker, e.g. "accounts.sendWelcomeEmail". */
-  name: string;
-  /** Default "default". */
-  queueName?: string;
-  /** −100…100, higher runs first. Default 0. */
-  priority?: number;
-  /** Backend alias. Default "default". */
-  backend?: string;
-  /** Pass a `TaskContext` as the first argument. */
-  takesContext?: boolean;
-  /** Runs before the task is FAILED for good. Default from config (25). */
-  maxAttempts?: number;
-  /** Seconds to wait before retry number `attempts` (1-based). Default `attempts ** 4 + 5`. */
-  backoff?: (attempts: number) => number;
-  /** Seconds one attempt may run before its `signal` aborts and the attempt fails. */
-  timeout?: number;
-  /** A human name shown in the UI. */
-  verboseName?: string;
-}
-
-/** Per-enqueue overrides of `task.using()`. `undefined` keeps the current value. */
-export interface UsingOptions {
-  priority?: number | undefined;
-  queueName?: string | undefined;
-  /** Absolute time the task becomes due. */
-  runAfter?: Date | undefined;
-  /** Relative delay (seconds when a number), computed at enqueue time. */
-  delay?: Delay | number | undefined;
-  backend?: string | undefined;
-  /** Seconds between runs (see `Repeat`); the next run is scheduled when one succeeds. */
-  repeat?: number | undefined;
-  repeatUntil?: Date | undefined;
-  verboseName?: string | undefined;
-  creator?: TaskCreator | undefined;
-  maxAttempts?: number | undefined;
-  /**
-   * While a task with this key is PENDING or RUNNING, `enqueue` stores nothing and returns
-   * that task (`result.deduplicated === true`), however many callers enqueue at once.
-   */
-  uniqueKey?: string | undefined;
-  /** The caller's Kysely transaction: the task row commits or rolls back with it. */
-  transaction?: EnqueueTransaction | undefined;
-}
-
-/** A compile error naming any option missing from `option-names.ts`, or listed there and not an option. */
-type AssertNone<T extends never> = T;
-type _EveryTaskOptionListed = AssertNone<Exclude<keyof TaskOptions, (typeof TASK_OPTION_NAMES)[number]>>;
-type _EveryUsingOptionListed = AssertNone<Exclude<keyof UsingOptions, (typeof USING_OPTION_NAMES)[number]>>;
-type _NoTaskOptionInvented = AssertNone<Exclude<(typeof TASK_OPTION_NAMES)[number], keyof TaskOptions>>;
-type _NoUsingOptionInvented = AssertNone<Exclude<(typeof USING_OPTION_NAMES)[number], keyof UsingOptions>>;
+export type { TaskOptions, UsingOptions } from "./task-options";
 
 /** The default retry delay: django-background-tasks' `attempts ** 4 + 5` seconds. */
 export function defaultBackoff(attempts: number): number {
@@ -166,7 +119,10 @@ export class Task<TArgs extends unknown[], TReturn> {
    */
   using(options: UsingOptions): Task<TArgs, TReturn> {
     const name = this.#def.name;
-    rejectUnknownOptions(options, { known: USING_OPTION_NAMES, where: "using()", taskName: name });
+    if (typeof options !== "object" || options === null) {
+      throw new InvalidTask(`using() needs an options object, got ${String(options)}.`, name);
+    }
+    rejectUnknownOptions(options, USING_OPTION_KEYS, { where: `Task "${name}": using()`, name });
     const next: { -readonly [K in keyof UsingState]: UsingState[K] } = { ...this.#using };
     if (options.priority !== undefined && options.priority !== null)
       next.priority = validatePriority(options.priority, name);
@@ -222,8 +178,8 @@ export class Task<TArgs extends unknown[], TReturn> {
   async enqueue(...args: TArgs): Promise<TaskResult<TReturn>> {
     const request = this.#request(args, "args");
     const backend = this.#validateForBackend(request.runAfter);
+    // The backend emits `enqueued` (before an immediate backend runs the task).
     const record = await backend.enqueue(request, { transaction: this.#using.transaction });
-    if (!record.deduplicated) emitTaskEvent("enqueued", record);
     return new TaskResult<TReturn>(record, backend);
   }
 
@@ -246,7 +202,6 @@ export class Task<TArgs extends unknown[], TReturn> {
     if (requests.length === 0) return [];
     const backend = this.#validateForBackend(requests[0]!.runAfter);
     const records = await backend.enqueueMany(requests, { transaction: this.#using.transaction });
-    for (const record of records) if (!record.deduplicated) emitTaskEvent("enqueued", record);
     return records.map((record) => new TaskResult<TReturn>(record, backend));
   }
 
@@ -351,10 +306,8 @@ export function task(
     );
   }
   const { name } = options;
-  rejectUnknownOptions(options, {
-    known: TASK_OPTION_NAMES,
-    where: "task()",
-    taskName: typeof name === "string" ? name : undefined,
+  rejectUnknownOptions(options, TASK_OPTION_KEYS, {
+    where: `task(${typeof name === "string" ? JSON.stringify(name) : ""})`,
   });
   // Django's checks, in its order: a resolvable function, async support (every backend
   // here runs async functions), the context parameter, priority, then per-backend checks

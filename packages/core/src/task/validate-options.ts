@@ -35,25 +35,6 @@ export function validateUniqueKey(key: unknown, taskName?: string): string {
   return key;
 }
 
-/**
- * Throws for an option that is not one of `known`: a typo or a misplaced option would
- * otherwise be ignored without a word (the types catch it in TypeScript; this catches it
- * from JavaScript, or through a cast).
- */
-export function rejectUnknownOptions(
-  options: object,
-  allowed: { known: readonly string[]; where: string; taskName?: string | undefined },
-): void {
-  const { known, where, taskName } = allowed;
-  const unknown = Object.keys(options).filter((key) => !known.includes(key));
-  if (unknown.length > 0) {
-    throw new InvalidTask(
-      `Unknown option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")} passed to ${where}. It takes: ${known.join(", ")}.`,
-      taskName,
-    );
-  }
-}
-
 export function validatePositiveInteger(value: unknown, what: string, taskName?: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
     throw new InvalidTask(`${what} must be a positive integer, got ${String(value)}.`, taskName);

@@ -103,6 +103,18 @@ export async function onCommit(fn: () => unknown, options: { robust?: boolean } 
   await runCallbacks([{ fn, robust: options.robust ?? false }]);
 }
 
+/**
+ * The transaction of the `atomic` block code runs in, and the Kysely instance (or
+ * transaction) the block was opened on; `undefined` outside any block. The database
+ * backend enqueues into it, as Django's does.
+ */
+export function currentAtomicBlock():
+  | { trx: Transaction<any>; root: Kysely<any> } // eslint-disable-line @typescript-eslint/no-explicit-any
+  | undefined {
+  const block = storage.getStore();
+  return block && { trx: block.trx, root: block.root };
+}
+
 /** Whether code runs inside an `atomic` block. */
 export function inAtomicBlock(): boolean {
   return storage.getStore() !== undefined;

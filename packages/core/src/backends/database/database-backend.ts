@@ -1,4 +1,7 @@
 import { Kysely, PostgresDialect } from "kysely";
+import { ERROR_CODES, ErrandError } from "../../errors";
+import { currentAtomicBlock } from "../../transaction/atomic";
+import type { EnqueueContext, EnqueueRequest, TaskRecord } from "../../types";
 import pg from "pg";
 import { migrate, type Database } from "@errand/db";
 import { PostgresTaskStore } from "../../store/postgres-task-store";
@@ -32,6 +35,31 @@ export class DatabaseBackend extends StoreBackend implements DatabaseBackendLike
 
   protected async getStore(): Promise<TaskStore> {
     return (await this.#connect()).store;
+  }
+
+  /**
+   * Inside `transaction.atomic(db, …)` on this backend's database, a plain `enqueue()` joins
+   * that transaction (Django's database backend writes the row on the same connection):
+   * the task exists if and only if the block commits. Inside a block on another Kysely
+   * instance, whether it is the same database cannot be told, and committing apart from
+   * it would escape it silently: that is an error saying what to write instead.
+   */
+  override async enqueueMany(requests: EnqueueRequest[], context?: EnqueueContext): Promise<TaskRecord[]> {
+    const block = context?.transaction === undefined ? currentAtomicBlock() : undefined;
+    if (block) {
+      const db = await this.getDb();
+      if (block.root !== db && block.trx !== db) {
+        throw new ErrandError(
+          ERROR_CODES.INVALID_STATE,
+          `enqueue() inside transaction.atomic() on another Kysely instance than backend "${this.alias}" uses: ` +
+            "Errand cannot tell whether it is the same database. Enqueue in that transaction with " +
+            "task.using({ transaction: trx }).enqueue(...), or after it commits with " +
+            "transaction.onCommit(() => task.enqueue(...)). (Open the block on getBackend().getDb() to have enqueue() join it.)",
+        );
+      }
+      return super.enqueueMany(requests, { ...context, transaction: block.trx });
+    }
+    return super.enqueueMany(requests, context);
   }
 
   async getDb(): Promise<Kysely<Database>> {

@@ -1,3 +1,4 @@
+import { InvalidTaskBackend } from "../../errors";
 import { emitTaskEvent } from "../../events/task-events";
 import { errorToTaskError } from "../../result/error-to-task-error";
 import { TaskResult } from "../../result/task-result";
@@ -8,6 +9,9 @@ import { runTask, type RunOutcome } from "../../task/run-task";
 import type { TaskRecord } from "../../types";
 import { StoreBackend } from "../store-backend";
 import type { ImmediateBackendSettings } from "./immediate-backend-settings";
+
+/** Finished results an immediate backend keeps by default (see `maxResults`). */
+const DEFAULT_MAX_RESULTS = 10_000;
 
 /** Nothing rescues tasks in this backend's store; the lease only has to outlast the run. */
 const LEASE_SECONDS = 365 * 24 * 60 * 60;
@@ -22,10 +26,18 @@ export class ImmediateBackend extends StoreBackend {
   readonly kind = "immediate" as const;
   readonly supportsDefer = false;
   readonly workerId = `immediate-${process.pid}`;
-  readonly #store = new MemoryTaskStore();
+  readonly #store: MemoryTaskStore;
 
   constructor(alias: string, settings: ImmediateBackendSettings) {
     super(alias, settings);
+    const maxResults = settings.maxResults ?? DEFAULT_MAX_RESULTS;
+    if (!Number.isInteger(maxResults) || maxResults < 1) {
+      throw new InvalidTaskBackend(
+        alias,
+        `Backend "${alias}": maxResults must be a whole number ≥ 1, got ${String(maxResults)}.`,
+      );
+    }
+    this.#store = new MemoryTaskStore({ maxFinished: maxResults });
   }
 
   protected async getStore(): Promise<TaskStore> {

@@ -68,6 +68,7 @@ async function claim(db: Executor, params: TaskClaimBatchParams): Promise<Claime
         ? sql`AND NOT (queue_name = ANY(${sql.val([...exclude])}::text[]))`
         : sql``;
   const idFilter = params.ids ? sql`AND id = ANY(${sql.val([...params.ids])}::uuid[])` : sql``;
+  const backendFilter = params.backend !== undefined ? sql`AND backend = ${params.backend}` : sql``;
   const { rows } = await sql<ClaimedRow>`
     WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
     UPDATE errand_tasks AS t SET
@@ -80,7 +81,7 @@ async function claim(db: Executor, params: TaskClaimBatchParams): Promise<Claime
       locked_until = now() + make_interval(secs => ${params.leaseSeconds}::double precision)
     FROM (
       SELECT id FROM errand_tasks
-      WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter}
+      WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter} ${backendFilter}
       ORDER BY priority DESC, run_after, seq
       LIMIT ${params.limit}
       FOR UPDATE SKIP LOCKED

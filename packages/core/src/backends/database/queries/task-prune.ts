@@ -6,6 +6,8 @@ export interface TaskPruneParams {
   age: number;
   statuses: ("SUCCESSFUL" | "FAILED")[];
   queueName?: string | undefined;
+  /** Only rows stored by this backend alias. */
+  backend?: string | undefined;
   dryRun?: boolean | undefined;
 }
 
@@ -24,10 +26,12 @@ export async function taskPrune(db: Executor, params: TaskPruneParams): Promise<
       .where("status", "in", statuses)
       .where("finished_at", "<=", cutoff);
     if (params.queueName) q = q.where("queue_name", "=", params.queueName);
+    if (params.backend) q = q.where("backend", "=", params.backend);
     return (await q.executeTakeFirstOrThrow()).count;
   }
   let d = db.deleteFrom("errand_tasks").where("status", "in", statuses).where("finished_at", "<=", cutoff);
   if (params.queueName) d = d.where("queue_name", "=", params.queueName);
+  if (params.backend) d = d.where("backend", "=", params.backend);
   const result = await d.executeTakeFirst();
   return Number(result.numDeletedRows);
 }

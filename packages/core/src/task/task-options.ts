@@ -1,0 +1,97 @@
+import { InvalidTask } from "../errors";
+import type { EnqueueTransaction, TaskCreator } from "../types";
+import type { Delay } from "./repeat";
+
+/** Options of `task()`. Only `name` is required. */
+export interface TaskOptions {
+  /** Stable name stored in the database and looked up by the worker, e.g. "accounts.sendWelcomeEmail". */
+  name: string;
+  /** Default "default". */
+  queueName?: string;
+  /** −100…100, higher runs first. Default 0. */
+  priority?: number;
+  /** Backend alias. Default "default". */
+  backend?: string;
+  /** Pass a `TaskContext` as the first argument. */
+  takesContext?: boolean;
+  /** Runs before the task is FAILED for good. Default from config (25). */
+  maxAttempts?: number;
+  /** Seconds to wait before retry number `attempts` (1-based). Default `attempts ** 4 + 5`. */
+  backoff?: (attempts: number) => number;
+  /** Seconds one attempt may run before its `signal` aborts and the attempt fails. */
+  timeout?: number;
+  /** A human name shown in the UI. */
+  verboseName?: string;
+}
+
+/** Per-enqueue overrides of `task.using()`. `undefined` keeps the current value. */
+export interface UsingOptions {
+  priority?: number | undefined;
+  queueName?: string | undefined;
+  /** Absolute time the task becomes due. */
+  runAfter?: Date | undefined;
+  /** Relative delay (seconds when a number), computed at enqueue time. */
+  delay?: Delay | number | undefined;
+  backend?: string | undefined;
+  /** Seconds between runs (see `Repeat`); the next run is scheduled when one succeeds. */
+  repeat?: number | undefined;
+  repeatUntil?: Date | undefined;
+  verboseName?: string | undefined;
+  creator?: TaskCreator | undefined;
+  maxAttempts?: number | undefined;
+  /**
+   * While a task with this key is PENDING or RUNNING, `enqueue` stores nothing and returns
+   * that task (`result.deduplicated === true`), however many callers enqueue at once.
+   */
+  uniqueKey?: string | undefined;
+  /** The caller's Kysely transaction: the task row commits or rolls back with it. */
+  transaction?: EnqueueTransaction | undefined;
+}
+
+/** Every option `task()` knows: anything else is a mistake to report, not to ignore. */
+export const TASK_OPTION_KEYS = Object.keys({
+  name: true,
+  queueName: true,
+  priority: true,
+  backend: true,
+  takesContext: true,
+  maxAttempts: true,
+  backoff: true,
+  timeout: true,
+  verboseName: true,
+} satisfies Record<keyof TaskOptions, true>);
+
+/** Every option `task.using()` knows. */
+export const USING_OPTION_KEYS = Object.keys({
+  priority: true,
+  queueName: true,
+  runAfter: true,
+  delay: true,
+  backend: true,
+  repeat: true,
+  repeatUntil: true,
+  verboseName: true,
+  creator: true,
+  maxAttempts: true,
+  uniqueKey: true,
+  transaction: true,
+} satisfies Record<keyof UsingOptions, true>);
+
+/**
+ * An option the function does not know (a typo, an option of a later version, a value
+ * built at run time and so never checked by the compiler) is an error: ignored, it would
+ * change nothing and say nothing.
+ */
+export function rejectUnknownOptions(
+  options: object,
+  known: readonly string[],
+  { where, name }: { where: string; name?: string },
+): void {
+  const unknown = Object.keys(options).filter((key) => !known.includes(key));
+  if (unknown.length === 0) return;
+  throw new InvalidTask(
+    `${where} got ${unknown.length === 1 ? "an unknown option" : "unknown options"} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; ` +
+      `it knows ${known.join(", ")}.`,
+    name,
+  );
+}
