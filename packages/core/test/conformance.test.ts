@@ -154,7 +154,7 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
   it("cancels only PENDING tasks and retries only FAILED ones; refresh sees it", async () => {
     const r = await t().enqueue(5);
     if (runsAtEnqueue) {
-      await expect(backend.cancel(r.id)).rejects.toThrow(/only PENDING tasks can be cancelled/);
+      await expect(backend.cancel(r.id)).rejects.toThrow(/only PENDING or RUNNING tasks can be cancelled/);
       await expect(backend.retry(r.id)).rejects.toThrow(/only FAILED tasks can be retried/);
       const failed = await explode.using({ backend: alias }).enqueue();
       const retried = await backend.retry(failed.id);
