@@ -7,6 +7,7 @@ import { Worker } from "../src/index";
 import { createLogger } from "../src/logger";
 import { slow, stubborn } from "./fixtures/tasks";
 import {
+  killAll,
   executions,
   FIXTURE_CONFIG,
   logLines,
@@ -27,10 +28,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.stop()));
-  for (const p of procs.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
-    await p.exited;
-  }
+  await killAll(procs);
   await sql`DELETE FROM errand_tasks`.execute(tdb.db);
   await sql`DELETE FROM executions`.execute(tdb.db);
 });

@@ -142,6 +142,14 @@ export function spawnCli(
 }
 
 /** Runs an `errand` command to completion. */
+/** Kills every process of `procs` still running and waits for each to exit; empties `procs`. */
+export async function killAll(procs: CliProcess[]): Promise<void> {
+  for (const p of procs.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+    await p.exited;
+  }
+}
+
 export async function runCli(
   args: string[],
   options: { databaseUrl: string; cwd?: string; timeoutMs?: number },

@@ -5,6 +5,7 @@ import { sql } from "kysely";
 import type { TestDatabase } from "@errand/core/testing";
 import { heavyIsolated, hopelessIsolated, record, spinIsolated } from "./fixtures/tasks";
 import {
+  killAll,
   executions,
   FIXTURE_CONFIG,
   logLines,
@@ -24,10 +25,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const p of procs.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
-    await p.exited;
-  }
+  await killAll(procs);
   await sql`DELETE FROM errand_tasks`.execute(tdb.db);
   await sql`DELETE FROM executions`.execute(tdb.db);
 });

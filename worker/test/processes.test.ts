@@ -7,6 +7,7 @@ import pg from "pg";
 import { testServerUrl } from "@errand/core/testing";
 import { blocking, nap, record, slow, stubborn } from "./fixtures/tasks";
 import {
+  killAll,
   executions,
   FIXTURE_CONFIG,
   logLines,
@@ -26,10 +27,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const p of procs.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
-    await p.exited;
-  }
+  await killAll(procs);
   await sql`DELETE FROM errand_tasks`.execute(tdb.db);
   await sql`DELETE FROM executions`.execute(tdb.db);
 });

@@ -8,6 +8,7 @@ import type { TestDatabase } from "@errand/core/testing";
 import { createLogger } from "../src/logger";
 import { claimTick, resolveSchedules, Scheduler, ticksBetween, type ResolvedSchedule } from "../src/scheduler";
 import {
+  killAll,
   FIXTURE_CONFIG,
   logLines,
   runCli,
@@ -27,10 +28,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const p of procs.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
-    await p.exited;
-  }
+  await killAll(procs);
   await sql`DELETE FROM errand_tasks`.execute(tdb.db);
   await sql`DELETE FROM errand_schedule_ticks`.execute(tdb.db);
 });
