@@ -50,7 +50,6 @@ interface Parts {
   heartbeat: Heartbeat | null;
   leases: LeaseKeeper;
   loop: ClaimLoop;
-  /** Aborts the tasks running here whose cancel was asked for. */
   /** Cancels of running tasks, retention, cron schedules. */
   jobs: BackgroundJobs;
 }

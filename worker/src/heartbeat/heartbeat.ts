@@ -74,7 +74,7 @@ export class Heartbeat {
     thread.on("message", (message: { type: string; ids?: string[]; message?: string }) => {
       if (message.type === "lost" && message.ids) this.#options.onLost(message.ids);
       else if (message.type === "error") {
-        this.#options.logger.warn("lease renewal failed; will retry", { error: message.message, tasks: undefined });
+        this.#options.logger.warn("lease renewal failed; will retry", { error: message.message });
       }
     });
     thread.on("error", (error) => {
