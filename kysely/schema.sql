@@ -1,3 +1,54 @@
+CREATE FUNCTION public.errand_task_changes_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM old_rows) THEN PERFORM pg_notify('errand_task_changes', '{"resync":"deleted"}'); END IF;
+        RETURN NULL;
+      END
+      $$;
+
+CREATE FUNCTION public.errand_task_changes_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      
+      BEGIN
+        PERFORM pg_notify('errand_task_changes',
+          CASE WHEN max(total) > 100 THEN '{"resync":"overflow"}'
+          ELSE json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text END)
+        FROM (SELECT *, row_number() OVER () - 1 AS i, count(*) OVER () AS total FROM (SELECT id, status, NULL::text AS previous, queue_name, task_name FROM new_rows) c) numbered
+        GROUP BY CASE WHEN total > 100 THEN 0 ELSE i / 20 END;
+        RETURN NULL;
+      END
+      $$;
+
+CREATE FUNCTION public.errand_task_changes_truncate() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      BEGIN
+        PERFORM pg_notify('errand_task_changes', '{"resync":"deleted"}');
+        RETURN NULL;
+      END
+      $$;
+
+CREATE FUNCTION public.errand_task_changes_update() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      
+      BEGIN
+        PERFORM pg_notify('errand_task_changes',
+          CASE WHEN max(total) > 100 THEN '{"resync":"overflow"}'
+          ELSE json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text END)
+        FROM (SELECT *, row_number() OVER () - 1 AS i, count(*) OVER () AS total FROM (SELECT n.id, n.status, o.status AS previous, n.queue_name, n.task_name
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE n.status IS DISTINCT FROM o.status
+          OR n.progress_done IS DISTINCT FROM o.progress_done
+          OR n.progress_total IS DISTINCT FROM o.progress_total
+          OR n.cancel_requested_at IS DISTINCT FROM o.cancel_requested_at) c) numbered
+        GROUP BY CASE WHEN total > 100 THEN 0 ELSE i / 20 END;
+        RETURN NULL;
+      END
+      $$;
+
 CREATE FUNCTION public.errand_task_counts_compact() RETURNS void
     LANGUAGE plpgsql
     AS $$
@@ -234,6 +285,14 @@ CREATE INDEX errand_tasks_running_lease_idx ON public.errand_tasks USING btree (
 CREATE INDEX errand_tasks_seq_idx ON public.errand_tasks USING btree (seq);
 
 CREATE UNIQUE INDEX errand_tasks_unique_key_idx ON public.errand_tasks USING btree (unique_key) WHERE ((unique_key IS NOT NULL) AND (status = ANY (ARRAY['PENDING'::text, 'RUNNING'::text])));
+
+CREATE TRIGGER errand_tasks_changes_delete AFTER DELETE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_changes_delete();
+
+CREATE TRIGGER errand_tasks_changes_insert AFTER INSERT ON public.errand_tasks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_changes_insert();
+
+CREATE TRIGGER errand_tasks_changes_truncate AFTER TRUNCATE ON public.errand_tasks FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_changes_truncate();
+
+CREATE TRIGGER errand_tasks_changes_update AFTER UPDATE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_changes_update();
 
 CREATE TRIGGER errand_tasks_count_delete AFTER DELETE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_counts_delete();
 

@@ -21,3 +21,6 @@ export {
 } from "./task-limits";
 export { migrate, MIGRATION_TABLE } from "./migrate";
 export { migrations } from "./migrations/index";
+
+/** The channel the task table's triggers NOTIFY with each change (see migration 0005). */
+export const TASK_CHANGES_CHANNEL = "errand_task_changes";

@@ -1,12 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { sql, type Kysely } from "kysely";
-import pg from "pg";
+import { NotifyConnection } from "@errand/core/internal";
 import type { Logger } from "./logger";
 
 /** The channel the `errand_tasks` insert trigger notifies, with the queue name as payload. */
 export const NOTIFY_CHANNEL = "errand_tasks";
-
-const PROBE_TIMEOUT_MS = 3000;
 
 export interface NotifyListenerOptions {
   connectionString: string;
@@ -68,139 +65,25 @@ export async function openNotifyListener(options: {
 
 /**
  * Holds one dedicated connection that LISTENs on `errand_tasks`, so an idle worker wakes
- * within a millisecond or so of an enqueue instead of at its next poll. A pool cannot do
- * this: LISTEN belongs to a session (nor can a pooler in transaction mode such as
- * PgBouncer: the probe finds that out, and the listener stops). When the connection drops
- * (server restart, `pg_terminate_backend`) it reconnects with backoff (0.1 s doubling to
- * 5 s); meanwhile the worker's polling covers for it.
+ * within a millisecond or so of an enqueue instead of at its next poll. When the connection
+ * drops it reconnects with backoff (0.1 s doubling to 5 s); meanwhile the worker's polling
+ * covers for it. Through a pooler in transaction mode the probe fails and the worker polls.
  */
-export class NotifyListener {
-  readonly #options: NotifyListenerOptions;
-  #client: pg.Client | null = null;
-  #closed = false;
-  #retryDelayMs = 100;
-  #retryTimer: ReturnType<typeof setTimeout> | null = null;
-
+export class NotifyListener extends NotifyConnection {
   constructor(options: NotifyListenerOptions) {
-    this.#options = options;
-  }
-
-  /** Connects; resolves once LISTEN is in place, or after the first failure (it keeps retrying). */
-  async start(): Promise<void> {
-    await this.#connect();
-  }
-
-  /** True while LISTEN is active. */
-  get connected(): boolean {
-    return this.#client !== null;
-  }
-
-  async #connect(): Promise<void> {
-    if (this.#closed) return;
-    const client = new pg.Client({ connectionString: this.#options.connectionString, keepAlive: true });
-    let failed = false;
-    const onLost = (error?: Error) => {
-      if (failed) return;
-      failed = true;
-      if (this.#client === client) this.#client = null;
-      client.removeAllListeners("notification");
-      void client.end().catch(() => undefined);
-      if (this.#closed) return;
-      this.#options.logger.warn("notification connection lost; polling until it is back", {
-        error: error?.message,
-        retryInMs: this.#retryDelayMs,
-      });
-      this.#scheduleReconnect();
-    };
-    client.on("error", onLost);
-    client.on("end", () => onLost());
-    client.on("notification", (msg) => {
-      if (msg.channel === NOTIFY_CHANNEL) this.#options.onNotify(msg.payload ?? "");
-      else this.#options.channels?.[msg.channel]?.(msg.payload ?? "");
+    super({
+      connectionString: options.connectionString,
+      channels: { ...options.channels, [NOTIFY_CHANNEL]: options.onNotify },
+      onReconnect: options.onReconnect,
+      logger: options.logger,
+      probe: options.probe,
+      probeTimeoutMs: options.probeTimeoutMs,
+      applicationName: "errand-worker",
+      fallback: {
+        lost: "polling until it is back",
+        unavailable:
+          "Set the backend's listenUrl (or --listen-url) to a direct connection to Postgres. Polling every --interval meanwhile",
+      },
     });
-    let probed: boolean;
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
-      for (const channel of Object.keys(this.#options.channels ?? {})) await client.query(`LISTEN ${channel}`);
-      probed = await this.#probe(client);
-    } catch (error) {
-      onLost(error as Error);
-      return;
-    }
-    if (this.#closed || failed || !probed) {
-      client.removeAllListeners("end");
-      await client.end().catch(() => undefined);
-      if (!probed && !this.#closed) {
-        this.#closed = true;
-        this.#options.logger.warn(
-          "a NOTIFY sent through the pool did not reach the LISTEN connection: is the url a pooler in transaction mode (PgBouncer)? Set the backend's listenUrl (or --listen-url) to a direct connection to Postgres. Polling every --interval meanwhile",
-          { waitedMs: this.#options.probeTimeoutMs ?? PROBE_TIMEOUT_MS },
-        );
-      }
-      return;
-    }
-    const wasRetrying = this.#retryDelayMs > 100;
-    this.#retryDelayMs = 100;
-    this.#client = client;
-    if (wasRetrying) this.#options.logger.info("notification connection restored");
-    this.#options.onReconnect();
-  }
-
-  /**
-   * Whether a NOTIFY sent through the pool reaches this connection, on a channel of its own.
-   * `true` without a probe, and when the probe cannot be sent (the database is down: the
-   * reconnection logic handles that).
-   */
-  async #probe(client: pg.Client): Promise<boolean> {
-    const probe = this.#options.probe;
-    if (!probe) return true;
-    const channel = `errand_probe_${randomBytes(8).toString("hex")}`;
-    await client.query(`LISTEN ${channel}`);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let onNotification: ((msg: pg.Notification) => void) | undefined;
-    const arrived = new Promise<boolean>((resolve) => {
-      onNotification = (msg) => {
-        if (msg.channel === channel) resolve(true);
-      };
-      client.on("notification", onNotification);
-      timer = setTimeout(() => resolve(false), this.#options.probeTimeoutMs ?? PROBE_TIMEOUT_MS);
-    });
-    try {
-      await probe(channel);
-    } catch {
-      clearTimeout(timer);
-      client.off("notification", onNotification!);
-      return true;
-    }
-    const ok = await arrived;
-    clearTimeout(timer);
-    client.off("notification", onNotification!);
-    if (ok) await client.query(`UNLISTEN ${channel}`);
-    return ok;
-  }
-
-  #scheduleReconnect(): void {
-    if (this.#retryTimer || this.#closed) return;
-    const delay = this.#retryDelayMs;
-    this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, 5_000);
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null;
-      void this.#connect();
-    }, delay);
-    this.#retryTimer.unref();
-  }
-
-  /** Stops listening and closes the connection. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    this.#retryTimer = null;
-    const client = this.#client;
-    this.#client = null;
-    if (client) {
-      client.removeAllListeners("end");
-      await client.end().catch(() => undefined);
-    }
   }
 }

@@ -2,10 +2,12 @@ import type { Migration } from "kysely";
 import { createTasks } from "./0001-create-tasks";
 import { schedulesUniqueKeysCancelRetention } from "./0003-schedules-unique-keys-cancel-retention";
 import { taskCounts } from "./0004-task-counts";
+import { taskChangeFeed } from "./0005-task-change-feed";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
   "0001-create-tasks": createTasks,
   "0003-schedules-unique-keys-cancel-retention": schedulesUniqueKeysCancelRetention,
   "0004-task-counts": taskCounts,
+  "0005-task-change-feed": taskChangeFeed,
 };

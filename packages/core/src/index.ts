@@ -54,6 +54,7 @@ export type {
   TaskStats,
 } from "./types";
 export type { Backend, DatabaseBackendLike } from "./backends/backend";
+export type { TaskChange, TaskChangeEvent, TaskChangeListener, Unsubscribe } from "./feed/task-change";
 export { DatabaseBackend } from "./backends/database/database-backend";
 export { ImmediateBackend } from "./backends/immediate/immediate-backend";
 export { DummyBackend } from "./backends/dummy/dummy-backend";

@@ -10,6 +10,7 @@ import {
   type Backend,
   taskEvents,
   type TaskEvent,
+  type TaskChangeEvent,
 } from "@errand/core";
 import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
 
@@ -209,6 +210,37 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
     const after = await backend.stats();
     expect(after.byStatus.SUCCESSFUL + after.byStatus.FAILED).toBe(0);
     expect(after.byStatus.PENDING).toBe(before.byStatus.PENDING);
+  });
+
+  it("pushes each change of a task to watchers, with its status before and after", async () => {
+    const events: TaskChangeEvent[] = [];
+    const stop = await backend.watchChanges((event) => events.push(event));
+    const seen = () =>
+      events.flatMap((e) => (e.type === "changes" ? e.changes : [])).map((c) => `${c.previousStatus}>${c.status}`);
+    try {
+      const r = await t().enqueue(7);
+      const expected = runsAtEnqueue ? ["null>PENDING", "PENDING>RUNNING", "RUNNING>SUCCESSFUL"] : ["null>PENDING"];
+      await expect.poll(seen).toEqual(expected);
+      const change = events.flatMap((e) => (e.type === "changes" ? e.changes : []))[0]!;
+      expect(change).toEqual({
+        id: r.id,
+        status: "PENDING",
+        previousStatus: null,
+        queueName: "default",
+        taskName: "conf.double",
+      });
+      if (!runsAtEnqueue) {
+        await backend.cancel(r.id);
+        await backend.retry(r.id);
+        await expect.poll(seen).toEqual([...expected, "PENDING>FAILED", "FAILED>PENDING"]);
+      }
+    } finally {
+      stop();
+    }
+    const after = events.length;
+    await t().enqueue(8);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(events).toHaveLength(after);
   });
 
   it.runIf(supportsDefer)("stores runAfter", async () => {

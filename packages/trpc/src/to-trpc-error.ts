@@ -20,6 +20,7 @@ export const TRPC_CODE_BY_ERRAND_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = 
   TASK_CANCELLED: "CONFLICT",
   LEASE_EXPIRED: "CONFLICT",
   NOT_SUPPORTED: "METHOD_NOT_SUPPORTED",
+  FEED_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   INVALID_CONFIG: "INTERNAL_SERVER_ERROR",
   INVALID_STATE: "CONFLICT",
   // Thrown by a task, never by the router; a task's failure is data in its result.

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "@errand/db";
+import type { TaskChangeListener, Unsubscribe } from "../feed/task-change";
 import type { TaskResult } from "../result/task-result";
 import type {
   EnqueueContext,
@@ -56,6 +57,19 @@ export interface Backend extends TaskRecordSource {
   retry(id: string): Promise<TaskRecord>;
   /** @returns how many tasks were (or, with `dryRun`, would be) deleted. */
   prune(options: PruneOptions): Promise<number>;
+  /**
+   * The push feed: calls `listener` with each change of a task's status, progress or cancel
+   * request as it is stored, by any process (the database backend LISTENs on one connection
+   * per backend, however many subscribers). Resolves once listening.
+   *
+   * @example
+   * const stop = await getBackend().watchChanges((event) => {
+   *   if (event.type === "changes") for (const c of event.changes) console.log(c.id, c.status);
+   * });
+   * @throws ErrandError `NOT_SUPPORTED` (no LISTEN possible: `listenUrl: false`, a pooler),
+   *   `FEED_UNAVAILABLE` (the database cannot be reached now).
+   */
+  watchChanges(listener: TaskChangeListener): Promise<Unsubscribe>;
   /** Releases connections. The backend can be used again afterwards. */
   close(): Promise<void>;
 }

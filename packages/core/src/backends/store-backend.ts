@@ -1,5 +1,7 @@
 import { ERROR_CODES, ErrandError, TaskResultDoesNotExist } from "../errors";
 import { emitTaskEvent } from "../events/task-events";
+import { LocalChangeFeed } from "../feed/local-change-feed";
+import type { TaskChangeListener, Unsubscribe } from "../feed/task-change";
 import { TaskResult } from "../result/task-result";
 import type { TaskStore } from "../store/task-store";
 import type {
@@ -29,6 +31,8 @@ export abstract class StoreBackend implements Backend {
   readonly supportsAsyncTask = true;
   readonly alias: string;
   readonly queues: readonly string[] | null;
+  /** The push feed of a backend whose tasks change only in this process (see `watchChanges`). */
+  protected readonly localFeed = new LocalChangeFeed();
 
   constructor(alias: string, settings: { queues?: string[] | undefined }) {
     this.alias = alias;
@@ -54,7 +58,9 @@ export abstract class StoreBackend implements Backend {
     // Django's task_enqueued, with the PENDING snapshot, before the immediate backend runs
     // the task (so listeners see enqueued → started → finished on every backend).
     // A deduplicated enqueue stored nothing: nothing to announce.
-    for (const record of records) if (!record.deduplicated) emitTaskEvent("enqueued", record);
+    const stored = records.filter((record) => !record.deduplicated);
+    for (const record of stored) emitTaskEvent("enqueued", record);
+    this.localFeed.announce(stored, null);
     return this.afterPending(records);
   }
 
@@ -78,7 +84,13 @@ export abstract class StoreBackend implements Backend {
 
   async cancel(id: string): Promise<TaskRecord> {
     const cancelled = await (await this.getStore()).taskCancel({ id });
-    if (cancelled) return cancelled;
+    if (cancelled) {
+      this.localFeed.announce(
+        [cancelled],
+        new Map([[cancelled.id, cancelled.status === "FAILED" ? "PENDING" : "RUNNING"]]),
+      );
+      return cancelled;
+    }
     throw invalidState(id, "cancel", (await this.getRecord(id)).status);
   }
 
@@ -94,13 +106,20 @@ export abstract class StoreBackend implements Backend {
       }
       throw invalidState(id, "retry", record.status);
     }
+    this.localFeed.announce([retried], new Map([[retried.id, "FAILED"]]));
     const [after] = await this.afterPending([retried]);
     return after!;
   }
 
   async prune(options: PruneOptions): Promise<number> {
     // Only this backend's rows: two aliases may share one database.
-    return (await this.getStore()).taskPrune({ ...options, backend: this.alias });
+    const pruned = await (await this.getStore()).taskPrune({ ...options, backend: this.alias });
+    if (pruned > 0 && !options.dryRun) this.localFeed.emit({ type: "resync", reason: "deleted" });
+    return pruned;
+  }
+
+  async watchChanges(listener: TaskChangeListener): Promise<Unsubscribe> {
+    return Promise.resolve(this.localFeed.subscribe(listener));
   }
 
   async close(): Promise<void> {}

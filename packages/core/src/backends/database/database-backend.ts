@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import { ERROR_CODES, ErrandError } from "../../errors";
 import { currentAtomicBlock } from "../../transaction/atomic";
 import type { EnqueueContext, EnqueueRequest, TaskRecord } from "../../types";
@@ -10,6 +10,8 @@ import type { DatabaseBackendLike } from "../backend";
 import { StoreBackend } from "../store-backend";
 import type { DatabaseBackendSettings } from "./database-backend-settings";
 import { loadEmbedded } from "./load-embedded";
+import { TaskChangeFeed } from "../../feed/task-change-feed";
+import type { TaskChangeListener, Unsubscribe } from "../../feed/task-change";
 
 interface Connection {
   db: Kysely<Database>;
@@ -27,6 +29,7 @@ export class DatabaseBackend extends StoreBackend implements DatabaseBackendLike
   readonly supportsDefer = true;
   readonly #settings: DatabaseBackendSettings;
   #connecting: Promise<Connection> | null = null;
+  #feed: TaskChangeFeed | null = null;
 
   constructor(alias: string, settings: DatabaseBackendSettings) {
     super(alias, settings);
@@ -66,6 +69,27 @@ export class DatabaseBackend extends StoreBackend implements DatabaseBackendLike
     return (await this.#connect()).db;
   }
 
+  /**
+   * The push feed, from the table's triggers: one LISTEN connection (on `listenUrl`, else
+   * the connection string) for every subscriber in this process.
+   */
+  override async watchChanges(listener: TaskChangeListener): Promise<Unsubscribe> {
+    this.#feed ??= new TaskChangeFeed({
+      target: async () => {
+        const { db, url } = await this.#connect();
+        const listenUrl = this.#settings.listenUrl ?? url;
+        return {
+          // A backend given only a Kysely instance has no address to LISTEN on.
+          listenUrl: listenUrl === "" ? false : listenUrl,
+          probe: async (channel) => {
+            await sql`SELECT pg_notify(${channel}, '')`.execute(db);
+          },
+        };
+      },
+    });
+    return this.#feed.subscribe(listener);
+  }
+
   get listenUrl(): string | false | undefined {
     return this.#settings.listenUrl;
   }
@@ -103,6 +127,9 @@ export class DatabaseBackend extends StoreBackend implements DatabaseBackendLike
   }
 
   override async close(): Promise<void> {
+    const feed = this.#feed;
+    this.#feed = null;
+    await feed?.close();
     const connecting = this.#connecting;
     this.#connecting = null;
     if (!connecting) return;

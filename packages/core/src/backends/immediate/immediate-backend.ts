@@ -64,6 +64,7 @@ export class ImmediateBackend extends StoreBackend {
     });
     if (!claimed) return undefined;
     emitTaskEvent("started", structuredClone(claimed));
+    this.localFeed.announce([claimed], new Map([[id, "PENDING"]]));
     let outcome: RunOutcome;
     try {
       outcome = await runTask({
@@ -92,7 +93,10 @@ export class ImmediateBackend extends StoreBackend {
       });
     }
     const [record] = finished;
-    if (record) emitTaskEvent("finished", structuredClone(record));
+    if (record) {
+      emitTaskEvent("finished", structuredClone(record));
+      this.localFeed.announce([record], new Map([[id, "RUNNING"]]));
+    }
     return record;
   }
 }

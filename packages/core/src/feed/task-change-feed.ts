@@ -1,0 +1,168 @@
+import { TASK_CHANGES_CHANNEL, type TaskStatus } from "@errand/db";
+import { ERROR_CODES, ErrandError } from "../errors";
+import { NotifyConnection, type NotifyLogger } from "./notify-connection";
+import type { TaskChange, TaskChangeEvent, TaskChangeListener, Unsubscribe } from "./task-change";
+
+/** Where the feed LISTENs, and how it checks that notifications sent through the pool arrive. */
+export interface TaskChangeFeedTarget {
+  /** A direct connection to Postgres; `false`: the backend is configured not to LISTEN. */
+  listenUrl: string | false;
+  /** Sends a NOTIFY on `channel` through the app's pool. */
+  probe: (channel: string) => Promise<void>;
+}
+
+export interface TaskChangeFeedOptions {
+  /** Resolved on the first subscription (the backend connects then). */
+  target: () => Promise<TaskChangeFeedTarget>;
+  logger?: NotifyLogger | undefined;
+  /** How long the connection stays open after the last subscriber leaves. Default 30 s. */
+  lingerMs?: number | undefined;
+}
+
+const consoleLogger: NotifyLogger = {
+  info: () => undefined,
+  warn: (message, fields) => console.warn(`errand: ${message}`, fields ?? ""),
+};
+
+/**
+ * The database backend's push feed: ONE connection LISTENing on `errand_task_changes` per
+ * backend in this process, however many subscribers (browsers) there are. The table's
+ * triggers (migration 0005) send each change as it is committed; the feed parses it once
+ * and hands it to every subscriber. Opened on the first subscription, closed `lingerMs`
+ * after the last one leaves.
+ */
+export class TaskChangeFeed {
+  readonly #options: TaskChangeFeedOptions;
+  readonly #listeners = new Set<TaskChangeListener>();
+  #connection: NotifyConnection | null = null;
+  #opening: Promise<NotifyConnection> | null = null;
+  #unavailable: string | null = null;
+  #lingerTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(options: TaskChangeFeedOptions) {
+    this.#options = options;
+  }
+
+  /** How many subscribers are listening now. */
+  get subscriberCount(): number {
+    return this.#listeners.size;
+  }
+
+  /**
+   * Calls `listener` with every change from now on. Resolves once the feed is listening, so
+   * that whatever the caller reads next is not older than the first event it will get.
+   *
+   * @throws ErrandError `NOT_SUPPORTED` when this backend cannot LISTEN (`listenUrl: false`, a
+   *   pooler in transaction mode); `FEED_UNAVAILABLE` while the database cannot be reached.
+   */
+  async subscribe(listener: TaskChangeListener): Promise<Unsubscribe> {
+    if (this.#unavailable) throw new ErrandError(ERROR_CODES.NOT_SUPPORTED, this.#unavailable);
+    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = null;
+    this.#listeners.add(listener);
+    const unsubscribe = () => {
+      if (!this.#listeners.delete(listener) || this.#listeners.size > 0) return;
+      this.#lingerTimer = setTimeout(() => void this.close(), this.#options.lingerMs ?? 30_000);
+      this.#lingerTimer.unref();
+    };
+    try {
+      const connection = await this.#open();
+      if (this.#unavailable) throw new ErrandError(ERROR_CODES.NOT_SUPPORTED, this.#unavailable);
+      if (!connection.connected) {
+        throw new ErrandError(
+          ERROR_CODES.FEED_UNAVAILABLE,
+          "The push feed cannot reach Postgres right now; it keeps trying. Poll meanwhile.",
+        );
+      }
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    return unsubscribe;
+  }
+
+  #open(): Promise<NotifyConnection> {
+    if (this.#connection && !this.#connection.closed) return Promise.resolve(this.#connection);
+    this.#opening ??= (async () => {
+      const logger = this.#options.logger ?? consoleLogger;
+      const target = await this.#options.target();
+      if (target.listenUrl === false) {
+        this.#unavailable =
+          "This backend's listenUrl is false, so there is no push feed: poll instead, or set listenUrl to a direct connection to Postgres.";
+      }
+      const connection = new NotifyConnection({
+        connectionString: target.listenUrl || "",
+        channels: { [TASK_CHANGES_CHANNEL]: (payload) => this.#receive(payload) },
+        // The first connection is not a reconnection: nothing was missed before it.
+        onReconnect: () => {
+          if (this.#connection === connection) this.#emit({ type: "resync", reason: "reconnected" });
+        },
+        onLost: () => this.#emit({ type: "interrupted" }),
+        onUnavailable: (reason) => {
+          this.#unavailable = `No push feed: ${reason}.`;
+          this.#emit({ type: "interrupted" });
+        },
+        logger,
+        probe: target.probe,
+        applicationName: "errand-feed",
+        fallback: {
+          lost: "push subscribers poll until it is back",
+          unavailable: "Set the backend's listenUrl to a direct connection to Postgres; until then the dashboard polls",
+        },
+      });
+      if (!this.#unavailable) await connection.start();
+      this.#connection = connection;
+      return connection;
+    })().finally(() => {
+      this.#opening = null;
+    });
+    return this.#opening;
+  }
+
+  #receive(payload: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    const message = parsed as { c?: unknown; resync?: unknown };
+    if (message.resync === "overflow" || message.resync === "deleted") {
+      this.#emit({ type: "resync", reason: message.resync });
+    } else if (Array.isArray(message.c)) {
+      const changes: TaskChange[] = [];
+      for (const row of message.c as unknown[]) {
+        if (!Array.isArray(row) || row.length < 5) continue;
+        const [id, status, previousStatus, queueName, taskName] = row as [
+          string,
+          TaskStatus,
+          TaskStatus | null,
+          string,
+          string,
+        ];
+        changes.push({ id, status, previousStatus, queueName, taskName });
+      }
+      if (changes.length > 0) this.#emit({ type: "changes", changes });
+    }
+  }
+
+  #emit(event: TaskChangeEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error("errand: a task change listener threw; carrying on.", error);
+      }
+    }
+  }
+
+  /** Closes the connection; a later subscription opens a new one. */
+  async close(): Promise<void> {
+    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = null;
+    const connection = this.#connection ?? (this.#opening ? await this.#opening.catch(() => null) : null);
+    this.#connection = null;
+    if (this.#listeners.size > 0 && connection?.connected) this.#emit({ type: "interrupted" });
+    await connection?.close();
+  }
+}

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import { DatabaseBackend, type TaskChangeEvent } from "@errand/core";
+import { PostgresTaskStore, TaskChangeFeed } from "@errand/core/internal";
+import { createTestDatabase, enqueueRequest, type TestDatabase } from "@errand/core/testing";
+
+// The database backend's push feed: the triggers of migration 0005 and one LISTEN connection.
+let tdb: TestDatabase;
+let backend: DatabaseBackend;
+let store: PostgresTaskStore;
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  backend = new DatabaseBackend("feed", { backend: "database", url: tdb.url });
+  store = new PostgresTaskStore(await backend.getDb());
+});
+afterAll(async () => {
+  await backend?.close();
+  await tdb?.drop();
+});
+
+/** Subscribes, collecting every event. */
+async function collect(target: { watchChanges: DatabaseBackend["watchChanges"] } = backend) {
+  const events: TaskChangeEvent[] = [];
+  const stop = await target.watchChanges((event) => events.push(event));
+  const changes = () => events.flatMap((e) => (e.type === "changes" ? e.changes : []));
+  return { events, stop, changes };
+}
+
+/** Backends of the feed open on this test's database. */
+async function feedConnections(): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM pg_stat_activity
+    WHERE application_name = 'errand-feed' AND datname = current_database()`.execute(await backend.getDb());
+  return rows[0]!.n;
+}
+
+const insert = (n: number, taskName = "feed.t") =>
+  store.taskInsert({ backend: "feed", tasks: Array.from({ length: n }, () => enqueueRequest({ taskName })) });
+
+describe("the push feed of the database backend", () => {
+  it("lists small statements' changes, sends progress, and stays silent on lease renewals", async () => {
+    const { events, stop, changes } = await collect();
+    try {
+      const [task] = await insert(1);
+      await expect.poll(() => changes().map((c) => c.id)).toEqual([task!.id]);
+      const [claimed] = await store.taskClaimBatch({
+        queues: "*",
+        ids: [task!.id],
+        limit: 1,
+        workerId: "w1",
+        leaseSeconds: 60,
+      });
+      await expect
+        .poll(() => changes().map((c) => `${c.previousStatus}>${c.status}`))
+        .toEqual(["null>PENDING", "PENDING>RUNNING"]);
+      await store.taskRenewLease({ workerId: "w1", ids: [claimed!.id], leaseSeconds: 60 });
+      await store.taskSetProgress({ id: claimed!.id, workerId: "w1", done: 1, total: 2 });
+      await expect.poll(() => changes().length).toBe(3);
+      expect(changes()[2]).toMatchObject({ status: "RUNNING", previousStatus: "RUNNING" });
+      // 45 rows in one statement: listed, in messages of at most 20.
+      const before = events.length;
+      await insert(45);
+      await expect.poll(() => changes().length).toBe(48);
+      expect(events.slice(before).map((e) => (e.type === "changes" ? e.changes.length : e.type))).toEqual([20, 20, 5]);
+    } finally {
+      stop();
+    }
+  });
+
+  it("sends one resync for a statement of more than 100 tasks, and for deletes", async () => {
+    const { events, stop } = await collect();
+    try {
+      await insert(150);
+      await expect.poll(() => events).toEqual([{ type: "resync", reason: "overflow" }]);
+      await sql`DELETE FROM errand_tasks WHERE task_name = 'feed.t' AND status = 'PENDING'`.execute(
+        await backend.getDb(),
+      );
+      await expect.poll(() => events.at(-1)).toEqual({ type: "resync", reason: "deleted" });
+    } finally {
+      stop();
+    }
+  });
+
+  it("serves every subscriber from one connection, and tells them when it drops and comes back", async () => {
+    const subscribers = await Promise.all([collect(), collect(), collect()]);
+    try {
+      expect(await feedConnections()).toBe(1);
+      await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = 'errand-feed' AND datname = current_database()`.execute(await backend.getDb());
+      for (const { events } of subscribers) {
+        await expect.poll(() => events.map((e) => e.type), { timeout: 5000 }).toEqual(["interrupted", "resync"]);
+        expect(events[1]).toEqual({ type: "resync", reason: "reconnected" });
+      }
+      const [task] = await insert(1);
+      for (const { changes } of subscribers) await expect.poll(() => changes().map((c) => c.id)).toEqual([task!.id]);
+      expect(await feedConnections()).toBe(1);
+    } finally {
+      for (const { stop } of subscribers) stop();
+    }
+  });
+
+  it("closes its connection after the last subscriber leaves, and opens one for the next", async () => {
+    const db = await backend.getDb();
+    const feed = new TaskChangeFeed({
+      lingerMs: 50,
+      target: () =>
+        Promise.resolve({
+          listenUrl: tdb.url,
+          probe: (channel) => sql`SELECT pg_notify(${channel}, '')`.execute(db).then(() => undefined),
+        }),
+    });
+    const baseline = await feedConnections();
+    const stop = await feed.subscribe(() => undefined);
+    expect(await feedConnections()).toBe(baseline + 1);
+    stop();
+    await expect.poll(feedConnections).toBe(baseline);
+    const events: TaskChangeEvent[] = [];
+    const again = await feed.subscribe((event) => events.push(event));
+    await insert(1, "feed.linger");
+    await expect.poll(() => events.length).toBe(1);
+    again();
+    await feed.close();
+  });
+
+  it("refuses to subscribe when the backend may not LISTEN, saying what to do", async () => {
+    const quiet = new DatabaseBackend("quiet", { backend: "database", url: tdb.url, listenUrl: false });
+    try {
+      await expect(quiet.watchChanges(() => undefined)).rejects.toMatchObject({
+        code: "NOT_SUPPORTED",
+        message: expect.stringMatching(/listenUrl is false.*poll instead/),
+      });
+    } finally {
+      await quiet.close();
+    }
+  });
+
+  it("reports an unreachable database as FEED_UNAVAILABLE, not as missing support", async () => {
+    const feed = new TaskChangeFeed({
+      logger: { info: () => undefined, warn: () => undefined },
+      target: () =>
+        Promise.resolve({ listenUrl: "postgres://postgres@127.0.0.1:1/nothing", probe: () => Promise.resolve() }),
+    });
+    await expect(feed.subscribe(() => undefined)).rejects.toMatchObject({ code: "FEED_UNAVAILABLE" });
+    await feed.close();
+  });
+});
