@@ -125,10 +125,9 @@ describe("the push feed of the database backend", () => {
   it("refuses to subscribe when the backend may not LISTEN, saying what to do", async () => {
     const quiet = new DatabaseBackend("quiet", { backend: "database", url: tdb.url, listenUrl: false });
     try {
-      await expect(quiet.watchChanges(() => undefined)).rejects.toMatchObject({
-        code: "NOT_SUPPORTED",
-        message: expect.stringMatching(/listenUrl is false.*poll instead/),
-      });
+      const refused = quiet.watchChanges(() => undefined);
+      await expect(refused).rejects.toMatchObject({ code: "NOT_SUPPORTED" });
+      await expect(refused).rejects.toThrow(/listenUrl is false.*poll instead/);
     } finally {
       await quiet.close();
     }

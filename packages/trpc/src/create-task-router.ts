@@ -23,17 +23,18 @@ import {
 } from "./task-record-json";
 import { toTRPCError } from "./to-trpc-error";
 import { formatZodIssues, readableInput } from "./format-zod-issues";
+import { watchTasks, type TaskWatchEvent } from "./watch-tasks";
 
 /** What `authorize` is asked about. */
-export type TaskRouterAction = "enqueue" | "getResult" | "list" | "stats" | "cancel" | "retry";
+export type TaskRouterAction = "enqueue" | "getResult" | "list" | "stats" | "cancel" | "retry" | "watch";
 
 /** The question `authorize` answers before every procedure runs. */
 export interface AuthorizeRequest<TContext> {
   ctx: TContext;
   action: TaskRouterAction;
-  /** The task to enqueue, for `enqueue`. */
+  /** The task to enqueue, for `enqueue`; the task name filter of `watch`. */
   taskName?: string | undefined;
-  /** The result concerned, for `getResult`, `cancel` and `retry`. */
+  /** The result concerned, for `getResult`, `cancel`, `retry` and `watch` of one task. */
   id?: string | undefined;
 }
 
@@ -114,6 +115,17 @@ const listSchema = z
   })
   .strict();
 
+const watchSchema = z.union([
+  idSchema,
+  z
+    .object({
+      status: statusSchema.optional(),
+      queueName: z.string().min(1).max(MAX_QUEUE_NAME_LENGTH).optional(),
+      taskName: z.string().min(1).max(MAX_TASK_NAME_LENGTH).optional(),
+    })
+    .strict(),
+]);
+
 /**
  * A tRPC router over Errand: enqueue the tasks you list, follow results, list, count,
  * cancel and retry. Every procedure asks `authorize` first. Dates travel as ISO strings.
@@ -141,6 +153,9 @@ export function createTaskRouter<
     typeof options.backend === "object" ? options.backend : getBackend(options.backend ?? "default");
 
   const t = initTRPC.context<TContext>().create({
+    // `watch` streams: a ping every 10 s keeps proxies from closing a quiet stream, and a
+    // client that hears nothing for 25 s reconnects.
+    sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
     errorFormatter({ shape, error }) {
       const cause = error.cause as { issues?: unknown; code?: unknown } | undefined;
       const issues = cause && Array.isArray(cause.issues) ? (cause.issues as z.core.$ZodIssue[]) : null;
@@ -158,6 +173,16 @@ export function createTaskRouter<
 
   /** Asks `authorize`, then runs the procedure, mapping anything thrown to a tRPC code. */
   async function guarded<T>(request: AuthorizeRequest<TContext>, run: () => Promise<T>): Promise<T> {
+    await authorized(request);
+    try {
+      return await run();
+    } catch (error) {
+      throw toTRPCError(error);
+    }
+  }
+
+  /** Throws `FORBIDDEN` unless `authorize` answers `true`. */
+  async function authorized(request: AuthorizeRequest<TContext>): Promise<void> {
     let allowed: boolean;
     try {
       allowed = await options.authorize(request);
@@ -169,11 +194,6 @@ export function createTaskRouter<
         code: "FORBIDDEN",
         message: `Not allowed to ${request.action}${request.taskName ? ` "${request.taskName}"` : ""}.`,
       });
-    }
-    try {
-      return await run();
-    } catch (error) {
-      throw toTRPCError(error);
     }
   }
 
@@ -284,6 +304,32 @@ export function createTaskRouter<
         toTaskStatsJSON(await resolveBackend().stats()),
       ),
     ),
+
+    /**
+     * Pushes changes as they are stored (SSE with `httpSubscriptionLink`): `{ id }` sends the
+     * task now and after each change, ending once it finished; filters (`status`, `queueName`,
+     * `taskName`, or none) send which tasks changed, and `resync` when the list must be
+     * refetched. Fed by one LISTEN connection per server process, whatever the subscribers.
+     * SERVICE_UNAVAILABLE while the feed cannot reach Postgres (poll meanwhile; the stream
+     * reconnects); METHOD_NOT_SUPPORTED where the backend cannot LISTEN.
+     */
+    watch: t.procedure.input(readableInput(watchSchema)).subscription(async function* ({
+      ctx,
+      input,
+      signal,
+    }): AsyncGenerator<TaskWatchEvent, void, undefined> {
+      await authorized({
+        ctx: ctx as unknown as TContext,
+        action: "watch",
+        id: "id" in input ? input.id : undefined,
+        taskName: "taskName" in input ? input.taskName : undefined,
+      });
+      try {
+        yield* watchTasks({ backend: resolveBackend(), input, signal });
+      } catch (error) {
+        throw toTRPCError(error);
+      }
+    }),
 
     /** PENDING → FAILED with a TaskCancelled error. CONFLICT if it already started. */
     cancel: t.procedure

@@ -1,11 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
+import { EventSource } from "eventsource";
+import { sql } from "kysely";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { closeBackends, configure } from "@errand/core";
 import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
-import type { TaskRouter } from "../src/index";
+import { queries } from "@errand/core/internal";
+import type { TaskRouter, TaskWatchEvent } from "../src/index";
 import { createApp, createContext, tasksRouter } from "../examples/express/server";
 
 let tdb: TestDatabase;
@@ -28,14 +31,20 @@ function fetchAdapterServer(): Server {
       headers: req.headers as Record<string, string>,
       body: req.method === "GET" || req.method === "HEAD" ? undefined : new Uint8Array(body),
     });
+    // The stream of a `watch` ends when the client goes away, as in a real server.
+    const gone = new AbortController();
+    res.on("close", () => gone.abort());
     const response = await fetchRequestHandler({
       endpoint: "/api/trpc",
-      req: request,
+      req: new Request(request, { signal: gone.signal }),
       router: tasksRouter,
       createContext: () => ({ authorized: request.headers.get("authorization") === "Bearer dev-token" }),
     });
     res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(Buffer.from(await response.arrayBuffer()));
+    // Streamed, not buffered: a subscription's response never ends by itself.
+    const reader = response.body?.getReader();
+    for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) res.write(read.value);
+    res.end();
   }
 }
 
@@ -49,9 +58,53 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function client(url: string, token: string | null) {
+  const headers = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
   return createTRPCClient<TaskRouter>({
-    links: [httpBatchLink({ url, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        // EventSource cannot send headers; this one fetches, so the token goes along.
+        true: httpSubscriptionLink({
+          url,
+          EventSource,
+          eventSourceOptions: () => ({
+            fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...headers() } }),
+          }),
+        }),
+        false: httpBatchLink({ url, headers }),
+      }),
+    ],
   });
+}
+
+/** Subscribes to `watch`, collecting events, errors and connection states until stopped. */
+function watch(api: ReturnType<typeof client>, input: Parameters<ReturnType<typeof client>["watch"]["subscribe"]>[0]) {
+  const events: TaskWatchEvent[] = [];
+  const errors: TRPCClientError<TaskRouter>[] = [];
+  const states: string[] = [];
+  let completed = false;
+  const subscription = api.watch.subscribe(input, {
+    onData: (event) => events.push(event),
+    onError: (error) => errors.push(error),
+    onComplete: () => (completed = true),
+    onConnectionStateChange: (state) =>
+      states.push(
+        state.error
+          ? `${state.state}:${(state.error as TRPCClientError<TaskRouter>).data?.code ?? state.error.message}`
+          : state.state,
+      ),
+  });
+  return { events, errors, states, completed: () => completed, stop: () => subscription.unsubscribe() };
+}
+
+/** Claims the task as a worker would. */
+async function claim(id: string): Promise<void> {
+  await queries.taskClaimBatch(tdb.db, { queues: "*", ids: [id], limit: 1, workerId: "w", leaseSeconds: 60 });
+}
+
+/** Completes a claimed task as its worker would. */
+async function complete(id: string): Promise<void> {
+  await queries.taskComplete(tdb.db, { workerId: "w", results: [{ id, returnValue: "42" }] });
 }
 
 beforeAll(async () => {
@@ -122,6 +175,92 @@ describe.each(mounts)("over HTTP with the %s", (_name, start) => {
       .stats.query()
       .catch((e: unknown) => e);
     expect((forbidden as TRPCClientError<TaskRouter>).data?.httpStatus).toBe(403);
+  });
+});
+
+describe.each(mounts)("watch over SSE with the %s", (_name, start) => {
+  let url: string;
+  beforeAll(async () => {
+    url = await start();
+  });
+
+  // Each event is the task as stored when the server read it: a change quicker than the
+  // read (RUNNING for a millisecond) may be seen only as its outcome.
+  it("pushes a task's states as they are stored, and ends the stream once it finished", async () => {
+    const api = client(url, "dev-token");
+    const created = await api.enqueue.mutate({ task: "example.add", args: [1, 2] });
+    const watching = watch(api, { id: created.id });
+    try {
+      await expect.poll(() => watching.events.map((e) => e.type === "task" && e.task.status)).toEqual(["PENDING"]);
+      await claim(created.id);
+      await expect.poll(() => watching.events.length).toBe(2);
+      await complete(created.id);
+      await expect
+        .poll(() => watching.events.map((e) => e.type === "task" && e.task.status))
+        .toEqual(["PENDING", "RUNNING", "SUCCESSFUL"]);
+      const last = watching.events.at(-1)!;
+      expect(last.type === "task" && last.task.returnValue).toBe(42);
+      await expect.poll(watching.completed).toBe(true);
+    } finally {
+      watching.stop();
+    }
+  });
+
+  it("pushes which tasks matching the filters changed", async () => {
+    const api = client(url, "dev-token");
+    const watching = watch(api, { status: "FAILED" });
+    try {
+      await expect.poll(() => watching.events).toEqual([{ type: "resync", reason: "subscribed" }]);
+      const kept = await api.enqueue.mutate({ task: "example.add", args: [3, 4] });
+      const cancelled = await api.enqueue.mutate({ task: "example.add", args: [5, 6] });
+      await api.cancel.mutate({ id: cancelled.id });
+      await expect.poll(() => watching.events.length).toBe(2);
+      expect(watching.events[1]).toEqual({
+        type: "changes",
+        changes: [
+          {
+            id: cancelled.id,
+            status: "FAILED",
+            previousStatus: "PENDING",
+            queueName: "default",
+            taskName: "example.add",
+          },
+        ],
+      });
+      await api.retry.mutate({ id: cancelled.id });
+      await expect.poll(() => watching.events.length).toBe(3);
+      expect(watching.events[2]).toMatchObject({
+        type: "changes",
+        changes: [{ id: cancelled.id, status: "PENDING", previousStatus: "FAILED" }],
+      });
+      expect(JSON.stringify(watching.events)).not.toContain(kept.id);
+    } finally {
+      watching.stop();
+    }
+  });
+
+  it("refuses a watcher without the token, and tells one to poll while the feed is down", async () => {
+    const refused = watch(client(url, null), {});
+    await expect.poll(() => refused.errors.map((e) => e.data?.code)).toEqual(["FORBIDDEN"]);
+    refused.stop();
+
+    const api = client(url, "dev-token");
+    const watching = watch(api, {});
+    try {
+      await expect.poll(() => watching.events.length).toBe(1);
+      await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = 'errand-feed' AND datname = current_database()`.execute(tdb.db);
+      // SERVICE_UNAVAILABLE is retryable: the client shows "connecting" and reconnects by itself.
+      await expect.poll(() => watching.states).toContain("connecting:SERVICE_UNAVAILABLE");
+      await expect.poll(() => watching.events.filter((e) => e.type === "resync").length, { timeout: 10_000 }).toBe(2);
+      const created = await api.enqueue.mutate({ task: "example.add", args: [7, 8] });
+      await expect
+        .poll(() => watching.events.some((e) => e.type === "changes" && e.changes.some((c) => c.id === created.id)))
+        .toBe(true);
+      expect(watching.errors).toEqual([]);
+    } finally {
+      watching.stop();
+    }
   });
 });
 

@@ -32,7 +32,16 @@ export const tasksRouter = createTaskRouter<ExampleContext>({
 /** The Express app with the router mounted at `/trpc`. */
 export function createApp(): express.Express {
   const app = express();
-  app.use("/trpc", createExpressMiddleware({ router: tasksRouter, createContext }));
+  app.use(
+    "/trpc",
+    createExpressMiddleware({
+      router: tasksRouter,
+      createContext,
+      // No request fans out into more than 10 calls, nor carries more than 256 KB.
+      maxBatchSize: 10,
+      maxBodySize: 256 * 1024,
+    }),
+  );
   return app;
 }
 
