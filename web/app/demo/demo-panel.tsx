@@ -12,6 +12,7 @@ import {
   signUpAndWelcome,
   type DemoActionResult,
 } from "./actions";
+import { LiveIndicator } from "@errand/react";
 import { TrackedTask } from "./tracked-task";
 import { typedClient } from "./typed-client";
 
@@ -165,12 +166,15 @@ export function DemoPanel({ priority }: { priority: { min: number; max: number }
       </div>
 
       <section aria-labelledby="followed-heading" className="min-w-0 space-y-3 lg:col-span-2">
-        <h2
-          id="followed-heading"
-          className="text-sm font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400"
-        >
-          Followed tasks
-        </h2>
+        <div className="flex items-center justify-between gap-3">
+          <h2
+            id="followed-heading"
+            className="text-sm font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400"
+          >
+            Followed tasks
+          </h2>
+          <LiveIndicator />
+        </div>
         <p
           role="status"
           data-testid="demo-notice"

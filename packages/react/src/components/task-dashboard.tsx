@@ -6,13 +6,18 @@ import { useTaskActions } from "../hooks/use-task-actions";
 import { useTaskList, type TaskListFilters } from "../hooks/use-task-list";
 import { useTaskResult } from "../hooks/use-task-result";
 import { useTaskStats } from "../hooks/use-task-stats";
+import { LiveIndicator } from "./live-indicator";
 import { TaskDetail } from "./task-detail";
 import { TaskStatsCards } from "./task-stats-cards";
 import { TaskTable } from "./task-table";
 import { ThroughputChart } from "./throughput-chart";
 
 export interface TaskDashboardProps {
-  /** Milliseconds between refreshes. Default 2000 (the open task: 1000). */
+  /**
+   * Milliseconds between polls while the push stream is down (it is the fallback: live, the
+   * dashboard updates on each change). Default: the provider's `pollInterval`, else 2000
+   * (the open task: 1000).
+   */
   refreshInterval?: number | undefined;
   /** The open task, when you keep it in the URL; uncontrolled otherwise. */
   selectedId?: string | null | undefined;
@@ -27,13 +32,14 @@ const STATUSES: TaskStatus[] = ["PENDING", "RUNNING", "SUCCESSFUL", "FAILED"];
 
 /**
  * The whole status page: counts, the last hour's throughput, filters, the task table and a
- * detail panel with cancel and retry. Live: it polls while it is on screen.
+ * detail panel with cancel and retry. Live: updated on each change through the provider's
+ * push stream, polling while the stream is down (the header says which).
  *
  * @example
  * <ErrandProvider url="/api/trpc"><TaskDashboard /></ErrandProvider>
  */
 export function TaskDashboard({
-  refreshInterval = 2000,
+  refreshInterval,
   selectedId: controlledId,
   onSelectedIdChange,
   defaultFilters = {},
@@ -67,7 +73,9 @@ export function TaskDashboard({
 
   const stats = useTaskStats({ refetchInterval: refreshInterval });
   const list = useTaskList(filters, { limit: pageSize, refetchInterval: refreshInterval });
-  const detail = useTaskResult(selectedId, { refetchInterval: Math.min(1000, refreshInterval) });
+  const detail = useTaskResult(selectedId, {
+    refetchInterval: refreshInterval === undefined ? undefined : Math.min(1000, refreshInterval),
+  });
   const { cancel, retry } = useTaskActions();
   // Move keyboard and screen-reader users into the panel once its task has loaded.
   const detailLoaded = Boolean(detail.result);
@@ -101,6 +109,7 @@ export function TaskDashboard({
 
   return (
     <div data-errand="" className="space-y-6">
+      <LiveIndicator pollInterval={refreshInterval} className="flex justify-end" />
       {error ? (
         <div
           role="alert"

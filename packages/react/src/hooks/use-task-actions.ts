@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useErrandTRPC } from "../errand-provider";
+import { useErrandTRPC } from "../errand-provider-context";
 
 /**
  * `cancel` (PENDING, or RUNNING: its worker stops it) and `retry` (FAILED only) as mutations; on success every task

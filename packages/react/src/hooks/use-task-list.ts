@@ -1,8 +1,9 @@
 "use client";
 
 import { useInfiniteQuery } from "@tanstack/react-query";
-import type { TaskRecordJSON } from "@errand/trpc";
-import { useErrandTRPC } from "../errand-provider";
+import type { TaskChange, TaskRecordJSON } from "@errand/trpc";
+import { useErrandTRPC } from "../errand-provider-context";
+import { useTaskFeed, useThrottled } from "../live/task-feed";
 
 /** What `useTaskList` filters on; empty means every task. */
 export interface TaskListFilters {
@@ -14,7 +15,10 @@ export interface TaskListFilters {
 export interface UseTaskListOptions {
   /** Page size. Default 25. */
   limit?: number | undefined;
-  /** Milliseconds between refreshes of the loaded pages; `false` stops. Default 2000. */
+  /**
+   * Milliseconds between refreshes of the loaded pages while the push stream is down;
+   * `false`: never poll. Default: the provider's `pollInterval`, else 2000.
+   */
   refetchInterval?: number | false | undefined;
 }
 
@@ -26,24 +30,40 @@ function clean(filters: TaskListFilters): TaskListFilters {
   };
 }
 
+/** Whether a change can alter a list with these filters (a task leaving a status too). */
+function concerns(change: TaskChange, filters: TaskListFilters): boolean {
+  if (filters.queueName && change.queueName !== filters.queueName) return false;
+  if (filters.taskName && change.taskName !== filters.taskName) return false;
+  return !filters.status || change.status === filters.status || change.previousStatus === filters.status;
+}
+
 /**
- * Tasks, newest first, kept fresh by polling; `fetchNextPage()` loads older ones.
+ * Tasks, newest first, refreshed when the push stream says a matching task changed (polled
+ * while it is down); `fetchNextPage()` loads older ones.
  *
  * @example
  * const { items, hasNextPage, fetchNextPage } = useTaskList({ status: "FAILED" });
  */
 export function useTaskList(filters: TaskListFilters = {}, options: UseTaskListOptions = {}) {
   const trpc = useErrandTRPC();
+  const input = clean(filters);
+  const refetch = useThrottled(() => void query.refetch(), 250);
+  const feed = useTaskFeed((event) => {
+    if (event.type === "resync" || (event.type === "changes" && event.changes.some((c) => concerns(c, input)))) {
+      refetch();
+    }
+  });
+  const interval = options.refetchInterval ?? feed.pollInterval ?? 2000;
   const query = useInfiniteQuery(
     trpc.list.infiniteQueryOptions(
-      { ...clean(filters), limit: options.limit ?? 25 },
+      { ...input, limit: options.limit ?? 25 },
       {
         getNextPageParam: (page) => page.nextCursor ?? undefined,
-        refetchInterval: options.refetchInterval ?? 2000,
+        refetchInterval: feed.live ? false : interval,
         placeholderData: (previous) => previous,
       },
     ),
   );
   const items: TaskRecordJSON[] = query.data?.pages.flatMap((page) => page.items) ?? [];
-  return { ...query, items };
+  return { ...query, items, live: feed.live };
 }

@@ -2,11 +2,15 @@
 
 import { useQuery } from "@tanstack/react-query";
 import type { TaskRecordJSON } from "@errand/trpc";
-import { useErrandTRPC } from "../errand-provider";
+import { useErrandTRPC } from "../errand-provider-context";
+import { useTaskFeed, useThrottled } from "../live/task-feed";
 
 export interface UseTaskResultOptions {
-  /** Milliseconds between polls while the task is not finished. Default 1000. */
-  refetchInterval?: number | undefined;
+  /**
+   * Milliseconds between polls while the task is not finished and the push stream is down;
+   * `false`: never poll. Default: the provider's `pollInterval`, else 1000.
+   */
+  refetchInterval?: number | false | undefined;
   /** Set false to pause. Default true (when an id is given). */
   enabled?: boolean | undefined;
 }
@@ -17,26 +21,37 @@ export function isFinishedStatus(status: string | undefined): boolean {
 }
 
 /**
- * Follows one task: polls `getResult` every second until it is SUCCESSFUL or FAILED, then
- * stops. Give the task's return type to type `returnValue`.
+ * Follows one task until it is SUCCESSFUL or FAILED: refetched as soon as the push stream
+ * says it changed, polled every second while the stream is down. Give the task's return type
+ * to type `returnValue` (or use the typed `tasks.<name>.getResult` procedures).
  *
  * @example
- * const { result, isFinished } = useTaskResult<TaskReturn<typeof buildReport>>(id);
+ * const { result, isFinished, live } = useTaskResult<TaskReturn<typeof buildReport>>(id);
  * if (result?.status === "SUCCESSFUL") result.returnValue?.url;
  */
 export function useTaskResult<TReturn = unknown>(id: string | null | undefined, options: UseTaskResultOptions = {}) {
   const trpc = useErrandTRPC();
-  const interval = options.refetchInterval ?? 1000;
+  const enabled = Boolean(id) && (options.enabled ?? true);
+  const refetch = useThrottled(() => void query.refetch(), 100);
+  const watchedId = id?.toLowerCase();
+  const feed = useTaskFeed((event) => {
+    if (!enabled) return;
+    if (event.type === "resync" || (event.type === "changes" && event.changes.some((c) => c.id === watchedId))) {
+      refetch();
+    }
+  });
+  const interval = options.refetchInterval ?? feed.pollInterval ?? 1000;
   const query = useQuery({
     ...trpc.getResult.queryOptions(
       { id: id ?? "" },
       {
-        enabled: Boolean(id) && (options.enabled ?? true),
-        refetchInterval: (q) => (isFinishedStatus(q.state.data?.status) || q.state.error ? false : interval),
+        enabled,
+        refetchInterval: (q) =>
+          isFinishedStatus(q.state.data?.status) || q.state.error || feed.live ? false : interval,
         refetchIntervalInBackground: false,
       },
     ),
   });
   const result = query.data as TaskRecordJSON<TReturn> | undefined;
-  return { ...query, result, isFinished: isFinishedStatus(result?.status) };
+  return { ...query, result, isFinished: isFinishedStatus(result?.status), live: feed.live };
 }
