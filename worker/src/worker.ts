@@ -1,14 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { TaskErrorRow } from "@errand/db";
-import {
-  getBackend,
-  InvalidTaskBackend,
-  taskEvents,
-  toErrandError,
-  type DatabaseBackendLike,
-  type TaskRecord,
-} from "@errand/core";
-import { emitTaskEvent, PostgresTaskStore, type TaskStore } from "@errand/core/internal";
+import { getBackend, InvalidTaskBackend, type DatabaseBackendLike, type TaskRecord } from "@errand/core";
+import { PostgresTaskStore, type TaskStore } from "@errand/core/internal";
 import { sleep } from "./backoff";
 import { ClaimLoop } from "./claim-loop";
 import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
@@ -20,24 +13,11 @@ import { BackgroundJobs } from "./background-jobs";
 import { ResultFlusher } from "./result-flusher";
 import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
 import { trackLiveWorker } from "./live-workers";
+import { TaskEventAnnouncer, type WorkerEvents } from "./worker-events";
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options";
 
 export type { WorkerOptions } from "./worker-options";
-
-/** The worker's events. Payloads are the task's record as the store returned it. */
-export interface WorkerEvents {
-  /** A task was claimed and is about to run (Django's `task_started`). */
-  taskStarted: [record: TaskRecord];
-  /**
-   * An attempt's outcome is stored (Django's `task_finished`): SUCCESSFUL, FAILED, or
-   * PENDING when it will be retried.
-   */
-  taskFinished: [record: TaskRecord];
-  /** Batch mode: nothing due is left. The worker stops next. */
-  drained: [];
-  /** The worker stopped: nothing runs, results are stored, connections closed. */
-  stopped: [];
-}
+export type { WorkerEvents } from "./worker-events";
 
 /** What a running worker is connected to and made of; built by `start()`. */
 interface Parts {
@@ -78,6 +58,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly concurrency: number;
   readonly #options: ResolvedWorkerOptions;
   readonly #logger: Logger;
+  readonly #announcer: TaskEventAnnouncer;
 
   #parts: Parts | null = null;
   #timers: ReturnType<typeof setTimeout>[] = [];
@@ -100,6 +81,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.concurrency = this.#options.concurrency;
     this.#logger = this.#options.logger;
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+    this.#announcer = new TaskEventAnnouncer(this, this.#logger);
   }
 
   /** Tasks running now. */
@@ -255,9 +237,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       logger: this.#logger,
       onStored: (sent, tasks) => {
         for (const id of sent) this.#parts?.leases.release(id);
-        for (const task of tasks ?? []) this.#announce("finished", task);
+        for (const task of tasks ?? []) this.#announcer.announce("finished", task);
       },
-      wantRecords: () => this.listenerCount("taskFinished") > 0 || taskEvents.listenerCount("finished") > 0,
+      wantRecords: () => this.#announcer.wanted("finished"),
       // A retry may be due at once (zero backoff), and batch mode must look again before
       // it decides nothing is left.
       onFlushed: ({ hadFailures }) => {
@@ -414,7 +396,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       attempt: task.attempts,
       queue: task.queueName,
     });
-    this.#announce("started", task);
+    this.#announcer.announce("started", task);
     void attempt.outcome.then((outcome) => this.#attemptDone(parts, attempt, outcome));
   }
 
@@ -446,22 +428,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#logger.info("max tasks reached; stopping", { maxTasks });
       void this.stop();
     }
-  }
-
-  /**
-   * Emits this worker's `taskStarted`/`taskFinished` and core's `taskEvents` (Django's
-   * `task_started`/`task_finished`). A listener that throws is logged: it must not break
-   * the claim loop.
-   */
-  #announce(event: "started" | "finished", record: TaskRecord): void {
-    const own = event === "started" ? "taskStarted" : "taskFinished";
-    if (this.listenerCount(own) === 0 && taskEvents.listenerCount(event) === 0) return;
-    try {
-      this.emit(own, record);
-    } catch (error) {
-      this.#logger.error(`a "${own}" listener threw; carrying on`, { error: toErrandError(error).message });
-    }
-    emitTaskEvent(event, record);
   }
 }
 
