@@ -12,6 +12,8 @@ import type {
 import { listLimit } from "./build-stats";
 import { memoryTaskStats } from "./memory-task-stats";
 import { leaseExpiredError } from "./lease-expired-error";
+import { MemoryFinishedTasks } from "./memory-finished-tasks";
+import { MemoryUniqueKeys } from "./memory-unique-keys";
 import { newTaskRecord } from "./new-task-record";
 import { cancelledWhileRunningError, taskCancelledError } from "./task-cancelled-error";
 import type {
@@ -57,10 +59,8 @@ function addSeconds(date: Date, seconds: number): Date {
  */
 export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, StoredTask>();
-  readonly #lastWithKey = new Map<string, StoredTask>();
-  /** Ids of finished tasks (SUCCESSFUL/FAILED), least recently finished first. */
-  readonly #finished = new Set<string>();
-  readonly #maxFinished: number;
+  readonly #uniqueKeys = new MemoryUniqueKeys<StoredTask>();
+  readonly #finished: MemoryFinishedTasks;
   #nextSeq = 1;
   /**
    * @param options.maxFinished keep at most this many finished tasks: past it, the one that
@@ -68,20 +68,12 @@ export class MemoryTaskStore implements TaskStore {
    *   PENDING and RUNNING tasks are always kept. Default: no limit.
    */
   constructor(options: { maxFinished?: number | undefined } = {}) {
-    this.#maxFinished = options.maxFinished ?? Infinity;
+    this.#finished = new MemoryFinishedTasks(options.maxFinished ?? Infinity);
   }
 
   /** Counts `task` as finished now, and forgets the oldest finished tasks past the limit. */
   #finish(task: StoredTask): void {
-    const id = task.record.id;
-    this.#finished.delete(id);
-    this.#finished.add(id);
-    if (this.#finished.size <= this.#maxFinished) return;
-    for (const oldest of this.#finished) {
-      if (this.#finished.size <= this.#maxFinished) break;
-      this.#finished.delete(oldest);
-      this.#tasks.delete(oldest);
-    }
+    for (const id of this.#finished.finish(task.record.id)) this.#tasks.delete(id);
   }
 
   /** The stored task with this id, matched case-insensitively like a uuid column. */
@@ -100,13 +92,6 @@ export class MemoryTaskStore implements TaskStore {
     task.lockedUntil = null;
   }
 
-  /** The PENDING or RUNNING task with this unique key (as the partial unique index). */
-  #keyHolder(key: string): StoredTask | undefined {
-    // The latest task stored with a key is the only one that can still hold it.
-    const task = this.#lastWithKey.get(key);
-    return task && (task.record.status === "PENDING" || task.record.status === "RUNNING") ? task : undefined;
-  }
-
   /** Every task, oldest first (copies). */
   records(): TaskRecord[] {
     return [...this.#tasks.values()].map((t) => structuredClone(t.record));
@@ -122,7 +107,7 @@ export class MemoryTaskStore implements TaskStore {
   clear(): void {
     this.#tasks.clear();
     this.#finished.clear();
-    this.#lastWithKey.clear();
+    this.#uniqueKeys.clear();
   }
 
   /** How many tasks it holds, in every status. */
@@ -133,7 +118,7 @@ export class MemoryTaskStore implements TaskStore {
   async taskInsert(params: TaskInsertParams): Promise<TaskRecord[]> {
     const now = new Date();
     return params.tasks.map((request) => {
-      const holder = request.uniqueKey === null ? undefined : this.#keyHolder(request.uniqueKey);
+      const holder = request.uniqueKey === null ? undefined : this.#uniqueKeys.holder(request.uniqueKey);
       if (holder) return { ...structuredClone(holder.record), deduplicated: true };
       const runAfter = request.runAfter ?? now;
       const record = newTaskRecord(structuredClone(request), {
@@ -150,7 +135,7 @@ export class MemoryTaskStore implements TaskStore {
         lockedUntil: null,
       };
       this.#tasks.set(record.id, stored);
-      if (record.uniqueKey !== null) this.#lastWithKey.set(record.uniqueKey, stored);
+      this.#uniqueKeys.remember(stored);
       return structuredClone(record);
     });
   }
@@ -364,8 +349,8 @@ export class MemoryTaskStore implements TaskStore {
     if (!task || task.record.status !== "FAILED") return undefined;
     const r = task.record;
     // As the unique index: another task holds the key.
-    if (r.uniqueKey !== null && this.#keyHolder(r.uniqueKey)) return undefined;
-    if (r.uniqueKey !== null) this.#lastWithKey.set(r.uniqueKey, task);
+    if (r.uniqueKey !== null && this.#uniqueKeys.holder(r.uniqueKey)) return undefined;
+    this.#uniqueKeys.remember(task);
     r.cancelRequestedAt = null;
     r.status = "PENDING";
     this.#finished.delete(r.id);

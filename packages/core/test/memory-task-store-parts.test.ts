@@ -1,0 +1,62 @@
+// The parts MemoryTaskStore is built from, each on its own and without a database: the
+// unique-key index and the bound on kept results. The conformance suite checks the store
+// they make up.
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import type { EnqueueRequest, TaskRecord } from "@errand/core";
+import { enqueueRequest } from "@errand/core/testing";
+import { MemoryFinishedTasks } from "../src/store/memory-finished-tasks";
+import { MemoryUniqueKeys } from "../src/store/memory-unique-keys";
+import { newTaskRecord } from "../src/store/new-task-record";
+
+const T0 = new Date("2030-01-01T00:00:00Z");
+
+function record(overrides: Partial<EnqueueRequest> = {}, runAfter = T0): TaskRecord {
+  return newTaskRecord(enqueueRequest(overrides), { id: randomUUID(), backend: "memory", enqueuedAt: T0, runAfter });
+}
+
+describe("MemoryUniqueKeys", () => {
+  it("names the latest task stored with a key while it is PENDING or RUNNING", () => {
+    const keys = new MemoryUniqueKeys<{ record: TaskRecord }>();
+    const first = { record: record({ uniqueKey: "report:1" }) };
+    expect(keys.holder("report:1")).toBeUndefined();
+    keys.remember(first);
+    expect(keys.holder("report:1")).toBe(first);
+    first.record.status = "RUNNING";
+    expect(keys.holder("report:1")).toBe(first);
+    first.record.status = "SUCCESSFUL";
+    expect(keys.holder("report:1")).toBeUndefined();
+    const second = { record: record({ uniqueKey: "report:1" }) };
+    keys.remember(second);
+    expect(keys.holder("report:1")).toBe(second);
+    keys.clear();
+    expect(keys.holder("report:1")).toBeUndefined();
+  });
+
+  it("ignores a task without a key", () => {
+    const keys = new MemoryUniqueKeys<{ record: TaskRecord }>();
+    keys.remember({ record: record() });
+    expect(keys.holder("null")).toBeUndefined();
+  });
+});
+
+describe("MemoryFinishedTasks", () => {
+  it("returns the ids finished longest ago once past the limit", () => {
+    const finished = new MemoryFinishedTasks(2);
+    expect(finished.finish("a")).toEqual([]);
+    expect(finished.finish("b")).toEqual([]);
+    expect(finished.finish("c")).toEqual(["a"]);
+    // Finishing again (a retried task) makes it the most recent.
+    expect(finished.finish("b")).toEqual([]);
+    expect(finished.finish("d")).toEqual(["c"]);
+  });
+
+  it("no longer counts a deleted id, and keeps everything without a limit", () => {
+    const bounded = new MemoryFinishedTasks(1);
+    bounded.finish("a");
+    bounded.delete("a");
+    expect(bounded.finish("b")).toEqual([]);
+    const unbounded = new MemoryFinishedTasks(Infinity);
+    for (let i = 0; i < 1000; i++) expect(unbounded.finish(String(i))).toEqual([]);
+  });
+});
