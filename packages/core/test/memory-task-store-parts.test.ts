@@ -1,6 +1,6 @@
 // The parts MemoryTaskStore is built from, each on its own and without a database: the
-// unique-key index and the bound on kept results. The conformance suite checks the store
-// they make up.
+// unique-key index, the bound on kept results and a repeat's next run. The conformance
+// suite checks the store they make up.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { EnqueueRequest, TaskRecord } from "@errand/core";
@@ -8,8 +8,13 @@ import { enqueueRequest } from "@errand/core/testing";
 import { MemoryFinishedTasks } from "../src/store/memory-finished-tasks";
 import { MemoryUniqueKeys } from "../src/store/memory-unique-keys";
 import { newTaskRecord } from "../src/store/new-task-record";
+import { repeatNextRun } from "../src/store/repeat-next-run";
 
 const T0 = new Date("2030-01-01T00:00:00Z");
+
+function at(seconds: number): Date {
+  return new Date(T0.getTime() + seconds * 1000);
+}
 
 function record(overrides: Partial<EnqueueRequest> = {}, runAfter = T0): TaskRecord {
   return newTaskRecord(enqueueRequest(overrides), { id: randomUUID(), backend: "memory", enqueuedAt: T0, runAfter });
@@ -58,5 +63,22 @@ describe("MemoryFinishedTasks", () => {
     expect(bounded.finish("b")).toEqual([]);
     const unbounded = new MemoryFinishedTasks(Infinity);
     for (let i = 0; i < 1000; i++) expect(unbounded.finish(String(i))).toEqual([]);
+  });
+});
+
+describe("repeatNextRun", () => {
+  it("is due at the first slot after now on the grid from when it was first due, missed slots skipped", () => {
+    const r = record({ repeat: 60, args: [1], uniqueKey: "k" });
+    const next = repeatNextRun(r, T0, at(150))!;
+    expect(next.runAfter).toEqual(at(180));
+    expect(next).toMatchObject({ status: "PENDING", attempts: 0, repeat: 60, args: [1], uniqueKey: null });
+    expect(next.id).not.toBe(r.id);
+    expect(repeatNextRun(r, T0, at(-5))!.runAfter).toEqual(at(60));
+  });
+
+  it("stops past repeatUntil", () => {
+    const r = record({ repeat: 60, repeatUntil: at(100) });
+    expect(repeatNextRun(r, T0, at(30))!.runAfter).toEqual(at(60));
+    expect(repeatNextRun(r, T0, at(90))).toBeUndefined();
   });
 });

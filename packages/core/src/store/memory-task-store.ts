@@ -1,20 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { TaskErrorRow } from "@errand/db";
-import type {
-  EnqueueRequest,
-  JsonValue,
-  TaskError,
-  TaskListFilters,
-  TaskListPage,
-  TaskRecord,
-  TaskStats,
-} from "../types";
+import type { TaskError, TaskListFilters, TaskListPage, TaskRecord, TaskStats } from "../types";
 import { listLimit } from "./build-stats";
 import { memoryTaskStats } from "./memory-task-stats";
 import { leaseExpiredError } from "./lease-expired-error";
 import { MemoryFinishedTasks } from "./memory-finished-tasks";
 import { MemoryUniqueKeys } from "./memory-unique-keys";
 import { newTaskRecord } from "./new-task-record";
+import { repeatNextRun } from "./repeat-next-run";
 import { cancelledWhileRunningError, taskCancelledError } from "./task-cancelled-error";
 import type {
   TaskClaimBatchParams,
@@ -76,6 +69,19 @@ export class MemoryTaskStore implements TaskStore {
     for (const id of this.#finished.finish(task.record.id)) this.#tasks.delete(id);
   }
 
+  /** Stores a new PENDING task under the next `seq`, first due at its `runAfter`. */
+  #add(record: TaskRecord): StoredTask {
+    const stored: StoredTask = {
+      record,
+      seq: this.#nextSeq++,
+      scheduledAt: record.runAfter,
+      lockedBy: null,
+      lockedUntil: null,
+    };
+    this.#tasks.set(record.id, stored);
+    return stored;
+  }
+
   /** The stored task with this id, matched case-insensitively like a uuid column. */
   #find(id: unknown): StoredTask | undefined {
     return typeof id === "string" && UUID.test(id) ? this.#tasks.get(id.toLowerCase()) : undefined;
@@ -127,15 +133,7 @@ export class MemoryTaskStore implements TaskStore {
         enqueuedAt: now,
         runAfter,
       });
-      const stored: StoredTask = {
-        record,
-        seq: this.#nextSeq++,
-        scheduledAt: runAfter,
-        lockedBy: null,
-        lockedUntil: null,
-      };
-      this.#tasks.set(record.id, stored);
-      this.#uniqueKeys.remember(stored);
+      this.#uniqueKeys.remember(this.#add(record));
       return structuredClone(record);
     });
   }
@@ -204,39 +202,10 @@ export class MemoryTaskStore implements TaskStore {
       r.returnValue = JSON.parse(returnValue) as unknown;
       done.push(structuredClone(r));
       this.#finish(task);
-      if (r.repeat !== null && params.scheduleRepeats !== false) this.#scheduleNextRun(task, now);
+      const next = r.repeat !== null && params.scheduleRepeats !== false && repeatNextRun(r, task.scheduledAt, now);
+      if (next) this.#add(next);
     }
     return done;
-  }
-
-  /** The first slot after now on the grid `scheduledAt + k × repeat`, unless past `repeatUntil`. */
-  #scheduleNextRun(task: StoredTask, now: Date): void {
-    const r = task.record;
-    const every = r.repeat! * 1000;
-    const elapsed = Math.max(now.getTime() - task.scheduledAt.getTime(), 0);
-    const nextAt = new Date(task.scheduledAt.getTime() + every * (Math.floor(elapsed / every) + 1));
-    if (r.repeatUntil && nextAt > r.repeatUntil) return;
-    const request: EnqueueRequest = {
-      taskName: r.taskName,
-      args: structuredClone(r.args) as JsonValue[],
-      queueName: r.queueName,
-      priority: r.priority,
-      runAfter: nextAt,
-      maxAttempts: r.maxAttempts,
-      repeat: r.repeat,
-      repeatUntil: r.repeatUntil,
-      uniqueKey: null,
-      verboseName: r.verboseName,
-      creator: r.creator && { ...r.creator },
-    };
-    const next = newTaskRecord(request, { id: randomUUID(), backend: r.backend, enqueuedAt: now, runAfter: nextAt });
-    this.#tasks.set(next.id, {
-      record: next,
-      seq: this.#nextSeq++,
-      scheduledAt: nextAt,
-      lockedBy: null,
-      lockedUntil: null,
-    });
   }
 
   async taskFail(params: TaskFailParams): Promise<TaskRecord[]> {
