@@ -1,11 +1,13 @@
 // The parts MemoryTaskStore is built from, each on its own and without a database: the
-// unique-key index, the bound on kept results and a repeat's next run. The conformance
-// suite checks the store they make up.
+// unique-key index, the bound on kept results, a repeat's next run, the claim's choice and
+// order, and list paging. The conformance suite checks the store they make up.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { EnqueueRequest, TaskRecord } from "@errand/core";
 import { enqueueRequest } from "@errand/core/testing";
+import { memoryDueTasks } from "../src/store/memory-due-tasks";
 import { MemoryFinishedTasks } from "../src/store/memory-finished-tasks";
+import { memoryTaskList } from "../src/store/memory-task-list";
 import { MemoryUniqueKeys } from "../src/store/memory-unique-keys";
 import { newTaskRecord } from "../src/store/new-task-record";
 import { repeatNextRun } from "../src/store/repeat-next-run";
@@ -18,6 +20,11 @@ function at(seconds: number): Date {
 
 function record(overrides: Partial<EnqueueRequest> = {}, runAfter = T0): TaskRecord {
   return newTaskRecord(enqueueRequest(overrides), { id: randomUUID(), backend: "memory", enqueuedAt: T0, runAfter });
+}
+
+/** Stored tasks as the store keeps them: by id, `seq` in enqueue order. */
+function stored(records: TaskRecord[]): Map<string, { record: TaskRecord; seq: number }> {
+  return new Map(records.map((r, i) => [r.id, { record: r, seq: i + 1 }]));
 }
 
 describe("MemoryUniqueKeys", () => {
@@ -80,5 +87,44 @@ describe("repeatNextRun", () => {
     const r = record({ repeat: 60, repeatUntil: at(100) });
     expect(repeatNextRun(r, T0, at(30))!.runAfter).toEqual(at(60));
     expect(repeatNextRun(r, T0, at(90))).toBeUndefined();
+  });
+});
+
+describe("memoryDueTasks", () => {
+  it("takes due PENDING tasks of the queues, by priority, then due time, then enqueue order", () => {
+    const low = record({ priority: 0 });
+    const high = record({ priority: 5 });
+    const early = record({ priority: 0 }, at(-10));
+    const later = record({ priority: 0 });
+    const notDue = record({ priority: 9 }, at(10));
+    const otherQueue = record({ queueName: "email", priority: 9 });
+    const running = record({ priority: 9 });
+    running.status = "RUNNING";
+    const tasks = stored([low, high, early, later, notDue, otherQueue, running]);
+    const params = { queues: ["default"], limit: 10, workerId: "w", leaseSeconds: 30 };
+    const ids = (due: { record: TaskRecord }[]) => due.map((t) => t.record.id);
+    expect(ids(memoryDueTasks(tasks, params, T0))).toEqual([high.id, early.id, low.id, later.id]);
+    expect(ids(memoryDueTasks(tasks, { ...params, limit: 2 }, T0))).toEqual([high.id, early.id]);
+    expect(ids(memoryDueTasks(tasks, { ...params, queues: "*", excludeQueues: ["default"] }, T0))).toEqual([
+      otherQueue.id,
+    ]);
+    expect(ids(memoryDueTasks(tasks, { ...params, ids: [later.id.toUpperCase()] }, T0))).toEqual([later.id]);
+    expect(memoryDueTasks(tasks, { ...params, backend: "elsewhere" }, T0)).toEqual([]);
+  });
+});
+
+describe("memoryTaskList", () => {
+  it("pages newest first, the cursor being the last task's seq", () => {
+    const records = [record(), record({ taskName: "other" }), record(), record()];
+    const tasks = stored(records);
+    const first = memoryTaskList(tasks.values(), { taskName: "test.noop", limit: 2 });
+    expect(first.items.map((r) => r.id)).toEqual([records[3]!.id, records[2]!.id]);
+    expect(first.nextCursor).toBe("3");
+    const second = memoryTaskList(tasks.values(), { taskName: "test.noop", limit: 2, cursor: "3" });
+    expect(second.items.map((r) => r.id)).toEqual([records[0]!.id]);
+    expect(second.nextCursor).toBeNull();
+    // Copies: changing a listed record changes no stored one.
+    second.items[0]!.status = "FAILED";
+    expect(records[0]!.status).toBe("PENDING");
   });
 });

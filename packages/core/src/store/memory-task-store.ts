@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { TaskErrorRow } from "@errand/db";
 import type { TaskError, TaskListFilters, TaskListPage, TaskRecord, TaskStats } from "../types";
-import { listLimit } from "./build-stats";
+import { memoryTaskList } from "./memory-task-list";
 import { memoryTaskStats } from "./memory-task-stats";
 import { leaseExpiredError } from "./lease-expired-error";
+import { memoryDueTasks } from "./memory-due-tasks";
 import { MemoryFinishedTasks } from "./memory-finished-tasks";
 import { MemoryUniqueKeys } from "./memory-unique-keys";
 import { newTaskRecord } from "./new-task-record";
@@ -146,27 +147,7 @@ export class MemoryTaskStore implements TaskStore {
   async taskClaimBatch(params: TaskClaimBatchParams): Promise<TaskRecord[]> {
     if (params.limit <= 0) return [];
     const now = new Date();
-    const exclude = params.excludeQueues ?? [];
-    const ids = params.ids && new Set(params.ids.map((id) => id.toLowerCase()));
-    // With ids (the immediate backend's claim of the task it just stored), only those are
-    // looked at: a claim costs the same however many results the store keeps.
-    const candidates = ids ? [...ids].flatMap((id) => this.#tasks.get(id) ?? []) : [...this.#tasks.values()];
-    const due = candidates
-      .filter(
-        ({ record: r }) =>
-          r.status === "PENDING" &&
-          r.runAfter.getTime() <= now.getTime() &&
-          (params.queues === "*" ? !exclude.includes(r.queueName) : params.queues.includes(r.queueName)) &&
-          (!ids || ids.has(r.id)) &&
-          (params.backend === undefined || r.backend === params.backend),
-      )
-      .sort(
-        (a, b) =>
-          b.record.priority - a.record.priority ||
-          a.record.runAfter.getTime() - b.record.runAfter.getTime() ||
-          a.seq - b.seq,
-      )
-      .slice(0, params.limit);
+    const due = memoryDueTasks(this.#tasks, params, now);
     return due.map((task) => {
       const r = task.record;
       r.status = "RUNNING";
@@ -354,23 +335,7 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async taskList(params: TaskListFilters): Promise<TaskListPage> {
-    const limit = listLimit(params.limit);
-    const before = params.cursor && /^\d+$/.test(params.cursor) ? Number(params.cursor) : Infinity;
-    const older = [...this.#tasks.values()]
-      .filter(
-        ({ record: r, seq }) =>
-          seq < before &&
-          (!params.status || r.status === params.status) &&
-          (!params.queueName || r.queueName === params.queueName) &&
-          (!params.taskName || r.taskName === params.taskName),
-      )
-      .sort((a, b) => b.seq - a.seq);
-    const page = older.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((t) => structuredClone(t.record)),
-      nextCursor: older.length > limit && last ? String(last.seq) : null,
-    };
+    return memoryTaskList(this.#tasks.values(), params);
   }
 
   async taskStats(): Promise<TaskStats> {
