@@ -1,58 +1,29 @@
 import { EventEmitter } from "node:events";
 import type { TaskErrorRow } from "@errand/db";
-import {
-  getBackend,
-  InvalidTaskBackend,
-  taskEvents,
-  toErrandError,
-  type DatabaseBackendLike,
-  type TaskRecord,
-} from "@errand/core";
-import { emitTaskEvent, PostgresTaskStore, type TaskStore } from "@errand/core/internal";
+import type { TaskRecord } from "@errand/core";
+import { PostgresTaskStore } from "@errand/core/internal";
 import { sleep } from "./backoff";
-import { ClaimLoop } from "./claim-loop";
-import { InvalidWorkerOption, LeaseLost, WorkerShutdown } from "./errors";
-import { Heartbeat } from "./heartbeat/heartbeat";
-import { LeaseKeeper } from "./lease-keeper";
+import { InvalidWorkerOption, WorkerShutdown } from "./errors";
+import type { Heartbeat } from "./heartbeat/heartbeat";
 import type { Logger } from "./logger";
 import { openNotifyListener, type NotifyListener } from "./notify-listener";
 import { BackgroundJobs } from "./background-jobs";
-import { ResultFlusher } from "./result-flusher";
 import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
 import { trackLiveWorker } from "./live-workers";
+import { TaskEventAnnouncer, type WorkerEvents } from "./worker-events";
+import {
+  databaseBackend,
+  newClaimLoop,
+  newHeartbeat,
+  newLeaseKeeper,
+  newResultFlusher,
+  type Parts,
+  type PartsHost,
+} from "./worker-parts";
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options";
 
 export type { WorkerOptions } from "./worker-options";
-
-/** The worker's events. Payloads are the task's record as the store returned it. */
-export interface WorkerEvents {
-  /** A task was claimed and is about to run (Django's `task_started`). */
-  taskStarted: [record: TaskRecord];
-  /**
-   * An attempt's outcome is stored (Django's `task_finished`): SUCCESSFUL, FAILED, or
-   * PENDING when it will be retried.
-   */
-  taskFinished: [record: TaskRecord];
-  /** Batch mode: nothing due is left. The worker stops next. */
-  drained: [];
-  /** The worker stopped: nothing runs, results are stored, connections closed. */
-  stopped: [];
-}
-
-/** What a running worker is connected to and made of; built by `start()`. */
-interface Parts {
-  backend: DatabaseBackendLike;
-  /** The backend's tasks, through its database: claims, results, leases, progress. */
-  store: TaskStore;
-  listener: NotifyListener | null;
-  flusher: ResultFlusher;
-  /** Renews leases from its own thread; null without a connection string (renewed here then). */
-  heartbeat: Heartbeat | null;
-  leases: LeaseKeeper;
-  loop: ClaimLoop;
-  /** Cancels of running tasks, retention, cron schedules. */
-  jobs: BackgroundJobs;
-}
+export type { WorkerEvents } from "./worker-events";
 
 /**
  * Runs enqueued tasks: claims due tasks of its queues (for its free slots and, sized from
@@ -62,8 +33,8 @@ interface Parts {
  * This class is the lifecycle (start, graceful stop, `maxTasks`, `duration`, the poll
  * timer and LISTEN/NOTIFY waking the loop, events) and wires the parts that do the work:
  * a `ClaimLoop` claims, a `TaskAttempt` runs each claimed task, a `ResultFlusher` stores
- * outcomes, a `LeaseKeeper` renews and rescues leases; `resolveWorkerOptions` checks the
- * options.
+ * outcomes, a `LeaseKeeper` renews and rescues leases (`worker-parts.ts` builds them); a
+ * `TaskEventAnnouncer` emits the task events; `resolveWorkerOptions` checks the options.
  *
  * @example
  * const worker = new Worker({ queues: ["default", "email"], concurrency: 20 });
@@ -78,6 +49,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly concurrency: number;
   readonly #options: ResolvedWorkerOptions;
   readonly #logger: Logger;
+  readonly #announcer: TaskEventAnnouncer;
+  /** What the parts call back into: this worker's attempts, wake-ups and lifecycle. */
+  readonly #host: PartsHost;
 
   #parts: Parts | null = null;
   #timers: ReturnType<typeof setTimeout>[] = [];
@@ -100,6 +74,23 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.concurrency = this.#options.concurrency;
     this.#logger = this.#options.logger;
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+    this.#announcer = new TaskEventAnnouncer(this, this.#logger);
+    this.#host = {
+      workerId: this.workerId,
+      options: this.#options,
+      logger: this.#logger,
+      announcer: this.#announcer,
+      parts: () => this.#parts,
+      attempt: (id) => this.#running.get(id),
+      runningCount: () => this.#running.size,
+      wake: () => this.#wake(),
+      startAttempt: (task) => this.#startAttempt(task),
+      drained: () => {
+        this.#logger.info("nothing due is left; batch done", { finished: this.#finished });
+        this.emit("drained");
+        void this.stop();
+      },
+    };
   }
 
   /** Tasks running now. */
@@ -131,7 +122,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let listener: NotifyListener | null = null;
     let heartbeat: Heartbeat | null = null;
     try {
-      const backend = this.#databaseBackend();
+      const backend = databaseBackend(this.#options.backend);
       const db = await backend.getDb();
       const store = new PostgresTaskStore(db);
       const { startupDelay, listen } = this.#options;
@@ -148,7 +139,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       });
       if (startupDelay > 0) await sleep(Math.random() * startupDelay * 1000);
       const connectionString = await backend.getConnectionString();
-      if (connectionString) heartbeat = await this.#newHeartbeat(connectionString);
+      if (connectionString) heartbeat = await newHeartbeat(this.#host, connectionString);
       else {
         this.#logger.warn(
           "backend has no connection string (set its url); leases are renewed by the event loop, not a heartbeat thread",
@@ -175,9 +166,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
         await heartbeat?.stop();
         return;
       }
-      const flusher = this.#newFlusher(store);
-      const leases = this.#newLeaseKeeper(store, heartbeat);
-      const loop = this.#newClaimLoop(store, flusher);
+      const flusher = newResultFlusher(this.#host, store);
+      const leases = newLeaseKeeper(this.#host, store, heartbeat);
+      const loop = newClaimLoop(this.#host, store, flusher);
       this.#parts = { backend, store, listener, flusher, heartbeat, leases, loop, jobs };
     } catch (error) {
       this.#state = "stopped";
@@ -235,106 +226,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   // ---- lifecycle -----------------------------------------------------------------------
-
-  #databaseBackend(): DatabaseBackendLike {
-    const alias = this.#options.backend;
-    const backend = getBackend(alias);
-    if (backend.kind !== "database") {
-      throw new InvalidTaskBackend(
-        alias,
-        `Backend "${alias}" is a ${backend.kind} backend; a worker needs a database backend (--backend).`,
-      );
-    }
-    return backend as DatabaseBackendLike;
-  }
-
-  #newFlusher(store: TaskStore): ResultFlusher {
-    return new ResultFlusher({
-      store,
-      workerId: this.workerId,
-      logger: this.#logger,
-      onStored: (sent, tasks) => {
-        for (const id of sent) this.#parts?.leases.release(id);
-        for (const task of tasks ?? []) this.#announce("finished", task);
-      },
-      wantRecords: () => this.listenerCount("taskFinished") > 0 || taskEvents.listenerCount("finished") > 0,
-      // A retry may be due at once (zero backoff), and batch mode must look again before
-      // it decides nothing is left.
-      onFlushed: ({ hadFailures }) => {
-        if (hadFailures || this.#options.batch) this.#wake();
-      },
-    });
-  }
-
-  async #newHeartbeat(connectionString: string): Promise<Heartbeat> {
-    const heartbeat = new Heartbeat({
-      connectionString,
-      workerId: this.workerId,
-      leaseSeconds: this.#options.leaseSeconds,
-      logger: this.#logger,
-      // A stall longer than the lease is what would have cost the leases without the thread.
-      stallWarnMs: Math.min(5000, this.#options.leaseSeconds * 1000),
-      maxStallMs: this.#options.maxStallSeconds * 1000,
-      onLost: (ids) => this.#parts?.leases.lost(ids),
-    });
-    await heartbeat.start();
-    return heartbeat;
-  }
-
-  #newLeaseKeeper(store: TaskStore, heartbeat: Heartbeat | null): LeaseKeeper {
-    return new LeaseKeeper({
-      store,
-      heartbeat: heartbeat ?? undefined,
-      workerId: this.workerId,
-      leaseSeconds: this.#options.leaseSeconds,
-      rescueIntervalSeconds: this.#options.rescueIntervalSeconds,
-      logger: this.#logger,
-      onLost: (id) => {
-        const attempt = this.#running.get(id);
-        // A result in the buffer was stored meanwhile, or the lease really lapsed.
-        if (!attempt) {
-          // Claimed ahead and not started yet: it must not start now.
-          this.#parts?.loop.forget(id);
-          return;
-        }
-        attempt.lost = true;
-        this.#logger.warn("lease lost; aborting the task's signal", { taskId: id, taskName: attempt.task.taskName });
-        attempt.abort(new LeaseLost(id, this.workerId));
-      },
-      onRescued: () => this.#wake(),
-    });
-  }
-
-  #newClaimLoop(store: TaskStore, flusher: ResultFlusher): ClaimLoop {
-    return new ClaimLoop({
-      store,
-      workerId: this.workerId,
-      // Two backend aliases may share a database: run only this one's tasks.
-      backend: this.#options.backend,
-      queues: this.queues,
-      excludeQueues: this.excludeQueues,
-      leaseSeconds: this.#options.leaseSeconds,
-      concurrency: this.concurrency,
-      prefetch: this.#options.prefetch,
-      // Well inside the lease, so a task claimed ahead never waits out its lease.
-      prefetchTimeoutMs: Math.min(5000, (this.#options.leaseSeconds * 1000) / 3),
-      maxTasks: this.#options.maxTasks,
-      batch: this.#options.batch,
-      logger: this.#logger,
-      running: () => this.#running.size,
-      onClaimed: (task) => this.#startAttempt(task),
-      onQueued: (tasks) => this.#parts?.leases.holdAll(tasks.map((task) => task.id)),
-      onReleased: (ids) => {
-        for (const id of ids) this.#parts?.leases.release(id);
-      },
-      results: flusher,
-      onDrained: () => {
-        this.#logger.info("nothing due is left; batch done", { finished: this.#finished });
-        this.emit("drained");
-        void this.stop();
-      },
-    });
-  }
 
   /** Something may be due (a notification, a poll tick, a rescue, a stored retry). */
   #wake(): void {
@@ -414,7 +305,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       attempt: task.attempts,
       queue: task.queueName,
     });
-    this.#announce("started", task);
+    this.#announcer.announce("started", task);
     void attempt.outcome.then((outcome) => this.#attemptDone(parts, attempt, outcome));
   }
 
@@ -446,22 +337,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#logger.info("max tasks reached; stopping", { maxTasks });
       void this.stop();
     }
-  }
-
-  /**
-   * Emits this worker's `taskStarted`/`taskFinished` and core's `taskEvents` (Django's
-   * `task_started`/`task_finished`). A listener that throws is logged: it must not break
-   * the claim loop.
-   */
-  #announce(event: "started" | "finished", record: TaskRecord): void {
-    const own = event === "started" ? "taskStarted" : "taskFinished";
-    if (this.listenerCount(own) === 0 && taskEvents.listenerCount(event) === 0) return;
-    try {
-      this.emit(own, record);
-    } catch (error) {
-      this.#logger.error(`a "${own}" listener threw; carrying on`, { error: toErrandError(error).message });
-    }
-    emitTaskEvent(event, record);
   }
 }
 

@@ -1,18 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { TaskErrorRow } from "@errand/db";
-import type {
-  EnqueueRequest,
-  JsonValue,
-  TaskError,
-  TaskListFilters,
-  TaskListPage,
-  TaskRecord,
-  TaskStats,
-} from "../types";
-import { listLimit } from "./build-stats";
+import type { TaskError, TaskListFilters, TaskListPage, TaskRecord, TaskStats } from "../types";
+import { memoryTaskList } from "./memory-task-list";
 import { memoryTaskStats } from "./memory-task-stats";
 import { leaseExpiredError } from "./lease-expired-error";
+import { memoryDueTasks } from "./memory-due-tasks";
+import { MemoryFinishedTasks } from "./memory-finished-tasks";
+import { MemoryUniqueKeys } from "./memory-unique-keys";
 import { newTaskRecord } from "./new-task-record";
+import { repeatNextRun } from "./repeat-next-run";
 import { cancelledWhileRunningError, taskCancelledError } from "./task-cancelled-error";
 import type {
   TaskClaimBatchParams,
@@ -57,10 +53,8 @@ function addSeconds(date: Date, seconds: number): Date {
  */
 export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, StoredTask>();
-  readonly #lastWithKey = new Map<string, StoredTask>();
-  /** Ids of finished tasks (SUCCESSFUL/FAILED), least recently finished first. */
-  readonly #finished = new Set<string>();
-  readonly #maxFinished: number;
+  readonly #uniqueKeys = new MemoryUniqueKeys<StoredTask>();
+  readonly #finished: MemoryFinishedTasks;
   #nextSeq = 1;
   /**
    * @param options.maxFinished keep at most this many finished tasks: past it, the one that
@@ -68,20 +62,25 @@ export class MemoryTaskStore implements TaskStore {
    *   PENDING and RUNNING tasks are always kept. Default: no limit.
    */
   constructor(options: { maxFinished?: number | undefined } = {}) {
-    this.#maxFinished = options.maxFinished ?? Infinity;
+    this.#finished = new MemoryFinishedTasks(options.maxFinished ?? Infinity);
   }
 
   /** Counts `task` as finished now, and forgets the oldest finished tasks past the limit. */
   #finish(task: StoredTask): void {
-    const id = task.record.id;
-    this.#finished.delete(id);
-    this.#finished.add(id);
-    if (this.#finished.size <= this.#maxFinished) return;
-    for (const oldest of this.#finished) {
-      if (this.#finished.size <= this.#maxFinished) break;
-      this.#finished.delete(oldest);
-      this.#tasks.delete(oldest);
-    }
+    for (const id of this.#finished.finish(task.record.id)) this.#tasks.delete(id);
+  }
+
+  /** Stores a new PENDING task under the next `seq`, first due at its `runAfter`. */
+  #add(record: TaskRecord): StoredTask {
+    const stored: StoredTask = {
+      record,
+      seq: this.#nextSeq++,
+      scheduledAt: record.runAfter,
+      lockedBy: null,
+      lockedUntil: null,
+    };
+    this.#tasks.set(record.id, stored);
+    return stored;
   }
 
   /** The stored task with this id, matched case-insensitively like a uuid column. */
@@ -100,13 +99,6 @@ export class MemoryTaskStore implements TaskStore {
     task.lockedUntil = null;
   }
 
-  /** The PENDING or RUNNING task with this unique key (as the partial unique index). */
-  #keyHolder(key: string): StoredTask | undefined {
-    // The latest task stored with a key is the only one that can still hold it.
-    const task = this.#lastWithKey.get(key);
-    return task && (task.record.status === "PENDING" || task.record.status === "RUNNING") ? task : undefined;
-  }
-
   /** Every task, oldest first (copies). */
   records(): TaskRecord[] {
     return [...this.#tasks.values()].map((t) => structuredClone(t.record));
@@ -122,7 +114,7 @@ export class MemoryTaskStore implements TaskStore {
   clear(): void {
     this.#tasks.clear();
     this.#finished.clear();
-    this.#lastWithKey.clear();
+    this.#uniqueKeys.clear();
   }
 
   /** How many tasks it holds, in every status. */
@@ -133,7 +125,7 @@ export class MemoryTaskStore implements TaskStore {
   async taskInsert(params: TaskInsertParams): Promise<TaskRecord[]> {
     const now = new Date();
     return params.tasks.map((request) => {
-      const holder = request.uniqueKey === null ? undefined : this.#keyHolder(request.uniqueKey);
+      const holder = request.uniqueKey === null ? undefined : this.#uniqueKeys.holder(request.uniqueKey);
       if (holder) return { ...structuredClone(holder.record), deduplicated: true };
       const runAfter = request.runAfter ?? now;
       const record = newTaskRecord(structuredClone(request), {
@@ -142,15 +134,7 @@ export class MemoryTaskStore implements TaskStore {
         enqueuedAt: now,
         runAfter,
       });
-      const stored: StoredTask = {
-        record,
-        seq: this.#nextSeq++,
-        scheduledAt: runAfter,
-        lockedBy: null,
-        lockedUntil: null,
-      };
-      this.#tasks.set(record.id, stored);
-      if (record.uniqueKey !== null) this.#lastWithKey.set(record.uniqueKey, stored);
+      this.#uniqueKeys.remember(this.#add(record));
       return structuredClone(record);
     });
   }
@@ -163,27 +147,7 @@ export class MemoryTaskStore implements TaskStore {
   async taskClaimBatch(params: TaskClaimBatchParams): Promise<TaskRecord[]> {
     if (params.limit <= 0) return [];
     const now = new Date();
-    const exclude = params.excludeQueues ?? [];
-    const ids = params.ids && new Set(params.ids.map((id) => id.toLowerCase()));
-    // With ids (the immediate backend's claim of the task it just stored), only those are
-    // looked at: a claim costs the same however many results the store keeps.
-    const candidates = ids ? [...ids].flatMap((id) => this.#tasks.get(id) ?? []) : [...this.#tasks.values()];
-    const due = candidates
-      .filter(
-        ({ record: r }) =>
-          r.status === "PENDING" &&
-          r.runAfter.getTime() <= now.getTime() &&
-          (params.queues === "*" ? !exclude.includes(r.queueName) : params.queues.includes(r.queueName)) &&
-          (!ids || ids.has(r.id)) &&
-          (params.backend === undefined || r.backend === params.backend),
-      )
-      .sort(
-        (a, b) =>
-          b.record.priority - a.record.priority ||
-          a.record.runAfter.getTime() - b.record.runAfter.getTime() ||
-          a.seq - b.seq,
-      )
-      .slice(0, params.limit);
+    const due = memoryDueTasks(this.#tasks, params, now);
     return due.map((task) => {
       const r = task.record;
       r.status = "RUNNING";
@@ -219,39 +183,10 @@ export class MemoryTaskStore implements TaskStore {
       r.returnValue = JSON.parse(returnValue) as unknown;
       done.push(structuredClone(r));
       this.#finish(task);
-      if (r.repeat !== null && params.scheduleRepeats !== false) this.#scheduleNextRun(task, now);
+      const next = r.repeat !== null && params.scheduleRepeats !== false && repeatNextRun(r, task.scheduledAt, now);
+      if (next) this.#add(next);
     }
     return done;
-  }
-
-  /** The first slot after now on the grid `scheduledAt + k × repeat`, unless past `repeatUntil`. */
-  #scheduleNextRun(task: StoredTask, now: Date): void {
-    const r = task.record;
-    const every = r.repeat! * 1000;
-    const elapsed = Math.max(now.getTime() - task.scheduledAt.getTime(), 0);
-    const nextAt = new Date(task.scheduledAt.getTime() + every * (Math.floor(elapsed / every) + 1));
-    if (r.repeatUntil && nextAt > r.repeatUntil) return;
-    const request: EnqueueRequest = {
-      taskName: r.taskName,
-      args: structuredClone(r.args) as JsonValue[],
-      queueName: r.queueName,
-      priority: r.priority,
-      runAfter: nextAt,
-      maxAttempts: r.maxAttempts,
-      repeat: r.repeat,
-      repeatUntil: r.repeatUntil,
-      uniqueKey: null,
-      verboseName: r.verboseName,
-      creator: r.creator && { ...r.creator },
-    };
-    const next = newTaskRecord(request, { id: randomUUID(), backend: r.backend, enqueuedAt: now, runAfter: nextAt });
-    this.#tasks.set(next.id, {
-      record: next,
-      seq: this.#nextSeq++,
-      scheduledAt: nextAt,
-      lockedBy: null,
-      lockedUntil: null,
-    });
   }
 
   async taskFail(params: TaskFailParams): Promise<TaskRecord[]> {
@@ -364,8 +299,8 @@ export class MemoryTaskStore implements TaskStore {
     if (!task || task.record.status !== "FAILED") return undefined;
     const r = task.record;
     // As the unique index: another task holds the key.
-    if (r.uniqueKey !== null && this.#keyHolder(r.uniqueKey)) return undefined;
-    if (r.uniqueKey !== null) this.#lastWithKey.set(r.uniqueKey, task);
+    if (r.uniqueKey !== null && this.#uniqueKeys.holder(r.uniqueKey)) return undefined;
+    this.#uniqueKeys.remember(task);
     r.cancelRequestedAt = null;
     r.status = "PENDING";
     this.#finished.delete(r.id);
@@ -400,23 +335,7 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async taskList(params: TaskListFilters): Promise<TaskListPage> {
-    const limit = listLimit(params.limit);
-    const before = params.cursor && /^\d+$/.test(params.cursor) ? Number(params.cursor) : Infinity;
-    const older = [...this.#tasks.values()]
-      .filter(
-        ({ record: r, seq }) =>
-          seq < before &&
-          (!params.status || r.status === params.status) &&
-          (!params.queueName || r.queueName === params.queueName) &&
-          (!params.taskName || r.taskName === params.taskName),
-      )
-      .sort((a, b) => b.seq - a.seq);
-    const page = older.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((t) => structuredClone(t.record)),
-      nextCursor: older.length > limit && last ? String(last.seq) : null,
-    };
+    return memoryTaskList(this.#tasks.values(), params);
   }
 
   async taskStats(): Promise<TaskStats> {

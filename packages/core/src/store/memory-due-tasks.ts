@@ -1,0 +1,40 @@
+// Which tasks a claim of the memory store takes, and in what order: the memory twin of
+// `taskClaimBatch`'s WHERE and ORDER BY, so both stores claim alike.
+import type { TaskRecord } from "../types";
+import type { TaskClaimBatchParams } from "./task-store";
+
+/**
+ * The PENDING tasks due at `now` that a claim with `params` takes: of its queues (and
+ * backend, and ids when given), highest priority first, then earliest due, then oldest,
+ * at most `params.limit`. It changes nothing; the caller marks them RUNNING.
+ *
+ * @example
+ * const due = memoryDueTasks(tasks, { queues: ["default"], limit: 10, workerId, leaseSeconds: 30 }, new Date());
+ */
+export function memoryDueTasks<T extends { record: TaskRecord; seq: number }>(
+  tasks: ReadonlyMap<string, T>,
+  params: TaskClaimBatchParams,
+  now: Date,
+): T[] {
+  const exclude = params.excludeQueues ?? [];
+  const ids = params.ids && new Set(params.ids.map((id) => id.toLowerCase()));
+  // With ids (the immediate backend's claim of the task it just stored), only those are
+  // looked at: a claim costs the same however many results the store keeps.
+  const candidates = ids ? [...ids].flatMap((id) => tasks.get(id) ?? []) : [...tasks.values()];
+  return candidates
+    .filter(
+      ({ record: r }) =>
+        r.status === "PENDING" &&
+        r.runAfter.getTime() <= now.getTime() &&
+        (params.queues === "*" ? !exclude.includes(r.queueName) : params.queues.includes(r.queueName)) &&
+        (!ids || ids.has(r.id)) &&
+        (params.backend === undefined || r.backend === params.backend),
+    )
+    .sort(
+      (a, b) =>
+        b.record.priority - a.record.priority ||
+        a.record.runAfter.getTime() - b.record.runAfter.getTime() ||
+        a.seq - b.seq,
+    )
+    .slice(0, params.limit);
+}
