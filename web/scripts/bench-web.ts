@@ -147,7 +147,8 @@ try {
     log(`reusing ${opts.database} with ${have.toLocaleString("en")} rows`);
   }
 
-  configure({ backends: { default: { backend: "database", db } } });
+  // listenUrl: the push feed's own connection (the pool is given as a Kysely instance).
+  configure({ backends: { default: { backend: "database", db, listenUrl: url.toString() } } });
   const router = createTaskRouter({ tasks: [], authorize: () => true });
   const caller = router.createCaller({});
 
@@ -188,6 +189,7 @@ try {
       sql`SELECT min(run_after) FROM errand_tasks WHERE status = 'PENDING' AND run_after <= now()`.execute(db),
     ]),
   );
+  await measurePush(caller, db, results);
   console.log(`\n${rows.toLocaleString("en")} tasks, ${calls} calls each (PostgreSQL ${await serverVersion()}):\n`);
   console.log(`| read | p50 ms | p95 ms |\n| --- | ---: | ---: |`);
   for (const [label, samples] of results) {
@@ -199,6 +201,56 @@ try {
   await closeBackends().catch(() => undefined);
   await db.destroy().catch(() => undefined);
   await admin.end();
+}
+
+/**
+ * How long a change takes to reach the page: through `watch` (the push feed: the trigger's
+ * NOTIFY, the server's one LISTEN connection, the subscription) and through today's polling
+ * (`getResult` every second, as `useTaskResult` polled). Each sample stores one task and
+ * times from sending its INSERT to the moment the subscriber, or the poller, first sees it.
+ */
+async function measurePush(
+  caller: {
+    watch: (input: { taskName: string }) => Promise<AsyncIterable<unknown>>;
+    getResult: (input: { id: string }) => Promise<unknown>;
+  },
+  db: Kysely<Database>,
+  results: [string, number[]][],
+) {
+  const insert = async () => {
+    const { rows: r } = await sql<{ id: string }>`
+      INSERT INTO errand_tasks (task_name, queue_name, args, run_after) VALUES ('bench.push', 'push', '[]', now() + interval '1 day')
+      RETURNING id`.execute(db);
+    return r[0]!.id;
+  };
+  const stream = (await caller.watch({ taskName: "bench.push" }))[Symbol.asyncIterator]();
+  await stream.next(); // `resync: subscribed`: listening from here on
+  const pushed: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const t0 = performance.now();
+    const next = stream.next();
+    await insert();
+    await next;
+    pushed.push(performance.now() - t0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await stream.return?.();
+  results.push(["push delay: watch (INSERT sent → event)", pushed]);
+  log(`${"push delay: watch".padEnd(44)} ${percentiles(pushed)}`);
+
+  // Polling every second: the task is seen at the first poll after it is stored.
+  const polled: number[] = [];
+  const samples = Math.min(calls, 10);
+  for (let i = 0; i < samples; i++) {
+    const t0 = performance.now();
+    const id = await insert();
+    // The next poll comes at a random point of the second after the change, as a browser's does.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 1000));
+    await caller.getResult({ id });
+    polled.push(performance.now() - t0);
+  }
+  results.push([`push delay: polling every 1 s (${samples} samples)`, polled]);
+  log(`${"push delay: polling every 1 s".padEnd(44)} ${percentiles(polled)}`);
 }
 
 /** Tasks in the existing database, by its counters (0 if it has none). */

@@ -48,8 +48,21 @@ try {
   const before = await trpc.getResult.query({ id: enqueued.id });
   assert.equal(before.status, "PENDING");
 
+  // The push feed: `watch` over SSE, read as a plain HTTP client would (no EventSource).
+  const watchInput = encodeURIComponent(JSON.stringify({ id: enqueued.id }));
+  const stream = await fetch(`${url}/watch?input=${watchInput}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(stream.status, 200);
+  assert.match(stream.headers.get("content-type") ?? "", /text\/event-stream/);
+  const pushed = readEvents(stream.body);
+
   const log = errand("worker", "--batch", "--queue-name", "email", "--log-level", "info");
   assert.match(log, /task finished/);
+
+  // The task as stored when the stream opened, then its outcome; the stream ends after it.
+  const events = await pushed;
+  const statuses = events.filter((e) => e.type === "task").map((e) => e.task.status);
+  assert.equal(statuses[0], "PENDING", JSON.stringify(events));
+  assert.equal(statuses.at(-1), "SUCCESSFUL", JSON.stringify(events));
 
   const after = await trpc.getResult.query({ id: enqueued.id });
   assert.equal(after.status, "SUCCESSFUL", JSON.stringify(after.errors));
@@ -65,6 +78,28 @@ try {
     `SCENARIO_RESULT ${JSON.stringify({ id: after.id, status: after.status, returnValue: after.returnValue })}`,
   );
 } finally {
+  server.closeAllConnections?.();
   server.close();
   await closeBackends();
+}
+
+/** The data of each SSE message until the stream ends (tRPC sends a `return` event then). */
+async function readEvents(body) {
+  const events = [];
+  let buffer = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const message = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(message)?.[1];
+      const data = /^data: (.*)$/m.exec(message)?.[1];
+      if (event === "return") return events;
+      if (event === "serialized-error") throw new Error(`watch failed: ${data}`);
+      if (!event && data) events.push(JSON.parse(data));
+    }
+  }
+  return events;
 }

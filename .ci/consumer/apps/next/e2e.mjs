@@ -27,6 +27,8 @@ try {
   await page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
   // The dashboard rendered (it fetches stats and the list through the mounted router).
   await page.locator("[data-errand]").first().waitFor({ timeout: 20_000 });
+  // The push stream (`watch` over SSE through the route handler) is connected.
+  await page.locator('[data-testid="live-indicator"][data-live-mode="live"]').first().waitFor({ timeout: 20_000 });
 
   await page.getByRole("button", { name: "Sign up" }).click();
   const last = page.getByTestId("last-task");
