@@ -53,13 +53,20 @@ try {
   const stream = await fetch(`${url}/watch?input=${watchInput}`, { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(stream.status, 200);
   assert.match(stream.headers.get("content-type") ?? "", /text\/event-stream/);
-  const pushed = readEvents(stream.body);
+  const events = [];
+  const ended = readEvents(stream.body, events);
+  // The first event (the task as stored now) before the worker runs: this process serves the
+  // stream, and the worker below blocks it while it runs.
+  for (let waited = 0; events.length === 0; waited += 10) {
+    assert.ok(waited < 10_000, "no event on the watch stream within 10 s");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 
   const log = errand("worker", "--batch", "--queue-name", "email", "--log-level", "info");
   assert.match(log, /task finished/);
 
   // The task as stored when the stream opened, then its outcome; the stream ends after it.
-  const events = await pushed;
+  await ended;
   const statuses = events.filter((e) => e.type === "task").map((e) => e.task.status);
   assert.equal(statuses[0], "PENDING", JSON.stringify(events));
   assert.equal(statuses.at(-1), "SUCCESSFUL", JSON.stringify(events));
@@ -83,9 +90,8 @@ try {
   await closeBackends();
 }
 
-/** The data of each SSE message until the stream ends (tRPC sends a `return` event then). */
-async function readEvents(body) {
-  const events = [];
+/** Pushes the data of each SSE message onto `events` until the stream ends (tRPC sends a `return` event then). */
+async function readEvents(body, events) {
   let buffer = "";
   const decoder = new TextDecoder();
   for await (const chunk of body) {
@@ -96,10 +102,9 @@ async function readEvents(body) {
       buffer = buffer.slice(end + 2);
       const event = /^event: (.*)$/m.exec(message)?.[1];
       const data = /^data: (.*)$/m.exec(message)?.[1];
-      if (event === "return") return events;
+      if (event === "return") return;
       if (event === "serialized-error") throw new Error(`watch failed: ${data}`);
       if (!event && data) events.push(JSON.parse(data));
     }
   }
-  return events;
 }
