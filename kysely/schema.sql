@@ -2,6 +2,7 @@ CREATE FUNCTION public.errand_task_changes_delete() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
       BEGIN
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
         IF EXISTS (SELECT 1 FROM old_rows) THEN PERFORM pg_notify('errand_task_changes', '{"resync":"deleted"}'); END IF;
         RETURN NULL;
       END
@@ -12,6 +13,7 @@ CREATE FUNCTION public.errand_task_changes_insert() RETURNS trigger
     AS $$
       
       BEGIN
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
         PERFORM pg_notify('errand_task_changes',
           CASE WHEN max(total) > 100 THEN '{"resync":"overflow"}'
           ELSE json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text END)
@@ -25,6 +27,7 @@ CREATE FUNCTION public.errand_task_changes_truncate() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
       BEGIN
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
         PERFORM pg_notify('errand_task_changes', '{"resync":"deleted"}');
         RETURN NULL;
       END
@@ -35,6 +38,7 @@ CREATE FUNCTION public.errand_task_changes_update() RETURNS trigger
     AS $$
       
       BEGIN
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
         PERFORM pg_notify('errand_task_changes',
           CASE WHEN max(total) > 100 THEN '{"resync":"overflow"}'
           ELSE json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text END)
@@ -162,6 +166,11 @@ CREATE FUNCTION public.errand_tasks_notify() RETURNS trigger
       END
       $$;
 
+CREATE TABLE public.errand_feed_listeners (
+    pid integer NOT NULL,
+    listening_since timestamp with time zone DEFAULT now() NOT NULL
+);
+
 CREATE TABLE public.errand_maintenance (
     name text NOT NULL,
     ran_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -256,6 +265,9 @@ ALTER TABLE public.errand_tasks ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTIT
     NO MAXVALUE
     CACHE 1
 );
+
+ALTER TABLE ONLY public.errand_feed_listeners
+    ADD CONSTRAINT errand_feed_listeners_pkey PRIMARY KEY (pid);
 
 ALTER TABLE ONLY public.errand_maintenance
     ADD CONSTRAINT errand_maintenance_pkey PRIMARY KEY (name);

@@ -36,6 +36,9 @@ const HELP = `Usage: node worker/bench/run.mjs [options]
   --json FILE          where to write raw figures (default worker/bench/results/bench-<time>.json)
   --source             run Errand from its TypeScript sources (tsx), as in development;
                        default: build the packages (npm run build) and run what users install
+  --without-dashboard-triggers
+                       Errand with the triggers of the dashboard's counters and push feed
+                       dropped after migrating: what they cost the queue
   --quick              --tasks 5000 --enqueue-tasks 500 --latency-tasks 100 --drain-timeout 20
 
 DATABASE_URL names the server (default postgres://postgres@127.0.0.1:5432/postgres); each
@@ -109,6 +112,9 @@ function parseArgs(argv) {
         break;
       case "--json":
         o.json = value();
+        break;
+      case "--without-dashboard-triggers":
+        process.env.ERRAND_BENCH_WITHOUT_TRIGGERS = "all";
         break;
       case "--source":
         o.source = true;

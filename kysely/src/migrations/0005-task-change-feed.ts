@@ -17,15 +17,30 @@ import { sql, type Kysely, type Migration } from "kysely";
  * with transition tables, like the counters of 0004: one trigger call per statement, whatever
  * its size.
  *
+ * Nothing is sent while no feed listens: each feed's LISTEN session keeps a row in
+ * `errand_feed_listeners` (its pid), and the triggers first look there. A NOTIFY is not free
+ * even when nobody hears it — the committing transaction takes Postgres's notification lock
+ * and every LISTENing session in the database (the workers' wake-up connections) is woken to
+ * read it: sent on every claim and completion, it halved a drain (20,000 tasks: 17–18k/s →
+ * 7–11k/s on 2 cores). A row left by a server that died is removed by the next feed that
+ * connects (its pid is gone from `pg_stat_activity`).
+ *
  * Typed `Kysely<any>` on purpose: a migration is frozen in time.
  */
 export const taskChangeFeed: Migration = {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async up(db: Kysely<any>) {
+    await sql`
+      CREATE TABLE errand_feed_listeners (
+        pid integer PRIMARY KEY,
+        listening_since timestamptz NOT NULL DEFAULT now()
+      )`.execute(db);
+
     // The rows of one statement, numbered; sent as lists of 20, or as one overflow message.
     const notify = (changed: string) =>
       sql.raw(`
       BEGIN
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
         PERFORM pg_notify('errand_task_changes',
           CASE WHEN max(total) > 100 THEN '{"resync":"overflow"}'
           ELSE json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text END)
@@ -47,12 +62,14 @@ export const taskChangeFeed: Migration = {
       $$`.execute(db);
     await sql`CREATE FUNCTION errand_task_changes_delete() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
         IF EXISTS (SELECT 1 FROM old_rows) THEN PERFORM pg_notify('errand_task_changes', '{"resync":"deleted"}'); END IF;
         RETURN NULL;
       END
       $$`.execute(db);
     await sql`CREATE FUNCTION errand_task_changes_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
         PERFORM pg_notify('errand_task_changes', '{"resync":"deleted"}');
         RETURN NULL;
       END
@@ -75,5 +92,6 @@ export const taskChangeFeed: Migration = {
       await sql.raw(`DROP TRIGGER IF EXISTS errand_tasks_changes_${op} ON errand_tasks`).execute(db);
       await sql.raw(`DROP FUNCTION IF EXISTS errand_task_changes_${op}()`).execute(db);
     }
+    await sql`DROP TABLE IF EXISTS errand_feed_listeners`.execute(db);
   },
 };

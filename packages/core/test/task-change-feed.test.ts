@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
+import pg from "pg";
 import { DatabaseBackend, type TaskChangeEvent } from "@errand/core";
 import { PostgresTaskStore, TaskChangeFeed } from "@errand/core/internal";
 import { createTestDatabase, enqueueRequest, type TestDatabase } from "@errand/core/testing";
@@ -120,6 +121,40 @@ describe("the push feed of the database backend", () => {
     await expect.poll(() => events.length).toBe(1);
     again();
     await feed.close();
+  });
+
+  it("sends nothing while no feed listens, and clears the mark of a feed whose session is gone", async () => {
+    await backend.close(); // its feed leaves: no listener is marked any more
+    const marks = async () =>
+      (await sql<{ pid: number }>`SELECT pid FROM errand_feed_listeners`.execute(await backend.getDb())).rows;
+    expect(await marks()).toEqual([]);
+    // A plain LISTEN on the channel, unmarked, hears nothing: the triggers do not send.
+    const listener = new pg.Client({ connectionString: tdb.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on("notification", (msg) => heard.push(msg.payload ?? ""));
+    await listener.query("LISTEN errand_task_changes");
+    try {
+      store = new PostgresTaskStore(await backend.getDb());
+      await insert(3, "feed.unheard");
+      await sql`SELECT pg_sleep(0.2)`.execute(await backend.getDb());
+      expect(heard).toEqual([]);
+      // A mark left by a server that died (no such session) goes when the next feed connects.
+      await sql`INSERT INTO errand_feed_listeners (pid) VALUES (2147483000)`.execute(await backend.getDb());
+      const { stop, changes } = await collect();
+      try {
+        const ours = await marks();
+        expect(ours).toHaveLength(1);
+        expect(ours[0]!.pid).not.toBe(2147483000);
+        const [task] = await insert(1, "feed.heard");
+        await expect.poll(() => changes().map((c) => c.id)).toEqual([task!.id]);
+        await expect.poll(() => heard.length).toBe(1);
+      } finally {
+        stop();
+      }
+    } finally {
+      await listener.end();
+    }
   });
 
   it("refuses to subscribe when the backend may not LISTEN, saying what to do", async () => {

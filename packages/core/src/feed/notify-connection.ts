@@ -31,6 +31,10 @@ export interface NotifyConnectionOptions {
   probe?: ((channel: string) => Promise<void>) | undefined;
   /** How long the probe's notification may take. Default 3 s. */
   probeTimeoutMs?: number | undefined;
+  /** Run on the session after each LISTEN (e.g. to say that it listens); a failure counts as a lost connection. */
+  onSession?: ((client: pg.Client) => Promise<void>) | undefined;
+  /** Run on the session before `close()` ends it. */
+  beforeClose?: ((client: pg.Client) => Promise<void>) | undefined;
   /** Shown in `pg_stat_activity.application_name`. */
   applicationName?: string | undefined;
   /** What to tell the reader when notifications are lost or unavailable, e.g. "the worker polls meanwhile". */
@@ -102,6 +106,7 @@ export class NotifyConnection {
     try {
       await client.connect();
       for (const channel of Object.keys(channels)) await client.query(`LISTEN ${channel}`);
+      await this.#options.onSession?.(client);
       probed = await this.#probe(client);
     } catch (error) {
       onLost(error as Error);
@@ -180,6 +185,7 @@ export class NotifyConnection {
     this.#client = null;
     if (client) {
       client.removeAllListeners("end");
+      await this.#options.beforeClose?.(client).catch(() => undefined);
       await client.end().catch(() => undefined);
     }
   }

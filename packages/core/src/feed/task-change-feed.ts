@@ -103,6 +103,20 @@ export class TaskChangeFeed {
           this.#emit({ type: "interrupted" });
         },
         logger,
+        // The triggers send only while some feed listens (migration 0005): say so, and clear
+        // rows left by feeds whose sessions are gone.
+        onSession: async (client) => {
+          await client.query(
+            `DELETE FROM errand_feed_listeners WHERE pid NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)`,
+          );
+          await client.query(
+            `INSERT INTO errand_feed_listeners (pid) VALUES (pg_backend_pid())
+             ON CONFLICT (pid) DO UPDATE SET listening_since = now()`,
+          );
+        },
+        beforeClose: async (client) => {
+          await client.query(`DELETE FROM errand_feed_listeners WHERE pid = pg_backend_pid()`);
+        },
         probe: target.probe,
         applicationName: "errand-feed",
         fallback: {

@@ -53,6 +53,14 @@ export async function makeAdapterAsync(key, { url, onTask, needWorker = true }) 
       const k = new kysely.Kysely({ dialect: new kysely.PostgresDialect({ pool }) });
       try {
         await db.migrate(k);
+        // --without-dashboard-triggers: what the counters (0004) and the push feed (0005) cost.
+        const without = process.env.ERRAND_BENCH_WITHOUT_TRIGGERS ?? "";
+        for (const kind of ["count", "changes"]) {
+          if (without !== "all" && without !== kind) continue;
+          for (const op of ["insert", "update", "delete", "truncate"]) {
+            await kysely.sql.raw(`DROP TRIGGER errand_tasks_${kind}_${op} ON errand_tasks`).execute(k);
+          }
+        }
       } finally {
         await k.destroy();
       }
@@ -66,11 +74,15 @@ export async function makeAdapterAsync(key, { url, onTask, needWorker = true }) 
     },
     async startWorker({ concurrency, workerId = `bench-${process.pid}` }) {
       const w = new worker.Worker({ queues: ["*"], concurrency, workerId });
+      // ERRAND_BENCH_WATCHING=1: a push-feed subscriber (an open dashboard) during the drain.
+      const stopWatching =
+        process.env.ERRAND_BENCH_WATCHING === "1" ? await core.getBackend().watchChanges(() => undefined) : null;
       // start() may resolve once the worker runs, or only when it stops: do not wait on the latter.
       const running = Promise.resolve(w.start());
       running.catch((err) => process.stderr.write(`[bench] errand worker: ${err.stack ?? err}\n`));
       await Promise.race([running, sleep(1000)]);
       return async () => {
+        stopWatching?.();
         await w.stop();
       };
     },
