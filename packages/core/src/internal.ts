@@ -26,5 +26,10 @@ export { CANCEL_CHANNEL } from "./backends/database/queries/task-cancel";
 export { emitTaskEvent } from "./events/task-events";
 export { normalizeJson } from "./json/normalize-json";
 export { loadEmbedded, type EmbeddedModule } from "./backends/database/load-embedded";
-export { NotifyConnection, type NotifyConnectionOptions, type NotifyLogger } from "./feed/notify-connection";
+export {
+  NotifyConnection,
+  type NotifyConnectionOptions,
+  type NotifyLogger,
+  type NotifySession,
+} from "./feed/notify-connection";
 export { TaskChangeFeed, type TaskChangeFeedOptions, type TaskChangeFeedTarget } from "./feed/task-change-feed";

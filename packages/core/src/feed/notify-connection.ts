@@ -9,6 +9,11 @@ export interface NotifyLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** The LISTEN session, for `onSession` and `beforeClose`. */
+export interface NotifySession {
+  query(text: string): Promise<unknown>;
+}
+
 export interface NotifyConnectionOptions {
   connectionString: string;
   /** The channels to LISTEN on, each with what to call with a notification's payload. */
@@ -32,9 +37,9 @@ export interface NotifyConnectionOptions {
   /** How long the probe's notification may take. Default 3 s. */
   probeTimeoutMs?: number | undefined;
   /** Run on the session after each LISTEN (e.g. to say that it listens); a failure counts as a lost connection. */
-  onSession?: ((client: pg.Client) => Promise<void>) | undefined;
+  onSession?: ((session: NotifySession) => Promise<void>) | undefined;
   /** Run on the session before `close()` ends it. */
-  beforeClose?: ((client: pg.Client) => Promise<void>) | undefined;
+  beforeClose?: ((session: NotifySession) => Promise<void>) | undefined;
   /** Shown in `pg_stat_activity.application_name`. */
   applicationName?: string | undefined;
   /** What to tell the reader when notifications are lost or unavailable, e.g. "the worker polls meanwhile". */
