@@ -12,13 +12,16 @@ CREATE FUNCTION public.errand_task_changes_insert() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
       
+      DECLARE
+        n integer;
+        payload text;
       BEGIN
         IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
-        PERFORM pg_notify('errand_task_changes',
-          CASE WHEN max(total) > 100 THEN '{"resync":"overflow"}'
-          ELSE json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text END)
-        FROM (SELECT *, row_number() OVER () - 1 AS i, count(*) OVER () AS total FROM (SELECT id, status, NULL::text AS previous, queue_name, task_name FROM new_rows) c) numbered
-        GROUP BY CASE WHEN total > 100 THEN 0 ELSE i / 20 END;
+        SELECT count(*), json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text
+          INTO n, payload FROM (SELECT id, status, NULL::text AS previous, queue_name, task_name FROM new_rows LIMIT 21) c;
+        IF n > 20 THEN PERFORM nextval('errand_task_changes_seq');
+        ELSIF n > 0 THEN PERFORM pg_notify('errand_task_changes', payload);
+        END IF;
         RETURN NULL;
       END
       $$;
@@ -37,18 +40,21 @@ CREATE FUNCTION public.errand_task_changes_update() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
       
+      DECLARE
+        n integer;
+        payload text;
       BEGIN
         IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
-        PERFORM pg_notify('errand_task_changes',
-          CASE WHEN max(total) > 100 THEN '{"resync":"overflow"}'
-          ELSE json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text END)
-        FROM (SELECT *, row_number() OVER () - 1 AS i, count(*) OVER () AS total FROM (SELECT n.id, n.status, o.status AS previous, n.queue_name, n.task_name
+        SELECT count(*), json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text
+          INTO n, payload FROM (SELECT n.id, n.status, o.status AS previous, n.queue_name, n.task_name
         FROM new_rows n JOIN old_rows o ON o.id = n.id
         WHERE n.status IS DISTINCT FROM o.status
           OR n.progress_done IS DISTINCT FROM o.progress_done
           OR n.progress_total IS DISTINCT FROM o.progress_total
-          OR n.cancel_requested_at IS DISTINCT FROM o.cancel_requested_at) c) numbered
-        GROUP BY CASE WHEN total > 100 THEN 0 ELSE i / 20 END;
+          OR n.cancel_requested_at IS DISTINCT FROM o.cancel_requested_at LIMIT 21) c;
+        IF n > 20 THEN PERFORM nextval('errand_task_changes_seq');
+        ELSIF n > 0 THEN PERFORM pg_notify('errand_task_changes', payload);
+        END IF;
         RETURN NULL;
       END
       $$;
@@ -194,6 +200,13 @@ CREATE TABLE public.errand_schedule_ticks (
     task_id uuid,
     enqueued_at timestamp with time zone DEFAULT now() NOT NULL
 );
+
+CREATE SEQUENCE public.errand_task_changes_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
 
 CREATE TABLE public.errand_task_counts (
     queue_name character varying(32) NOT NULL,

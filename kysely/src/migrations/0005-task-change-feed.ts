@@ -6,12 +6,13 @@ import { sql, type Kysely, type Migration } from "kysely";
  * in the same transaction, so a server LISTENing on one connection hears each change as it
  * is committed and fans it out to its subscribers (the tRPC `watch` subscription).
  *
- * Payloads (under Postgres's 8,000-byte limit):
- * - `{"c":[[id, status, previousStatus, queueName, taskName], …]}` — at most 20 rows each
- *   (a 200-character task name keeps one under ≈6 KB); `previousStatus` is null for an insert.
- * - `{"resync":"overflow"}` — the statement changed more than 100 tasks (a claim or completion
- *   batch in a drain, a bulk enqueue): one message instead of a list, and the listener refetches.
- * - `{"resync":"deleted"}` — tasks were deleted (pruning) or the table was truncated.
+ * - A statement that changed at most 20 tasks sends `{"c":[[id, status, previousStatus,
+ *   queueName, taskName], …]}` (under Postgres's 8,000-byte limit even with 200-character task
+ *   names); `previousStatus` is null for an insert.
+ * - A bigger one (a drain's claim or completion batch, a bulk enqueue) sends nothing: it bumps
+ *   `errand_task_changes_seq`, which each feed reads every 250 ms and answers with a `resync`
+ *   (refetch) for its subscribers. Its commit then takes no notification lock (see below).
+ * - Deletes and TRUNCATE send `{"resync":"deleted"}`.
  *
  * A lease renewal changes none of those columns and sends nothing. Statement-level triggers
  * with transition tables, like the counters of 0004: one trigger call per statement, whatever
@@ -20,10 +21,11 @@ import { sql, type Kysely, type Migration } from "kysely";
  * Nothing is sent while no feed listens: each feed's LISTEN session keeps a row in
  * `errand_feed_listeners` (its pid), and the triggers first look there. A NOTIFY is not free
  * even when nobody hears it — the committing transaction takes Postgres's notification lock
- * and every LISTENing session in the database (the workers' wake-up connections) is woken to
- * read it: sent on every claim and completion, it halved a drain (20,000 tasks: 17–18k/s →
- * 7–11k/s on 2 cores). A row left by a server that died is removed by the next feed that
- * connects (its pid is gone from `pg_stat_activity`).
+ * (notifying commits are serialized) and every LISTENing session in the database (the
+ * workers' wake-up connections) is woken to read it: a NOTIFY on every claim and completion
+ * halved a drain (20,000 tasks: 17–18k/s → 7–11k/s on 2 cores), and still did with a feed
+ * listening until big statements bumped the sequence instead. A row left by a server that
+ * died is removed by the next feed that connects (its pid is gone from `pg_stat_activity`).
  *
  * Typed `Kysely<any>` on purpose: a migration is frozen in time.
  */
@@ -36,16 +38,22 @@ export const taskChangeFeed: Migration = {
         listening_since timestamptz NOT NULL DEFAULT now()
       )`.execute(db);
 
-    // The rows of one statement, numbered; sent as lists of 20, or as one overflow message.
+    await sql`CREATE SEQUENCE errand_task_changes_seq`.execute(db);
+
+    // A statement of at most 20 changed rows is listed in one NOTIFY; a bigger one bumps the
+    // sequence instead, which the feed reads every 250 ms.
     const notify = (changed: string) =>
       sql.raw(`
+      DECLARE
+        n integer;
+        payload text;
       BEGIN
         IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
-        PERFORM pg_notify('errand_task_changes',
-          CASE WHEN max(total) > 100 THEN '{"resync":"overflow"}'
-          ELSE json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text END)
-        FROM (SELECT *, row_number() OVER () - 1 AS i, count(*) OVER () AS total FROM (${changed}) c) numbered
-        GROUP BY CASE WHEN total > 100 THEN 0 ELSE i / 20 END;
+        SELECT count(*), json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text
+          INTO n, payload FROM (${changed} LIMIT 21) c;
+        IF n > 20 THEN PERFORM nextval('errand_task_changes_seq');
+        ELSIF n > 0 THEN PERFORM pg_notify('errand_task_changes', payload);
+        END IF;
         RETURN NULL;
       END`);
 
@@ -93,5 +101,6 @@ export const taskChangeFeed: Migration = {
       await sql.raw(`DROP FUNCTION IF EXISTS errand_task_changes_${op}()`).execute(db);
     }
     await sql`DROP TABLE IF EXISTS errand_feed_listeners`.execute(db);
+    await sql`DROP SEQUENCE IF EXISTS errand_task_changes_seq`.execute(db);
   },
 };

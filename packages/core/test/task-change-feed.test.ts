@@ -58,21 +58,31 @@ describe("the push feed of the database backend", () => {
       await store.taskSetProgress({ id: claimed!.id, workerId: "w1", done: 1, total: 2 });
       await expect.poll(() => changes().length).toBe(3);
       expect(changes()[2]).toMatchObject({ status: "RUNNING", previousStatus: "RUNNING" });
-      // 45 rows in one statement: listed, in messages of at most 20.
+      // 15 rows in one statement: listed in one message; 45: a resync, from the sequence.
       const before = events.length;
+      await insert(15);
+      await expect.poll(() => changes().length).toBe(18);
+      expect(events.slice(before).map((e) => (e.type === "changes" ? e.changes.length : e.type))).toEqual([15]);
       await insert(45);
-      await expect.poll(() => changes().length).toBe(48);
-      expect(events.slice(before).map((e) => (e.type === "changes" ? e.changes.length : e.type))).toEqual([20, 20, 5]);
+      await expect.poll(() => events.at(-1)).toEqual({ type: "resync", reason: "overflow" });
+      expect(changes()).toHaveLength(18);
     } finally {
       stop();
     }
   });
 
-  it("sends one resync for a statement of more than 100 tasks, and for deletes", async () => {
+  it("tells of a statement of more than 20 tasks with a resync (twice: it may precede the commit), and of deletes", async () => {
     const { events, stop } = await collect();
     try {
       await insert(150);
-      await expect.poll(() => events).toEqual([{ type: "resync", reason: "overflow" }]);
+      await expect
+        .poll(() => events)
+        .toEqual([
+          { type: "resync", reason: "overflow" },
+          { type: "resync", reason: "overflow" },
+        ]);
+      await sql`SELECT pg_sleep(0.6)`.execute(await backend.getDb());
+      expect(events).toHaveLength(2);
       await sql`DELETE FROM errand_tasks WHERE task_name = 'feed.t' AND status = 'PENDING'`.execute(
         await backend.getDb(),
       );

@@ -11,7 +11,7 @@ export interface NotifyLogger {
 
 /** The LISTEN session, for `onSession` and `beforeClose`. */
 export interface NotifySession {
-  query(text: string): Promise<unknown>;
+  query(text: string): Promise<{ rows: unknown[] }>;
 }
 
 export interface NotifyConnectionOptions {
@@ -71,6 +71,13 @@ export class NotifyConnection {
   /** True while LISTEN is active. */
   get connected(): boolean {
     return this.#client !== null;
+  }
+
+  /** Runs a query on the LISTEN session; `null` while it is not connected. */
+  async query<R extends Record<string, unknown>>(text: string): Promise<R[] | null> {
+    const client = this.#client;
+    if (!client) return null;
+    return (await client.query<R>(text)).rows;
   }
 
   /** True once closed, by `close()` or because notifications cannot arrive (see `probe`). */

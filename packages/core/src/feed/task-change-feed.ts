@@ -17,7 +17,12 @@ export interface TaskChangeFeedOptions {
   logger?: NotifyLogger | undefined;
   /** How long the connection stays open after the last subscriber leaves. Default 30 s. */
   lingerMs?: number | undefined;
+  /** How often the sequence that big statements bump is read. Default 250 ms. */
+  sequenceIntervalMs?: number | undefined;
 }
+
+/** Where `errand_task_changes_seq` stands, as one comparable string. */
+const SEQUENCE_VALUE = `SELECT last_value::text || ':' || is_called AS value FROM errand_task_changes_seq`;
 
 const consoleLogger: NotifyLogger = {
   info: () => undefined,
@@ -27,9 +32,11 @@ const consoleLogger: NotifyLogger = {
 /**
  * The database backend's push feed: ONE connection LISTENing on `errand_task_changes` per
  * backend in this process, however many subscribers (browsers) there are. The table's
- * triggers (migration 0005) send each change as it is committed; the feed parses it once
- * and hands it to every subscriber. Opened on the first subscription, closed `lingerMs`
- * after the last one leaves.
+ * triggers (migration 0005) send each small statement's changes as they are committed; the
+ * feed parses them once and hands them to every subscriber. A statement of more than 20
+ * changes bumps a sequence instead, which the feed reads every 250 ms: when it moved, the
+ * subscribers get a `resync`, and once more at the next read (the bump precedes its commit).
+ * Opened on the first subscription, closed `lingerMs` after the last one leaves.
  */
 export class TaskChangeFeed {
   readonly #options: TaskChangeFeedOptions;
@@ -38,6 +45,10 @@ export class TaskChangeFeed {
   #opening: Promise<NotifyConnection> | null = null;
   #unavailable: string | null = null;
   #lingerTimer: ReturnType<typeof setTimeout> | null = null;
+  #sequenceTimer: ReturnType<typeof setInterval> | null = null;
+  #sequence: string | null = null;
+  #echo = false;
+  #reading = false;
 
   constructor(options: TaskChangeFeedOptions) {
     this.#options = options;
@@ -106,6 +117,9 @@ export class TaskChangeFeed {
         // The triggers send only while some feed listens (migration 0005): say so, and clear
         // rows left by feeds whose sessions are gone.
         onSession: async (client) => {
+          // Where the sequence stands now: a later move is a big statement after subscribing.
+          const read = await client.query(SEQUENCE_VALUE);
+          this.#sequence = (read.rows[0] as { value: string } | undefined)?.value ?? null;
           await client.query(
             `DELETE FROM errand_feed_listeners WHERE pid NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)`,
           );
@@ -126,11 +140,34 @@ export class TaskChangeFeed {
       });
       if (!this.#unavailable) await connection.start();
       this.#connection = connection;
+      this.#sequenceTimer ??= setInterval(() => void this.#readSequence(), this.#options.sequenceIntervalMs ?? 250);
+      this.#sequenceTimer.unref();
       return connection;
     })().finally(() => {
       this.#opening = null;
     });
     return this.#opening;
+  }
+
+  /** Big statements bump `errand_task_changes_seq` instead of notifying: a move is a `resync`. */
+  async #readSequence(): Promise<void> {
+    const connection = this.#connection;
+    if (!connection?.connected || this.#listeners.size === 0 || this.#reading) return;
+    this.#reading = true;
+    try {
+      const rows = await connection.query<{ value: string }>(SEQUENCE_VALUE);
+      const value = rows?.[0]?.value;
+      if (value === undefined) return;
+      const moved = value !== this.#sequence;
+      this.#sequence = value;
+      if (moved || this.#echo) this.#emit({ type: "resync", reason: "overflow" });
+      // The bump precedes its statement's commit: tell once more at the next read.
+      this.#echo = moved;
+    } catch {
+      // The connection is gone; it reconnects (and subscribers get `interrupted`).
+    } finally {
+      this.#reading = false;
+    }
   }
 
   #receive(payload: string): void {
@@ -174,6 +211,9 @@ export class TaskChangeFeed {
   async close(): Promise<void> {
     if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
     this.#lingerTimer = null;
+    if (this.#sequenceTimer) clearInterval(this.#sequenceTimer);
+    this.#sequenceTimer = null;
+    this.#sequence = null;
     const connection = this.#connection ?? (this.#opening ? await this.#opening.catch(() => null) : null);
     this.#connection = null;
     if (this.#listeners.size > 0 && connection?.connected) this.#emit({ type: "interrupted" });
