@@ -296,14 +296,16 @@ describe("running", () => {
   });
 
   it("renews the lease of a long task, so no other worker takes it over", async () => {
-    const result = await slow.enqueue(2_000);
-    const a = worker({ leaseSeconds: 0.6, workerId: "lease-a" });
+    // 2.5 leases long. A shorter lease (0.6 s) made this fail on a loaded machine: a renewal
+    // that waits 0.4 s for a connection lets the lease lapse, as it should.
+    const result = await slow.enqueue(3_000);
+    const a = worker({ leaseSeconds: 1.2, workerId: "lease-a" });
     await a.start();
     await waitFor("started", async () => (await row(result.id)).status === "RUNNING");
     // A second worker sweeping for lapsed leases all the while.
-    const b = worker({ leaseSeconds: 0.6, rescueIntervalSeconds: 0.1, workerId: "lease-b" });
+    const b = worker({ leaseSeconds: 1.2, rescueIntervalSeconds: 0.1, workerId: "lease-b" });
     await b.start();
-    await waitFor("SUCCESSFUL", async () => (await row(result.id)).status === "SUCCESSFUL", { timeoutMs: 6_000 });
+    await waitFor("SUCCESSFUL", async () => (await row(result.id)).status === "SUCCESSFUL", { timeoutMs: 10_000 });
     const final = await row(result.id);
     expect(final.attempts).toBe(1);
     expect(final.worker_ids).toEqual(["lease-a"]);
