@@ -2,7 +2,7 @@ CREATE FUNCTION public.errand_task_changes_delete() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
       BEGIN
-        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners WHERE seen_at > now() - interval '30 seconds') THEN RETURN NULL; END IF;
         IF EXISTS (SELECT 1 FROM old_rows) THEN PERFORM pg_notify('errand_task_changes', '{"resync":"deleted"}'); END IF;
         RETURN NULL;
       END
@@ -16,7 +16,7 @@ CREATE FUNCTION public.errand_task_changes_insert() RETURNS trigger
         n integer;
         payload text;
       BEGIN
-        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners WHERE seen_at > now() - interval '30 seconds') THEN RETURN NULL; END IF;
         SELECT count(*), json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text
           INTO n, payload FROM (SELECT id, status, NULL::text AS previous, queue_name, task_name FROM new_rows LIMIT 21) c;
         IF n > 20 THEN PERFORM nextval('errand_task_changes_seq');
@@ -30,7 +30,7 @@ CREATE FUNCTION public.errand_task_changes_truncate() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
       BEGIN
-        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners WHERE seen_at > now() - interval '30 seconds') THEN RETURN NULL; END IF;
         PERFORM pg_notify('errand_task_changes', '{"resync":"deleted"}');
         RETURN NULL;
       END
@@ -44,7 +44,7 @@ CREATE FUNCTION public.errand_task_changes_update() RETURNS trigger
         n integer;
         payload text;
       BEGIN
-        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners WHERE seen_at > now() - interval '30 seconds') THEN RETURN NULL; END IF;
         SELECT count(*), json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text
           INTO n, payload FROM (SELECT n.id, n.status, o.status AS previous, n.queue_name, n.task_name
         FROM new_rows n JOIN old_rows o ON o.id = n.id
@@ -174,7 +174,7 @@ CREATE FUNCTION public.errand_tasks_notify() RETURNS trigger
 
 CREATE TABLE public.errand_feed_listeners (
     pid integer NOT NULL,
-    listening_since timestamp with time zone DEFAULT now() NOT NULL
+    seen_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 CREATE TABLE public.errand_maintenance (

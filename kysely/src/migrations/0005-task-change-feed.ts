@@ -24,8 +24,9 @@ import { sql, type Kysely, type Migration } from "kysely";
  * (notifying commits are serialized) and every LISTENing session in the database (the
  * workers' wake-up connections) is woken to read it: a NOTIFY on every claim and completion
  * halved a drain (20,000 tasks: 17–18k/s → 7–11k/s on 2 cores), and still did with a feed
- * listening until big statements bumped the sequence instead. A row left by a server that
- * died is removed by the next feed that connects (its pid is gone from `pg_stat_activity`).
+ * listening until big statements bumped the sequence instead. A feed refreshes its row's
+ * `seen_at` every 10 s; the triggers ignore rows older than 30 s, so a server that died stops
+ * the notifications within 30 s (the next feed that connects deletes its row).
  *
  * Typed `Kysely<any>` on purpose: a migration is frozen in time.
  */
@@ -35,7 +36,7 @@ export const taskChangeFeed: Migration = {
     await sql`
       CREATE TABLE errand_feed_listeners (
         pid integer PRIMARY KEY,
-        listening_since timestamptz NOT NULL DEFAULT now()
+        seen_at timestamptz NOT NULL DEFAULT now()
       )`.execute(db);
 
     await sql`CREATE SEQUENCE errand_task_changes_seq`.execute(db);
@@ -48,7 +49,7 @@ export const taskChangeFeed: Migration = {
         n integer;
         payload text;
       BEGIN
-        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners WHERE seen_at > now() - interval '30 seconds') THEN RETURN NULL; END IF;
         SELECT count(*), json_build_object('c', json_agg(json_build_array(id, status, previous, queue_name, task_name)))::text
           INTO n, payload FROM (${changed} LIMIT 21) c;
         IF n > 20 THEN PERFORM nextval('errand_task_changes_seq');
@@ -70,14 +71,14 @@ export const taskChangeFeed: Migration = {
       $$`.execute(db);
     await sql`CREATE FUNCTION errand_task_changes_delete() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners WHERE seen_at > now() - interval '30 seconds') THEN RETURN NULL; END IF;
         IF EXISTS (SELECT 1 FROM old_rows) THEN PERFORM pg_notify('errand_task_changes', '{"resync":"deleted"}'); END IF;
         RETURN NULL;
       END
       $$`.execute(db);
     await sql`CREATE FUNCTION errand_task_changes_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners) THEN RETURN NULL; END IF;
+        IF NOT EXISTS (SELECT 1 FROM errand_feed_listeners WHERE seen_at > now() - interval '30 seconds') THEN RETURN NULL; END IF;
         PERFORM pg_notify('errand_task_changes', '{"resync":"deleted"}');
         RETURN NULL;
       END

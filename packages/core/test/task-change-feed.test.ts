@@ -149,6 +149,14 @@ describe("the push feed of the database backend", () => {
       await insert(3, "feed.unheard");
       await sql`SELECT pg_sleep(0.2)`.execute(await backend.getDb());
       expect(heard).toEqual([]);
+      // A mark not refreshed for over 30 s (a stalled or dead server) is ignored too.
+      await listener.query(
+        `INSERT INTO errand_feed_listeners (pid, seen_at) VALUES (pg_backend_pid(), now() - interval '1 minute')`,
+      );
+      await insert(1, "feed.unheard");
+      await sql`SELECT pg_sleep(0.2)`.execute(await backend.getDb());
+      expect(heard).toEqual([]);
+      await listener.query(`DELETE FROM errand_feed_listeners`);
       // A mark left by a server that died (no such session) goes when the next feed connects.
       await sql`INSERT INTO errand_feed_listeners (pid) VALUES (2147483000)`.execute(await backend.getDb());
       const { stop, changes } = await collect();
@@ -164,6 +172,33 @@ describe("the push feed of the database backend", () => {
       }
     } finally {
       await listener.end();
+    }
+  });
+
+  it("keeps its mark fresh while it has subscribers, so the triggers go on trusting it", async () => {
+    const db = await backend.getDb();
+    const feed = new TaskChangeFeed({
+      markRefreshMs: 100,
+      target: () =>
+        Promise.resolve({
+          listenUrl: tdb.url,
+          probe: (channel) => sql`SELECT pg_notify(${channel}, '')`.execute(db).then(() => undefined),
+        }),
+    });
+    const stop = await feed.subscribe(() => undefined);
+    try {
+      // Only a mark refreshed after this moment counts (other feeds' marks stay as they are).
+      const since = (await sql<{ t: string }>`SELECT now()::text AS t`.execute(db)).rows[0]!.t;
+      const refreshed = async () =>
+        (
+          await sql<{
+            n: number;
+          }>`SELECT count(*)::int AS n FROM errand_feed_listeners WHERE seen_at > ${since}::timestamptz`.execute(db)
+        ).rows[0]!.n;
+      await expect.poll(refreshed).toBe(1);
+    } finally {
+      stop();
+      await feed.close();
     }
   });
 

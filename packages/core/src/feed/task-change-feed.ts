@@ -19,7 +19,13 @@ export interface TaskChangeFeedOptions {
   lingerMs?: number | undefined;
   /** How often the sequence that big statements bump is read. Default 250 ms. */
   sequenceIntervalMs?: number | undefined;
+  /** How often the feed's mark in `errand_feed_listeners` is refreshed (the triggers ignore one older than 30 s). Default 10 s. */
+  markRefreshMs?: number | undefined;
 }
+
+/** How often a feed refreshes its mark in `errand_feed_listeners`, and when the triggers stop trusting one (migration 0005). */
+const MARK_REFRESH_MS = 10_000;
+const MARK_EXPIRY_MS = 30_000;
 
 /** Where `errand_task_changes_seq` stands, as one comparable string. */
 const SEQUENCE_VALUE = `SELECT last_value::text || ':' || is_called AS value FROM errand_task_changes_seq`;
@@ -49,6 +55,7 @@ export class TaskChangeFeed {
   #sequence: string | null = null;
   #echo = false;
   #reading = false;
+  #markedAt = 0;
 
   constructor(options: TaskChangeFeedOptions) {
     this.#options = options;
@@ -123,9 +130,10 @@ export class TaskChangeFeed {
           await client.query(
             `DELETE FROM errand_feed_listeners WHERE pid NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)`,
           );
+          this.#markedAt = Date.now();
           await client.query(
             `INSERT INTO errand_feed_listeners (pid) VALUES (pg_backend_pid())
-             ON CONFLICT (pid) DO UPDATE SET listening_since = now()`,
+             ON CONFLICT (pid) DO UPDATE SET seen_at = now()`,
           );
         },
         beforeClose: async (client) => {
@@ -158,6 +166,14 @@ export class TaskChangeFeed {
       const rows = await connection.query<{ value: string }>(SEQUENCE_VALUE);
       const value = rows?.[0]?.value;
       if (value === undefined) return;
+      // The triggers ignore a mark older than 30 s (its server may have died): refresh it every
+      // 10 s. Later than 30 s (this process was stalled), changes may have gone untold.
+      const sinceMarked = Date.now() - this.#markedAt;
+      if (sinceMarked >= (this.#options.markRefreshMs ?? MARK_REFRESH_MS)) {
+        await connection.query(`UPDATE errand_feed_listeners SET seen_at = now() WHERE pid = pg_backend_pid()`);
+        this.#markedAt = Date.now();
+        if (sinceMarked >= MARK_EXPIRY_MS) this.#echo = true;
+      }
       const moved = value !== this.#sequence;
       this.#sequence = value;
       if (moved || this.#echo) this.#emit({ type: "resync", reason: "overflow" });
