@@ -160,7 +160,8 @@ export class TaskChangeFeed {
   /** Big statements bump `errand_task_changes_seq` instead of notifying: a move is a `resync`. */
   async #readSequence(): Promise<void> {
     const connection = this.#connection;
-    if (!connection?.connected || this.#listeners.size === 0 || this.#reading) return;
+    // Also while lingering with no subscriber: the mark stays fresh for the next one.
+    if (!connection?.connected || this.#reading) return;
     this.#reading = true;
     try {
       const rows = await connection.query<{ value: string }>(SEQUENCE_VALUE);
