@@ -178,6 +178,7 @@ describe("the push feed of the database backend", () => {
   it("keeps its mark fresh, so the triggers go on trusting it", async () => {
     await backend.close(); // its own feed, refreshing its mark, would count too
     const db = await backend.getDb();
+    store = new PostgresTaskStore(db);
     const feed = new TaskChangeFeed({
       markRefreshMs: 100,
       target: () =>
