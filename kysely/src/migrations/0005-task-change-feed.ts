@@ -2,9 +2,9 @@ import { sql, type Kysely, type Migration } from "kysely";
 
 /**
  * The push feed: every statement that changes what a dashboard shows of a task (its status,
- * progress or cancel request; inserts; deletes) sends one NOTIFY on `errand_task_changes`
- * in the same transaction, so a server LISTENing on one connection hears each change as it
- * is committed and fans it out to its subscribers (the tRPC `watch` subscription).
+ * progress or cancel request; inserts; deletes) tells the servers LISTENing on
+ * `errand_task_changes`, from within its transaction, so each hears the change as it is
+ * committed and fans it out to its subscribers (the tRPC `watch` subscription):
  *
  * - A statement that changed at most 20 tasks sends `{"c":[[id, status, previousStatus,
  *   queueName, taskName], …]}` (under Postgres's 8,000-byte limit even with 200-character task
