@@ -46,14 +46,19 @@ test.describe("live by push", () => {
     await expect(indicator).toHaveAttribute("data-live-mode", "live");
   });
 
-  test("with polling off, the demo follows a task by push alone", async ({ page }) => {
+  test("with polling off, the demo follows a task and its progress by push alone", async ({ page }) => {
     await page.goto("/demo?poll=off");
     await expect(page.getByTestId("live-indicator")).toHaveAttribute("data-live-mode", "live");
-    await page.getByRole("button", { name: "Enqueue demo.add", exact: true }).click();
+    await page.getByRole("button", { name: "Build a report" }).click();
     const tracked = page.getByTestId("tracked-task").first();
     await expect(tracked).toHaveAttribute("data-status", /PENDING|RUNNING/);
-    await expect(tracked).toHaveAttribute("data-status", "SUCCESSFUL");
-    await expect(tracked.getByTestId("return-value")).toHaveText(/^\d+$/);
+    await expect(tracked).toHaveAttribute("data-status", "RUNNING");
+    const bar = tracked.getByRole("progressbar");
+    await expect
+      .poll(async () => Number(await bar.getAttribute("aria-valuenow")), { timeout: 15_000 })
+      .toBeGreaterThan(2);
+    await expect(tracked).toHaveAttribute("data-status", "SUCCESSFUL", { timeout: 20_000 });
+    await expect(tracked.getByTestId("return-value")).toContainText('"pages":12');
   });
 
   test("when the stream is killed the pages poll, and go live again once it is back", async ({ page }) => {
