@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { closeBackends, configure, type EnqueueRequest, type TaskRecord } from "@errand/core";
 import { MemoryTaskStore } from "@errand/core/internal";
 import { createTestDatabase, enqueueRequest, type TestDatabase } from "@errand/core/testing";
@@ -170,4 +171,37 @@ export function logLines(lines: string[]): { msg: string; level: string; [key: s
       return [];
     }
   });
+}
+
+/**
+ * What every suite of real worker processes sets up: a fresh database for the file (handed to
+ * `ready`), and after each test the processes it started killed and the `clear` tables emptied.
+ *
+ * @example
+ * let tdb: TestDatabase;
+ * const suite = workerProcessSuite({ ready: (t) => (tdb = t), clear: ["errand_tasks"] });
+ * const p = suite.startWorker(["--config", FIXTURE_CONFIG]);
+ */
+export function workerProcessSuite(options: { ready: (tdb: TestDatabase) => void; clear: readonly string[] }) {
+  let tdb: TestDatabase | undefined;
+  const procs: CliProcess[] = [];
+  beforeAll(async () => {
+    tdb = await setUpDatabase();
+    options.ready(tdb);
+  });
+  afterEach(async () => {
+    await killAll(procs);
+    for (const table of options.clear) await sql.raw(`DELETE FROM ${table}`).execute(tdb!.db);
+  });
+  afterAll(async () => {
+    await tearDownDatabase(tdb);
+  });
+  return {
+    /** `errand worker <args>` on the suite's database, killed after the test. */
+    startWorker(args: readonly string[]): CliProcess {
+      const p = spawnCli(["worker", ...args], { databaseUrl: tdb!.url });
+      procs.push(p);
+      return p;
+    },
+  };
 }

@@ -1,43 +1,23 @@
 // Tasks defined with `isolate: "thread"`, run by real worker processes (the `errand worker`
 // CLI): each attempt runs in its own worker thread.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
 import type { TestDatabase } from "@errand/core/testing";
 import { heavyIsolated, hopelessIsolated, record, spinIsolated } from "./fixtures/tasks";
 import {
-  killAll,
   executions,
   FIXTURE_CONFIG,
   logLines,
-  setUpDatabase,
-  spawnCli,
   statusCounts,
-  tearDownDatabase,
   waitFor,
   type CliProcess,
+  workerProcessSuite,
 } from "./helpers";
 
 let tdb: TestDatabase;
-const procs: CliProcess[] = [];
-
-beforeAll(async () => {
-  tdb = await setUpDatabase();
-});
-
-afterEach(async () => {
-  await killAll(procs);
-  await sql`DELETE FROM errand_tasks`.execute(tdb.db);
-  await sql`DELETE FROM executions`.execute(tdb.db);
-});
-
-afterAll(async () => {
-  await tearDownDatabase(tdb);
-});
+const suite = workerProcessSuite({ ready: (t) => (tdb = t), clear: ["errand_tasks", "executions"] });
 
 function startWorker(...args: string[]): CliProcess {
-  const p = spawnCli(["worker", "--config", FIXTURE_CONFIG, "--interval", "0.2", ...args], { databaseUrl: tdb.url });
-  procs.push(p);
-  return p;
+  return suite.startWorker(["--config", FIXTURE_CONFIG, "--interval", "0.2", ...args]);
 }
 
 describe('isolate: "thread"', () => {

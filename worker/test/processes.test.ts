@@ -1,45 +1,26 @@
 // Real worker processes (the `errand worker` CLI), killed and cut off in the ways
 // production kills them.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import type { TestDatabase } from "@errand/core/testing";
 import pg from "pg";
 import { testServerUrl } from "@errand/core/testing";
 import { blocking, nap, record, slow, stubborn } from "./fixtures/tasks";
 import {
-  killAll,
   executions,
   FIXTURE_CONFIG,
   logLines,
-  setUpDatabase,
-  spawnCli,
   statusCounts,
-  tearDownDatabase,
   waitFor,
   type CliProcess,
+  workerProcessSuite,
 } from "./helpers";
 
 let tdb: TestDatabase;
-const procs: CliProcess[] = [];
-
-beforeAll(async () => {
-  tdb = await setUpDatabase();
-});
-
-afterEach(async () => {
-  await killAll(procs);
-  await sql`DELETE FROM errand_tasks`.execute(tdb.db);
-  await sql`DELETE FROM executions`.execute(tdb.db);
-});
-
-afterAll(async () => {
-  await tearDownDatabase(tdb);
-});
+const suite = workerProcessSuite({ ready: (t) => (tdb = t), clear: ["errand_tasks", "executions"] });
 
 function startWorker(...args: string[]): CliProcess {
-  const p = spawnCli(["worker", "--config", FIXTURE_CONFIG, "--interval", "0.2", ...args], { databaseUrl: tdb.url });
-  procs.push(p);
-  return p;
+  return suite.startWorker(["--config", FIXTURE_CONFIG, "--interval", "0.2", ...args]);
 }
 
 const started = (p: CliProcess) => p.waitForLine("worker started", (l) => l.includes('"worker started"'));

@@ -1,42 +1,17 @@
 // Retention: workers delete finished tasks past their age in batches, one at a time.
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import pg from "pg";
 import { queries } from "@errand/core/internal";
 import type { TestDatabase } from "@errand/core/testing";
 import { resolveRetention } from "../src/retention-pruner";
 import { record } from "./fixtures/tasks";
-import {
-  killAll,
-  FIXTURE_CONFIG,
-  logLines,
-  runCli,
-  setUpDatabase,
-  spawnCli,
-  statusCounts,
-  tearDownDatabase,
-  waitFor,
-  type CliProcess,
-} from "./helpers";
+import { FIXTURE_CONFIG, logLines, runCli, statusCounts, waitFor, workerProcessSuite } from "./helpers";
 
 const RETENTION_CONFIG = path.join(path.dirname(FIXTURE_CONFIG), "errand.retention.config.ts");
 let tdb: TestDatabase;
-const procs: CliProcess[] = [];
-
-beforeAll(async () => {
-  tdb = await setUpDatabase();
-});
-
-afterEach(async () => {
-  await killAll(procs);
-  await sql`DELETE FROM errand_tasks`.execute(tdb.db);
-  await sql`DELETE FROM errand_maintenance`.execute(tdb.db);
-});
-
-afterAll(async () => {
-  await tearDownDatabase(tdb);
-});
+const suite = workerProcessSuite({ ready: (t) => (tdb = t), clear: ["errand_tasks", "errand_maintenance"] });
 
 /** Inserts `count` finished tasks of `status` that finished `daysAgo` days ago. */
 async function finished(count: number, status: "SUCCESSFUL" | "FAILED", daysAgo: number): Promise<void> {
@@ -100,13 +75,9 @@ describe("pruning", () => {
     await finished(100, "SUCCESSFUL", 1); // kept: too recent
     const live = await record.enqueueMany(Array.from({ length: 300 }, (_, i) => [`live${i}`] as [string]));
 
-    const workers = [0, 1].map(() => {
-      const p = spawnCli(["worker", "--config", RETENTION_CONFIG, "--interval", "0.2", "--concurrency", "5"], {
-        databaseUrl: tdb.url,
-      });
-      procs.push(p);
-      return p;
-    });
+    const workers = [0, 1].map(() =>
+      suite.startWorker(["--config", RETENTION_CONFIG, "--interval", "0.2", "--concurrency", "5"]),
+    );
     await waitFor(
       "old tasks pruned",
       async () => (await countOld("SUCCESSFUL", 7)) + (await countOld("FAILED", 30)) === 0,

@@ -1,41 +1,17 @@
 // Cron schedules: ticks in a time zone across DST, one task per tick however many workers.
 import path from "node:path";
 import { Writable } from "node:stream";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { task } from "@errand/core";
 import type { TestDatabase } from "@errand/core/testing";
 import { createLogger } from "../src/logger";
 import { claimTick, resolveSchedules, Scheduler, ticksBetween, type ResolvedSchedule } from "../src/scheduler";
-import {
-  killAll,
-  FIXTURE_CONFIG,
-  logLines,
-  runCli,
-  setUpDatabase,
-  spawnCli,
-  tearDownDatabase,
-  waitFor,
-  type CliProcess,
-} from "./helpers";
+import { FIXTURE_CONFIG, logLines, runCli, waitFor, workerProcessSuite } from "./helpers";
 
 const fixtures = path.dirname(FIXTURE_CONFIG);
 let tdb: TestDatabase;
-const procs: CliProcess[] = [];
-
-beforeAll(async () => {
-  tdb = await setUpDatabase();
-});
-
-afterEach(async () => {
-  await killAll(procs);
-  await sql`DELETE FROM errand_tasks`.execute(tdb.db);
-  await sql`DELETE FROM errand_schedule_ticks`.execute(tdb.db);
-});
-
-afterAll(async () => {
-  await tearDownDatabase(tdb);
-});
+const suite = workerProcessSuite({ ready: (t) => (tdb = t), clear: ["errand_tasks", "errand_schedule_ticks"] });
 
 const report = task({ name: "schedules.report" }, async (kind: string) => kind);
 
@@ -158,11 +134,7 @@ describe("checking schedules", () => {
 describe("three worker processes and a schedule every second", () => {
   it("enqueue one task per second for 20 s", async () => {
     const config = path.join(fixtures, "errand.schedules.config.ts");
-    const workers = [0, 1, 2].map(() => {
-      const p = spawnCli(["worker", "--config", config, "--interval", "0.5"], { databaseUrl: tdb.url });
-      procs.push(p);
-      return p;
-    });
+    const workers = [0, 1, 2].map(() => suite.startWorker(["--config", config, "--interval", "0.5"]));
     await Promise.all(workers.map((w) => w.waitForLine("worker started", (l) => l.includes('"worker started"'))));
     // Wait until every worker's scheduler runs (each logs a tick it enqueued, or sees them taken).
     await waitFor(
