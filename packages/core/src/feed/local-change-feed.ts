@@ -2,15 +2,21 @@ import type { TaskRecord } from "../types";
 import type { TaskChangeEvent, TaskChangeListener, Unsubscribe } from "./task-change";
 
 /**
- * The push feed of a backend that keeps its tasks in this process (immediate, dummy): the
- * backend announces each change itself, and subscribers hear it synchronously.
+ * Hands task change events to the subscribers in this process, synchronously: the whole push
+ * feed of a backend that keeps its tasks here (immediate, dummy), which announces each change
+ * itself; and the fan-out of the database backend's `TaskChangeFeed`.
  */
 export class LocalChangeFeed {
   readonly #listeners = new Set<TaskChangeListener>();
 
   subscribe(listener: TaskChangeListener): Unsubscribe {
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  /** How many subscribers are listening now. */
+  get subscriberCount(): number {
+    return this.#listeners.size;
   }
 
   /** Tells subscribers that these tasks changed (from `previous` status, when known). */

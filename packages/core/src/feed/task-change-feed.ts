@@ -1,7 +1,8 @@
 import { TASK_CHANGES_CHANNEL, type TaskStatus } from "@errand/db";
 import { ERROR_CODES, ErrandError } from "../errors";
+import { LocalChangeFeed } from "./local-change-feed";
 import { NotifyConnection, type NotifyLogger } from "./notify-connection";
-import type { TaskChange, TaskChangeEvent, TaskChangeListener, Unsubscribe } from "./task-change";
+import type { TaskChange, TaskChangeListener, Unsubscribe } from "./task-change";
 
 /** Where the feed LISTENs, and how it checks that notifications sent through the pool arrive. */
 export interface TaskChangeFeedTarget {
@@ -46,7 +47,7 @@ const consoleLogger: NotifyLogger = {
  */
 export class TaskChangeFeed {
   readonly #options: TaskChangeFeedOptions;
-  readonly #listeners = new Set<TaskChangeListener>();
+  readonly #subscribers = new LocalChangeFeed();
   #connection: NotifyConnection | null = null;
   #opening: Promise<NotifyConnection> | null = null;
   #unavailable: string | null = null;
@@ -63,7 +64,7 @@ export class TaskChangeFeed {
 
   /** How many subscribers are listening now. */
   get subscriberCount(): number {
-    return this.#listeners.size;
+    return this.#subscribers.subscriberCount;
   }
 
   /**
@@ -77,9 +78,13 @@ export class TaskChangeFeed {
     if (this.#unavailable) throw new ErrandError(ERROR_CODES.NOT_SUPPORTED, this.#unavailable);
     if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
     this.#lingerTimer = null;
-    this.#listeners.add(listener);
+    const leave = this.#subscribers.subscribe(listener);
+    let left = false;
     const unsubscribe = () => {
-      if (!this.#listeners.delete(listener) || this.#listeners.size > 0) return;
+      if (left) return;
+      left = true;
+      leave();
+      if (this.#subscribers.subscriberCount > 0) return;
       this.#lingerTimer = setTimeout(() => void this.close(), this.#options.lingerMs ?? 30_000);
       this.#lingerTimer.unref();
     };
@@ -113,12 +118,12 @@ export class TaskChangeFeed {
         channels: { [TASK_CHANGES_CHANNEL]: (payload) => this.#receive(payload) },
         // The first connection is not a reconnection: nothing was missed before it.
         onReconnect: () => {
-          if (this.#connection === connection) this.#emit({ type: "resync", reason: "reconnected" });
+          if (this.#connection === connection) this.#subscribers.emit({ type: "resync", reason: "reconnected" });
         },
-        onLost: () => this.#emit({ type: "interrupted" }),
+        onLost: () => this.#subscribers.emit({ type: "interrupted" }),
         onUnavailable: (reason) => {
           this.#unavailable = `No push feed: ${reason}.`;
-          this.#emit({ type: "interrupted" });
+          this.#subscribers.emit({ type: "interrupted" });
         },
         logger,
         // The triggers send only while some feed listens (migration 0005): say so, and clear
@@ -177,7 +182,7 @@ export class TaskChangeFeed {
       }
       const moved = value !== this.#sequence;
       this.#sequence = value;
-      if (moved || this.#echo) this.#emit({ type: "resync", reason: "overflow" });
+      if (moved || this.#echo) this.#subscribers.emit({ type: "resync", reason: "overflow" });
       // The bump precedes its statement's commit: tell once more at the next read.
       this.#echo = moved;
     } catch {
@@ -195,8 +200,9 @@ export class TaskChangeFeed {
       return;
     }
     const message = parsed as { c?: unknown; resync?: unknown };
-    if (message.resync === "overflow" || message.resync === "deleted") {
-      this.#emit({ type: "resync", reason: message.resync });
+    // The triggers' only resync message: a statement of more changes bumps the sequence instead.
+    if (message.resync === "deleted") {
+      this.#subscribers.emit({ type: "resync", reason: "deleted" });
     } else if (Array.isArray(message.c)) {
       const changes: TaskChange[] = [];
       for (const row of message.c as unknown[]) {
@@ -210,17 +216,7 @@ export class TaskChangeFeed {
         ];
         changes.push({ id, status, previousStatus, queueName, taskName });
       }
-      if (changes.length > 0) this.#emit({ type: "changes", changes });
-    }
-  }
-
-  #emit(event: TaskChangeEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        console.error("errand: a task change listener threw; carrying on.", error);
-      }
+      if (changes.length > 0) this.#subscribers.emit({ type: "changes", changes });
     }
   }
 
@@ -233,7 +229,7 @@ export class TaskChangeFeed {
     this.#sequence = null;
     const connection = this.#connection ?? (this.#opening ? await this.#opening.catch(() => null) : null);
     this.#connection = null;
-    if (this.#listeners.size > 0 && connection?.connected) this.#emit({ type: "interrupted" });
+    if (this.#subscribers.subscriberCount > 0 && connection?.connected) this.#subscribers.emit({ type: "interrupted" });
     await connection?.close();
   }
 }
