@@ -1,5 +1,5 @@
-import { sql, type Kysely } from "kysely";
-import { NotifyConnection } from "@errand/core/internal";
+import type { Kysely } from "kysely";
+import { NotifyConnection, probeThrough } from "@errand/core/internal";
 import type { Logger } from "./logger";
 
 /** The channel the `errand_tasks` insert trigger notifies, with the queue name as payload. */
@@ -55,9 +55,7 @@ export async function openNotifyListener(options: {
     onNotify: options.onNotify,
     channels: options.channels,
     onReconnect: options.onReconnect,
-    probe: async (channel) => {
-      await sql`SELECT pg_notify(${channel}, '')`.execute(db);
-    },
+    probe: probeThrough(db),
   });
   await listener.start();
   return listener;

@@ -28,6 +28,7 @@ export { normalizeJson } from "./json/normalize-json";
 export { loadEmbedded, type EmbeddedModule } from "./backends/database/load-embedded";
 export {
   NotifyConnection,
+  probeThrough,
   type NotifyConnectionOptions,
   type NotifyLogger,
   type NotifySession,

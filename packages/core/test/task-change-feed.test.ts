@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sql } from "kysely";
+import { sql, type Kysely } from "kysely";
+import type { Database } from "@errand/db";
 import pg from "pg";
 import { DatabaseBackend, type TaskChangeEvent } from "@errand/core";
-import { PostgresTaskStore, TaskChangeFeed } from "@errand/core/internal";
+import { PostgresTaskStore, probeThrough, TaskChangeFeed } from "@errand/core/internal";
 import { createTestDatabase, enqueueRequest, type TestDatabase } from "@errand/core/testing";
 
 // The database backend's push feed: the triggers of migration 0005 and one LISTEN connection.
@@ -34,6 +35,9 @@ async function feedConnections(): Promise<number> {
     WHERE application_name = 'errand-feed' AND datname = current_database()`.execute(await backend.getDb());
   return rows[0]!.n;
 }
+
+/** A feed's target: the test database, probed through `db`'s pool. */
+const onTestDatabase = (db: Kysely<Database>) => () => Promise.resolve({ listenUrl: tdb.url, probe: probeThrough(db) });
 
 const insert = (n: number, taskName = "feed.t") =>
   store.taskInsert({ backend: "feed", tasks: Array.from({ length: n }, () => enqueueRequest({ taskName })) });
@@ -114,11 +118,7 @@ describe("the push feed of the database backend", () => {
     const db = await backend.getDb();
     const feed = new TaskChangeFeed({
       lingerMs: 50,
-      target: () =>
-        Promise.resolve({
-          listenUrl: tdb.url,
-          probe: (channel) => sql`SELECT pg_notify(${channel}, '')`.execute(db).then(() => undefined),
-        }),
+      target: onTestDatabase(db),
     });
     const baseline = await feedConnections();
     const stop = await feed.subscribe(() => undefined);
@@ -181,11 +181,7 @@ describe("the push feed of the database backend", () => {
     store = new PostgresTaskStore(db);
     const feed = new TaskChangeFeed({
       markRefreshMs: 100,
-      target: () =>
-        Promise.resolve({
-          listenUrl: tdb.url,
-          probe: (channel) => sql`SELECT pg_notify(${channel}, '')`.execute(db).then(() => undefined),
-        }),
+      target: onTestDatabase(db),
     });
     const stop = await feed.subscribe(() => undefined);
     try {

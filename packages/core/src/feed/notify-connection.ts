@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { sql, type Kysely } from "kysely";
 import pg from "pg";
 
 const PROBE_TIMEOUT_MS = 3000;
@@ -7,6 +8,19 @@ const PROBE_TIMEOUT_MS = 3000;
 export interface NotifyLogger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * A `probe` that sends its NOTIFY through `db`'s pool, the way the app's writes send theirs.
+ *
+ * @example
+ * new NotifyConnection({ ..., probe: probeThrough(db) });
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function probeThrough(db: Kysely<any>): (channel: string) => Promise<void> {
+  return async (channel) => {
+    await sql`SELECT pg_notify(${channel}, '')`.execute(db);
+  };
 }
 
 /** The LISTEN session, for `onSession` and `beforeClose`. */

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { Kysely, PostgresDialect } from "kysely";
 import { ERROR_CODES, ErrandError } from "../../errors";
 import { currentAtomicBlock } from "../../transaction/atomic";
 import type { EnqueueContext, EnqueueRequest, TaskRecord } from "../../types";
@@ -10,6 +10,7 @@ import type { DatabaseBackendLike } from "../backend";
 import { StoreBackend } from "../store-backend";
 import type { DatabaseBackendSettings } from "./database-backend-settings";
 import { loadEmbedded } from "./load-embedded";
+import { probeThrough } from "../../feed/notify-connection";
 import { TaskChangeFeed } from "../../feed/task-change-feed";
 import type { TaskChangeListener, Unsubscribe } from "../../feed/task-change";
 
@@ -81,9 +82,7 @@ export class DatabaseBackend extends StoreBackend implements DatabaseBackendLike
         return {
           // A backend given only a Kysely instance has no address to LISTEN on.
           listenUrl: listenUrl === "" ? false : listenUrl,
-          probe: async (channel) => {
-            await sql`SELECT pg_notify(${channel}, '')`.execute(db);
-          },
+          probe: probeThrough(db),
         };
       },
     });
