@@ -3,7 +3,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import type { TaskChange, TaskRecordJSON } from "@errand/trpc";
 import { useErrandTRPC } from "../errand-provider-context";
-import { useTaskFeed, useThrottled } from "../live/task-feed";
+import { useFeedRefetch } from "../live/task-feed";
 
 /** What `useTaskList` filters on; empty means every task. */
 export interface TaskListFilters {
@@ -47,19 +47,20 @@ function concerns(change: TaskChange, filters: TaskListFilters): boolean {
 export function useTaskList(filters: TaskListFilters = {}, options: UseTaskListOptions = {}) {
   const trpc = useErrandTRPC();
   const input = clean(filters);
-  const refetch = useThrottled(() => void query.refetch(), 250);
-  const feed = useTaskFeed((event) => {
-    if (event.type === "resync" || (event.type === "changes" && event.changes.some((c) => concerns(c, input)))) {
-      refetch();
-    }
+  const feed = useFeedRefetch({
+    concerns: (event) =>
+      event.type === "resync" || (event.type === "changes" && event.changes.some((c) => concerns(c, input))),
+    refetch: () => void query.refetch(),
+    throttleMs: 250,
+    interval: options.refetchInterval,
+    defaultInterval: 2000,
   });
-  const interval = options.refetchInterval ?? feed.pollInterval ?? 2000;
   const query = useInfiniteQuery(
     trpc.list.infiniteQueryOptions(
       { ...input, limit: options.limit ?? 25 },
       {
         getNextPageParam: (page) => page.nextCursor ?? undefined,
-        refetchInterval: feed.live ? false : interval,
+        refetchInterval: feed.refetchInterval,
         placeholderData: (previous) => previous,
       },
     ),

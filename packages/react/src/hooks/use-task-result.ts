@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { TaskRecordJSON } from "@errand/trpc";
 import { useErrandTRPC } from "../errand-provider-context";
-import { useTaskFeed, useThrottled } from "../live/task-feed";
+import { useFeedRefetch } from "../live/task-feed";
 
 export interface UseTaskResultOptions {
   /**
@@ -32,22 +32,23 @@ export function isFinishedStatus(status: string | undefined): boolean {
 export function useTaskResult<TReturn = unknown>(id: string | null | undefined, options: UseTaskResultOptions = {}) {
   const trpc = useErrandTRPC();
   const enabled = Boolean(id) && (options.enabled ?? true);
-  const refetch = useThrottled(() => void query.refetch(), 100);
   const watchedId = id?.toLowerCase();
-  const feed = useTaskFeed((event) => {
-    if (!enabled) return;
-    if (event.type === "resync" || (event.type === "changes" && event.changes.some((c) => c.id === watchedId))) {
-      refetch();
-    }
+  const feed = useFeedRefetch({
+    concerns: (event) =>
+      enabled &&
+      (event.type === "resync" || (event.type === "changes" && event.changes.some((c) => c.id === watchedId))),
+    refetch: () => void query.refetch(),
+    throttleMs: 100,
+    interval: options.refetchInterval,
+    defaultInterval: 1000,
   });
-  const interval = options.refetchInterval ?? feed.pollInterval ?? 1000;
   const query = useQuery({
     ...trpc.getResult.queryOptions(
       { id: id ?? "" },
       {
         enabled,
         refetchInterval: (q) =>
-          isFinishedStatus(q.state.data?.status) || q.state.error || feed.live ? false : interval,
+          isFinishedStatus(q.state.data?.status) || q.state.error ? false : feed.refetchInterval,
         refetchIntervalInBackground: false,
       },
     ),

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useErrandTRPC } from "../errand-provider-context";
-import { useTaskFeed, useThrottled } from "../live/task-feed";
+import { useFeedRefetch } from "../live/task-feed";
 
 /**
  * Counts by status and queue and the last hour's throughput, refreshed when the push stream
@@ -14,9 +14,13 @@ import { useTaskFeed, useThrottled } from "../live/task-feed";
  */
 export function useTaskStats(options: { refetchInterval?: number | false | undefined } = {}) {
   const trpc = useErrandTRPC();
-  const refetch = useThrottled(() => void query.refetch(), 500);
-  const feed = useTaskFeed(() => refetch());
-  const interval = options.refetchInterval ?? feed.pollInterval ?? 2000;
-  const query = useQuery(trpc.stats.queryOptions(undefined, { refetchInterval: feed.live ? false : interval }));
+  const feed = useFeedRefetch({
+    concerns: () => true,
+    refetch: () => void query.refetch(),
+    throttleMs: 500,
+    interval: options.refetchInterval,
+    defaultInterval: 2000,
+  });
+  const query = useQuery(trpc.stats.queryOptions(undefined, { refetchInterval: feed.refetchInterval }));
   return { ...query, live: feed.live };
 }

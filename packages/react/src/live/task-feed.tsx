@@ -132,3 +132,23 @@ export function useThrottled(fn: () => void, ms: number): () => void {
     }, wait);
   }, [ms]);
 }
+
+/**
+ * What each data hook does with the push stream: refetch (at most every `throttleMs`) when an
+ * event `concerns` it, and poll at `interval` (else the provider's, else `defaultInterval`)
+ * only while the stream is not live. Returns the polling interval to use now (`false`: none).
+ */
+export function useFeedRefetch(options: {
+  concerns: (event: TaskWatchEvent) => boolean;
+  refetch: () => void;
+  throttleMs: number;
+  interval: number | false | undefined;
+  defaultInterval: number;
+}): { live: boolean; refetchInterval: number | false } {
+  const refetch = useThrottled(options.refetch, options.throttleMs);
+  const feed = useTaskFeed((event) => {
+    if (options.concerns(event)) refetch();
+  });
+  const interval = options.interval ?? feed.pollInterval ?? options.defaultInterval;
+  return { live: feed.live, refetchInterval: feed.live ? false : interval };
+}
