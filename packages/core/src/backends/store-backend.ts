@@ -118,7 +118,7 @@ export abstract class StoreBackend implements Backend {
     return pruned;
   }
 
-  async watchChanges(listener: TaskChangeListener): Promise<Unsubscribe> {
+  watchChanges(listener: TaskChangeListener): Promise<Unsubscribe> {
     return Promise.resolve(this.localFeed.subscribe(listener));
   }
 
