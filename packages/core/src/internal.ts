@@ -14,15 +14,15 @@ export type {
   TaskStore,
 } from "./store/task-store";
 export { MemoryTaskStore } from "./store/memory-task-store";
-export { PostgresTaskStore } from "./store/postgres-task-store";
+export { PostgresTaskStore } from "./store/postgres/postgres-task-store";
 export { taskCancelledError } from "./store/task-cancelled-error";
 export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
 export { runTask, type RunOutcome, type RunTaskOptions } from "./task/run-task";
 export { LazyAbort } from "./task/lazy-abort";
 export { errorToTaskError } from "./result/error-to-task-error";
-export { rowToRecord } from "./backends/database/row-to-record";
-export * as queries from "./backends/database/queries/index";
-export { CANCEL_CHANNEL } from "./backends/database/queries/task-cancel";
+export { rowToRecord } from "./store/postgres/row-to-record";
+export * as queries from "./store/postgres/index";
+export { CANCEL_CHANNEL } from "./store/postgres/task-cancel";
 export { emitTaskEvent } from "./events/task-events";
 export { normalizeJson } from "./json/normalize-json";
 export { loadEmbedded, type EmbeddedModule } from "./backends/database/load-embedded";

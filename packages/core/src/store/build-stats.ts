@@ -10,9 +10,3 @@ export function buildStats(
   for (const c of counts) byStatus[c.status] += c.count;
   return { byStatus, byQueue: counts, throughput, oldestDueAt };
 }
-
-/** The page size of `list`, clamped to 1…500 (default 50). */
-export function listLimit(limit: number | undefined): number {
-  if (limit === undefined) return 50;
-  return Math.min(500, Math.max(1, Math.trunc(limit)));
-}

@@ -1,7 +1,7 @@
 // `taskList` over tasks in memory, paged as the Postgres store pages: newest first, the
 // cursor being the enqueue order (`seq`) of the last task on the page.
 import type { TaskListFilters, TaskListPage, TaskRecord } from "../types";
-import { listLimit } from "./build-stats";
+import { listLimit } from "./list-limit";
 
 /**
  * One page of `tasks` matching the filters, newest first (copies); `nextCursor` is set when

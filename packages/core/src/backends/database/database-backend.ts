@@ -4,7 +4,7 @@ import { currentAtomicBlock } from "../../transaction/atomic";
 import type { EnqueueContext, EnqueueRequest, TaskRecord } from "../../types";
 import pg from "pg";
 import { migrate, type Database } from "@errand/db";
-import { PostgresTaskStore } from "../../store/postgres-task-store";
+import { PostgresTaskStore } from "../../store/postgres/postgres-task-store";
 import type { TaskStore } from "../../store/task-store";
 import type { DatabaseBackendLike } from "../backend";
 import { StoreBackend } from "../store-backend";

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
 import { taskColumns } from "./task-columns";
-import { taskCancelledError } from "../../../store/task-cancelled-error";
+import { taskCancelledError } from "../task-cancelled-error";
 
 /**
  * Gives back tasks this worker claimed but never started (shutdown between claim and

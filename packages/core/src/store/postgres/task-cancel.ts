@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import { isUuid, type Executor } from "./executor";
 import { taskColumns } from "./task-columns";
-import { taskCancelledError } from "../../../store/task-cancelled-error";
+import { taskCancelledError } from "../task-cancelled-error";
 
 /** The channel a cancel of a RUNNING task is announced on; the payload is the task id. */
 export const CANCEL_CHANNEL = "errand_cancel";

@@ -3,10 +3,10 @@ import type { TaskRow, TaskStatus } from "@errand/db";
 import type { Executor } from "./executor";
 import { taskColumns } from "./task-columns";
 import { ENQUEUE_COLUMNS } from "./task-insert";
-import { cancelledWhileRunningText } from "../../../store/task-cancelled-error";
+import { cancelledWhileRunningText } from "../task-cancelled-error";
 
 const ISO_8601 = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
-import type { TaskCompleteParams } from "../../../store/task-store";
+import type { TaskCompleteParams } from "../task-store";
 
 /**
  * Marks many RUNNING tasks SUCCESSFUL in one statement (FAILED with a `TaskCancelled` error,

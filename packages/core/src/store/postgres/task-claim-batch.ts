@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { TASK_COLUMNS, type TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
-import type { TaskClaimBatchParams } from "../../../store/task-store";
+import type { TaskClaimBatchParams } from "../task-store";
 
 /**
  * Columns whose value a claim already knows, or can tell from the row's other columns on a

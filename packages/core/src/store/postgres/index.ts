@@ -15,4 +15,4 @@ export { taskRetry } from "./task-retry";
 export { taskSetProgress } from "./task-set-progress";
 export { taskStats, type TaskStatsRows } from "./task-stats";
 // The params of the state-machine queries are the TaskStore's own.
-export type { TaskClaimBatchParams, TaskCompleteParams, TaskFailParams } from "../../../store/task-store";
+export type { TaskClaimBatchParams, TaskCompleteParams, TaskFailParams } from "../task-store";

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
 import { taskColumns } from "./task-columns";
-import type { TaskFailParams } from "../../../store/task-store";
+import type { TaskFailParams } from "../task-store";
 import type { BriefRow } from "./task-complete";
 
 /**

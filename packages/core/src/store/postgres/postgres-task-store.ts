@@ -18,11 +18,12 @@ import {
   taskStats,
   type Executor,
   type TaskInsertRow,
-} from "../backends/database/queries/index";
-import { rowToRecord } from "../backends/database/row-to-record";
-import type { EnqueueRequest, TaskListFilters, TaskListPage, TaskRecord, TaskStats } from "../types";
-import { buildStats, listLimit } from "./build-stats";
-import { newTaskRecord } from "./new-task-record";
+} from "./index";
+import { rowToRecord } from "./row-to-record";
+import type { EnqueueRequest, TaskListFilters, TaskListPage, TaskRecord, TaskStats } from "../../types";
+import { buildStats } from "../build-stats";
+import { listLimit } from "../list-limit";
+import { newTaskRecord } from "../new-task-record";
 import type {
   TaskClaimBatchParams,
   TaskCompleteParams,
@@ -31,11 +32,11 @@ import type {
   TaskOutcomeBrief,
   TaskPruneOptions,
   TaskStore,
-} from "./task-store";
+} from "../task-store";
 
 /**
  * The task store in Postgres: each operation is one of the query functions in
- * `backends/database/queries/` (the SQL layer, where the locking is explained), with rows
+ * the query functions beside it in `store/postgres/` (the SQL layer, where the locking is explained), with rows
  * mapped to records. The database backend and, later, the worker run on it.
  *
  * @example

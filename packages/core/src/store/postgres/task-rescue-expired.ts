@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
 import { taskColumns } from "./task-columns";
-import { leaseExpiredText } from "../../../store/lease-expired-error";
+import { leaseExpiredText } from "../lease-expired-error";
 
 const ISO_8601 = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 // The error's texts as templates, filled in per row: one wording for both stores.
