@@ -206,11 +206,15 @@ describe("outcomes", () => {
     expect((await row(fine.id)).status).toBe("SUCCESSFUL");
   });
 
-  it("fails a task that returns something that is not JSON", async () => {
+  it("fails a task that returns something that is not JSON at once, with retries left", async () => {
     const result = await badReturn.enqueue();
+    // Zero backoff: a retry would be due at once, and this drain would run it.
     await drain();
     const final = await row(result.id);
     expect(final.status).toBe("FAILED");
+    expect(final.attempts).toBe(1);
+    expect(final.max_attempts).toBe(5);
+    expect(final.errors).toHaveLength(1);
     expect(final.errors[0]!.message).toMatch(/not JSON/);
   });
 

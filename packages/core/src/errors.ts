@@ -141,6 +141,23 @@ export class TaskCancelled extends ErrandError {
   }
 }
 
+/**
+ * Whether a failed attempt may be retried, attempts permitting: the one place this rule
+ * lives (the worker, its isolated threads and the docs' state table follow it). Never
+ * retried: a `DoNotRetry`, a return value that is not JSON (running it again returns the
+ * same value), an unregistered task name and a cancel. The codes are read too, so an
+ * error from another copy of this module (an isolated thread) counts.
+ *
+ * @example
+ * mayRetry(new Error("timeout talking to the API")); // true
+ * mayRetry(new DoNotRetry("card declined")); // false
+ */
+export function mayRetry(error: unknown): boolean {
+  if (error instanceof TaskNotRegistered || error instanceof TaskCancelled) return false;
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return code !== ERROR_CODES.DO_NOT_RETRY && code !== ERROR_CODES.INVALID_RETURN_VALUE;
+}
+
 /** Whether an error asks not to be retried (also across copies of this module). */
 export function isDoNotRetry(error: unknown): boolean {
   return (

@@ -16,6 +16,7 @@ export type {
 export { MemoryTaskStore } from "./store/memory-task-store";
 export { PostgresTaskStore } from "./store/postgres/postgres-task-store";
 export { taskCancelledError } from "./store/task-cancelled-error";
+export { mayRetry } from "./errors";
 export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
 export { runTask, type RunOutcome, type RunTaskOptions } from "./task/run-task";
 export { LazyAbort } from "./task/lazy-abort";

@@ -3,8 +3,8 @@
 // registry, runs it through `runTask` and posts the outcome. Emitted as its own file in
 // dist/ (a tsdown entry) and loaded by URL beside the code that starts it.
 import { parentPort, workerData } from "node:worker_threads";
-import { configure, getBackend, isDoNotRetry, TaskNotRegistered, TaskResult, type TaskRecord } from "@errand/core";
-import { errorToTaskError, registeredTasks, runTask } from "@errand/core/internal";
+import { configure, getBackend, TaskNotRegistered, TaskResult, type TaskRecord } from "@errand/core";
+import { errorToTaskError, mayRetry, registeredTasks, runTask } from "@errand/core/internal";
 import { loadConfig } from "../load-config";
 import type { IsolatedTaskData, ThreadMessage } from "./thread-messages";
 
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       type: "done",
       ok: false,
       error: errorToTaskError(outcome.error, record.attempts),
-      doNotRetry: isDoNotRetry(outcome.error),
+      doNotRetry: !mayRetry(outcome.error),
     });
   }
 }
