@@ -34,7 +34,8 @@ export interface CancelWatcherOptions {
  * @example
  * const watcher = new CancelWatcher({ store, workerId, running: (id) => attempts.get(id), runningCount: () => attempts.size, pollSeconds: 1, logger });
  * watcher.start();
- * listener.on("errand_cancel", (id) => watcher.notice(id));
+ * // the LISTEN connection's handler for CANCEL_CHANNEL ("errand_cancel"):
+ * onNotification = (id) => watcher.notice(id);
  */
 export class CancelWatcher {
   readonly #options: CancelWatcherOptions;

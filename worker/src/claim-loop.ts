@@ -48,9 +48,8 @@ export interface ClaimLoopOptions {
  * starts each task through `onClaimed` as a slot frees up, from memory, without a round
  * trip. The next claim goes out while the queue is still half full, so the database never
  * waits on the worker nor the worker on a claim; while claiming ahead, two claims may be
- * in flight at once (each counts what the other asked for). Measured, in-process drain of
- * 20,000 no-op tasks at c=1: one claimer and a cap of 500 15,000/s, two claimers 16,300–16,500/s,
- * two and a cap of 1,000 18,300–18,600/s. Tasks claimed ahead are leased like
+ * in flight at once (each counts what the other asked for); why two claimers and the cap:
+ * "Design measurements" in worker/bench/README.md. Tasks claimed ahead are leased like
  * running ones; one not started within `prefetchTimeoutMs` is given back (PENDING again,
  * no attempt counted), and so is every one left when the worker stops.
  *
@@ -115,10 +114,8 @@ export class ClaimLoop {
    * A slot freed up: it is filled at once from the local queue. When the queue has run
    * down to half its target, the next claim goes out now, while the rest of the queue
    * runs; otherwise the claim is deferred to the next turn of the event loop so that tasks
-   * finishing together are refilled by one claim, not one claim each. Measured (same
-   * conditions as MAX_FLUSH_BATCH): claiming 25 tasks with one statement and completing
-   * them with one drained 1,220–1,510 no-op tasks/s; claiming them one at a time (25
-   * statements) 200–580/s.
+   * finishing together are refilled by one claim, not one claim each (batched claims:
+   * "Design measurements" in worker/bench/README.md).
    */
   slotFreed(): void {
     this.#fillSlots();

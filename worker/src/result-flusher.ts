@@ -48,11 +48,8 @@ export interface ResultFlusherOptions {
 }
 
 /**
- * Most results stored by one statement. Measured here (2 cores, local Postgres 15, load
- * average ≈8 from other jobs, so absolute figures are low; compare the ratios): one
- * `taskComplete` of 1 row took 2.9–4.4 ms, of 50 rows 7–13 ms (0.14–0.27 ms a row), of 500
- * rows 25–47 ms (0.05–0.10 ms a row), of 2,000 rows 112–154 ms (0.06–0.08 ms a row). Past
- * ≈500 a row gets no cheaper while the statement holds its row locks ever longer, so 500.
+ * Most results stored by one statement: past it a row gets no cheaper while the statement
+ * holds its row locks ever longer ("Design measurements" in worker/bench/README.md).
  */
 export const MAX_FLUSH_BATCH = 500;
 
@@ -62,14 +59,8 @@ export const MAX_FLUSH_BATCH = 500;
  * event loop after a result arrives; while one is in flight, results pile up for the next
  * (group commit), so the batch grows with the load and an idle worker adds no delay (no
  * timer to wait out). It runs on its own pooled connection, in parallel with the next
- * claim, so a busy worker's cycle costs one round trip, not two.
- * Measured (same conditions as MAX_FLUSH_BATCH), claims of 25: completing the 25 with one
- * statement drained 1,220–1,510 no-op tasks/s; with one statement each, 220–600/s
- * sequentially and 300–370/s in parallel over a pool of 10. Against a bare loop that
- * claims c rows and completes them in one statement while claiming the next (run
- * alternately, 3,000 tasks, load average 4–7): c=10, worker 1,280–1,720/s, loop
- * 1,290–1,400/s; c=50, worker 2,950–4,070/s, loop 3,050–6,120/s. A CPU profile of the
- * worker at c=50 is 44 % idle (waiting on Postgres); its own per-task work is under 5 %.
+ * claim, so a busy worker's cycle costs one round trip, not two (the figures behind this:
+ * "Design measurements" in worker/bench/README.md).
  *
  * While the database is down, results wait in memory and the flush is retried with
  * backoff; nothing is lost, and re-sending is safe (a row already stored is no longer

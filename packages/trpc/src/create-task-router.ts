@@ -331,7 +331,7 @@ export function createTaskRouter<
       }
     }),
 
-    /** PENDING → FAILED with a TaskCancelled error. CONFLICT if it already started. */
+    /** PENDING → FAILED with a TaskCancelled error; a RUNNING task's worker aborts it. CONFLICT once it finished. */
     cancel: t.procedure
       .input(readableInput(idSchema))
       .mutation(({ ctx, input }) =>

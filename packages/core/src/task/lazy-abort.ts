@@ -1,9 +1,8 @@
 /**
  * An abort that may come from outside (worker shutdown, a lost lease) or from a timeout,
  * whose `AbortSignal` is only built when someone asks for it. Most tasks never read
- * `ctx.signal`, and an `AbortSignal` (an `EventTarget`) is the dearest thing a worker built
- * per task: measured in a drain of 20,000 no-op tasks, the two signals per attempt took
- * ≈150 ms of the worker's ≈1,000 ms of CPU, before their garbage collection.
+ * `ctx.signal`, and an `AbortSignal` (an `EventTarget`) was the dearest thing a worker built
+ * per task ("Design measurements" in worker/bench/README.md).
  *
  * @example
  * const abort = new LazyAbort();

@@ -35,9 +35,9 @@ import type {
 } from "../task-store";
 
 /**
- * The task store in Postgres: each operation is one of the query functions in
- * the query functions beside it in `store/postgres/` (the SQL layer, where the locking is explained), with rows
- * mapped to records. The database backend and, later, the worker run on it.
+ * The task store in Postgres: each operation is one of the query functions beside it in
+ * `store/postgres/` (the SQL layer, where the locking is explained), with rows mapped to
+ * records. The database backend and the worker run on it.
  *
  * @example
  * const store = new PostgresTaskStore(db);
