@@ -21,6 +21,9 @@ export const ERROR_CODES = {
   INVALID_STATE: "INVALID_STATE",
   DO_NOT_RETRY: "DO_NOT_RETRY",
   INTERNAL: "INTERNAL",
+  INVALID_ARGUMENT: "INVALID_ARGUMENT",
+  INVALID_OPTION: "INVALID_OPTION",
+  UNIQUE_KEY_CONTENDED: "UNIQUE_KEY_CONTENDED",
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -88,6 +91,32 @@ export class InvalidTaskArgumentsError extends ErrandError {
       `${taskName ? `Task "${taskName}": ` : ""}${path} ${problem}. Task arguments must be JSON (strings, finite numbers, booleans, null, arrays and plain objects); nothing was enqueued.`,
     );
     this.path = path;
+  }
+}
+
+/**
+ * A function was called with an argument it cannot take (`ctx.setProgress(-1)`,
+ * `transaction.onCommit(42)`, a tRPC input that fails its schema). Nothing was changed.
+ *
+ * @example
+ * try { await ctx.setProgress(-1) } catch (e) { if (e instanceof InvalidArgument) ... }
+ */
+export class InvalidArgument extends ErrandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.INVALID_ARGUMENT, message, options);
+  }
+}
+
+/**
+ * Enqueueing with unique keys gave up: other tasks kept taking and freeing the same keys
+ * while it retried. Nothing was enqueued; try again.
+ */
+export class UniqueKeyContended extends ErrandError {
+  constructor() {
+    super(
+      ERROR_CODES.UNIQUE_KEY_CONTENDED,
+      "Could not enqueue: the unique keys kept being taken and freed by other tasks; nothing was enqueued, try again.",
+    );
   }
 }
 

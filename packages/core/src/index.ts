@@ -86,6 +86,7 @@ export {
   ERROR_CODES,
   ErrandError,
   isDoNotRetry,
+  InvalidArgument,
   InvalidTask,
   InvalidTaskArgumentsError,
   InvalidTaskBackend,
@@ -93,5 +94,6 @@ export {
   TaskResultDoesNotExist,
   TaskResultMismatch,
   toErrandError,
+  UniqueKeyContended,
   type ErrorCode,
 } from "./errors";

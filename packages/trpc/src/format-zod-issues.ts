@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { InvalidArgument } from "@errand/core";
 
 /**
  * One readable line per problem, e.g. `args.0: Expected number, received string` —
@@ -14,11 +15,10 @@ export function formatZodIssues(issues: readonly z.core.$ZodIssue[], prefix?: st
 }
 
 /** What a failed input parse throws: a readable message, the issues kept for the client. */
-export class InvalidInputError extends Error {
+export class InvalidInputError extends InvalidArgument {
   readonly issues: readonly z.core.$ZodIssue[];
   constructor(issues: readonly z.core.$ZodIssue[]) {
     super(formatZodIssues(issues));
-    this.name = "InvalidInputError";
     this.issues = issues;
   }
 }

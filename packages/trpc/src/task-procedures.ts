@@ -1,5 +1,5 @@
 import type { TRPCMutationProcedure, TRPCQueryProcedure } from "@trpc/server";
-import type { AnyTask, TaskArgs, TaskReturn } from "@errand/core";
+import { InvalidTask, type AnyTask, type TaskArgs, type TaskReturn } from "@errand/core";
 import type { TaskRecordJSON } from "./task-record-json";
 
 /** Per-enqueue options through tRPC: `delay` in seconds, `runAfter` as an ISO 8601 string. */
@@ -59,8 +59,9 @@ export function buildTaskProcedureTree(
   for (const name of names) {
     const segments = name.split(".");
     if (segments.some((s) => s.length === 0 || PROCEDURE_NAMES.has(s))) {
-      throw new Error(
+      throw new InvalidTask(
         `Task "${name}" cannot be exposed as tasks.${name}: a segment of its name is empty or is "enqueue"/"getResult". Rename the task.`,
+        name,
       );
     }
     let node = root;

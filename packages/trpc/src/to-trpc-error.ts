@@ -26,6 +26,9 @@ export const TRPC_CODE_BY_ERRAND_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = 
   // Thrown by a task, never by the router; a task's failure is data in its result.
   DO_NOT_RETRY: "INTERNAL_SERVER_ERROR",
   INTERNAL: "INTERNAL_SERVER_ERROR",
+  INVALID_ARGUMENT: "BAD_REQUEST",
+  INVALID_OPTION: "BAD_REQUEST",
+  UNIQUE_KEY_CONTENDED: "CONFLICT",
 };
 
 /**

@@ -1,4 +1,4 @@
-import { ERROR_CODES, ErrandError } from "../errors";
+import { ERROR_CODES, ErrandError, InvalidArgument } from "../errors";
 import { normalizeJson, type JsonValue } from "../json/normalize-json";
 import type { TaskResult } from "../result/task-result";
 import type { RunnableTask } from "./runnable-task";
@@ -70,14 +70,10 @@ export async function runTask(options: RunTaskOptions): Promise<RunOutcome> {
     },
     setProgress: async (done, total) => {
       if (typeof done !== "number" || !Number.isFinite(done) || done < 0) {
-        throw new ErrandError(
-          ERROR_CODES.INVALID_STATE,
-          `setProgress(done, total): done must be a finite number >= 0, got ${String(done)}.`,
-        );
+        throw new InvalidArgument(`setProgress(done, total): done must be a finite number >= 0, got ${String(done)}.`);
       }
       if (total !== undefined && (typeof total !== "number" || !Number.isFinite(total) || total < 0)) {
-        throw new ErrandError(
-          ERROR_CODES.INVALID_STATE,
+        throw new InvalidArgument(
           `setProgress(done, total): total must be a finite number >= 0, got ${String(total)}.`,
         );
       }

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { sql, type Kysely, type Transaction } from "kysely";
+import { InvalidArgument } from "../errors";
 
 /** A callback `onCommit` registered, with how its errors are handled. */
 interface Callback {
@@ -94,7 +95,7 @@ async function runCallbacks(callbacks: Callback[]): Promise<void> {
  * transaction.onCommit(() => sendWelcomeEmail.enqueue(userId));
  */
 export async function onCommit(fn: () => unknown, options: { robust?: boolean } = {}): Promise<void> {
-  if (typeof fn !== "function") throw new TypeError("onCommit(fn): fn must be a function.");
+  if (typeof fn !== "function") throw new InvalidArgument(`onCommit(fn): fn must be a function, got ${typeof fn}.`);
   const block = storage.getStore();
   if (block) {
     block.callbacks.push({ fn, robust: options.robust ?? false });

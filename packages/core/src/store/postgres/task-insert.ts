@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from "kysely";
 import type { TaskRow, TaskTable } from "@errand/db";
 import type { Executor } from "./executor";
 import { taskColumns } from "./task-columns";
+import { UniqueKeyContended } from "../../errors";
 
 /** The columns an enqueue sets; everything else starts at its default. Each is a `TaskTable` column. */
 export interface TaskInsertRow {
@@ -112,7 +113,7 @@ export async function taskInsert(db: Executor, rows: TaskInsertRow[]): Promise<I
     }
   }
   if (inserted.some((r) => r === undefined)) {
-    throw new Error(`Could not enqueue: the unique keys kept being taken and freed by other tasks; try again.`);
+    throw new UniqueKeyContended();
   }
   return inserted as InsertedTask[];
 }

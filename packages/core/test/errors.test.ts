@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  closeBackends,
+  configure,
+  ErrandError,
+  ERROR_CODES,
+  InvalidArgument,
+  task,
+  transaction,
+  UniqueKeyContended,
+} from "@errand/core";
+import { mayRetry } from "@errand/core/internal";
+
+beforeAll(() => configure({ backends: { default: { backend: "immediate" } } }));
+afterAll(() => closeBackends());
+
+const badProgress = task({ name: "errors.badProgress", takesContext: true }, async (ctx, done: number) => {
+  try {
+    await ctx.setProgress(done);
+    return "stored";
+  } catch (error) {
+    return `${(error as Error).constructor.name} ${(error as ErrandError).code}`;
+  }
+});
+
+describe("errors Errand throws", () => {
+  it("are ErrandErrors with a code from the table: bad setProgress and onCommit arguments are INVALID_ARGUMENT", async () => {
+    const result = await badProgress.enqueue(-1);
+    expect(result.returnValue).toBe("InvalidArgument INVALID_ARGUMENT");
+    expect((await badProgress.enqueue(1)).returnValue).toBe("stored");
+
+    const thrown = await transaction.onCommit(42 as unknown as () => void).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(InvalidArgument);
+    expect((thrown as ErrandError).code).toBe(ERROR_CODES.INVALID_ARGUMENT);
+
+    const contended = new UniqueKeyContended();
+    expect(contended).toBeInstanceOf(ErrandError);
+    expect(Object.values(ERROR_CODES)).toContain(contended.code);
+  });
+
+  it("mayRetry rules out DoNotRetry, a non-JSON return value, an unregistered task and a cancel, also by code", () => {
+    expect(mayRetry(new Error("flaky"))).toBe(true);
+    expect(mayRetry("a string")).toBe(true);
+    for (const code of [ERROR_CODES.DO_NOT_RETRY, ERROR_CODES.INVALID_RETURN_VALUE]) {
+      // As an isolated thread hands it back: a plain Error carrying the code.
+      expect(mayRetry(Object.assign(new Error("x"), { code }))).toBe(false);
+      expect(mayRetry(new ErrandError(code, "x"))).toBe(false);
+    }
+  });
+});
