@@ -48,7 +48,7 @@ export class BackgroundJobs {
       logger,
     });
     this.retention = options.retention
-      ? new RetentionPruner({ db, retention: options.retention, workerId, logger })
+      ? new RetentionPruner({ db, store: options.store, retention: options.retention, workerId, logger })
       : null;
     this.scheduler = options.schedules.length > 0 ? new Scheduler({ db, schedules: options.schedules, logger }) : null;
   }

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "@errand/db";
 import { toErrandError, type RetentionSettings } from "@errand/core";
-import { queries } from "@errand/core/internal";
+import type { TaskStore } from "@errand/core/internal";
 import { InvalidWorkerOption } from "./errors";
 import type { Logger } from "./logger";
 
@@ -69,25 +69,35 @@ export interface RetentionRun {
   skipped: boolean;
 }
 
+export interface RetentionPrunerOptions {
+  /** Where the run is recorded (`errand_maintenance`, for `errand status`). */
+  db: Kysely<Database>;
+  /** What deletes: its `taskRetentionPrune`, one batch at a time. */
+  store: TaskStore;
+  retention: ResolvedRetention;
+  workerId: string;
+  logger: Logger;
+}
+
 /**
  * Deletes finished tasks past their retention, from a worker: every `intervalSeconds` (and
  * once soon after start) a run deletes batches of `batchSize` until one comes back short.
- * Each batch is its own short transaction under the `errand_retention` advisory lock
- * (`taskRetentionPrune`), so one worker prunes at a time and claims never queue behind a
+ * Each batch is one `taskRetentionPrune` of the task store (in Postgres its own short
+ * transaction under the `errand_retention` advisory lock), so one worker prunes at a time and claims never queue behind a
  * huge delete. A run logs its counts and records them in `errand_maintenance` for
  * `errand status`.
  *
  * @example
- * const pruner = new RetentionPruner({ db, retention: resolveRetention({ successfulDays: 7 })!, workerId, logger });
+ * const pruner = new RetentionPruner({ db, store, retention: resolveRetention({ successfulDays: 7 })!, workerId, logger });
  * pruner.start();
  */
 export class RetentionPruner {
-  readonly #options: { db: Kysely<Database>; retention: ResolvedRetention; workerId: string; logger: Logger };
+  readonly #options: RetentionPrunerOptions;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #running: Promise<RetentionRun> | null = null;
   #stopped = false;
 
-  constructor(options: { db: Kysely<Database>; retention: ResolvedRetention; workerId: string; logger: Logger }) {
+  constructor(options: RetentionPrunerOptions) {
     this.#options = options;
   }
 
@@ -124,10 +134,10 @@ export class RetentionPruner {
   }
 
   async #run(): Promise<RetentionRun> {
-    const { db, retention, workerId, logger } = this.#options;
+    const { db, store, retention, workerId, logger } = this.#options;
     const run: RetentionRun = { successful: 0, failed: 0, batches: 0, skipped: false };
     for (;;) {
-      const batch = await queries.taskRetentionPrune(db, {
+      const batch = await store.taskRetentionPrune({
         successfulSeconds: retention.successfulSeconds,
         failedSeconds: retention.failedSeconds,
         limit: retention.batchSize,

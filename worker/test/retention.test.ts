@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import pg from "pg";
-import { queries } from "@errand/core/internal";
+import { PostgresTaskStore } from "@errand/core/internal";
 import type { TestDatabase } from "@errand/core/testing";
 import { resolveRetention } from "../src/retention-pruner";
 import { record } from "./fixtures/tasks";
@@ -53,19 +53,20 @@ describe("pruning", () => {
   it("deletes one batch at a time: a batch waits for no one and skips while another worker prunes", async () => {
     await finished(30, "SUCCESSFUL", 10);
     const params = { successfulSeconds: 7 * 86_400, failedSeconds: null, limit: 20 };
+    const store = new PostgresTaskStore(tdb.db);
     const holder = new pg.Client({ connectionString: tdb.url });
     await holder.connect();
     try {
       await holder.query("BEGIN");
       await holder.query("SELECT pg_advisory_xact_lock(hashtext('errand_retention'))");
-      expect(await queries.taskRetentionPrune(tdb.db, params)).toBeNull();
+      expect(await store.taskRetentionPrune(params)).toBeNull();
       await holder.query("COMMIT");
     } finally {
       await holder.end();
     }
-    expect(await queries.taskRetentionPrune(tdb.db, params)).toEqual({ successful: 20, failed: 0 });
-    expect(await queries.taskRetentionPrune(tdb.db, params)).toEqual({ successful: 10, failed: 0 });
-    expect(await queries.taskRetentionPrune(tdb.db, params)).toEqual({ successful: 0, failed: 0 });
+    expect(await store.taskRetentionPrune(params)).toEqual({ successful: 20, failed: 0 });
+    expect(await store.taskRetentionPrune(params)).toEqual({ successful: 10, failed: 0 });
+    expect(await store.taskRetentionPrune(params)).toEqual({ successful: 0, failed: 0 });
   });
 
   it("runs in small batches in worker processes while they run tasks, and errand status shows the counts", async () => {

@@ -11,6 +11,8 @@ export type {
   TaskInsertParams,
   TaskOutcomeBrief,
   TaskPruneOptions,
+  TaskRetentionParams,
+  RetentionBatch,
   TaskStore,
 } from "./store/task-store";
 export { MemoryTaskStore } from "./store/memory-task-store";

@@ -404,6 +404,37 @@ describe.each(stores)("$name", ({ make }) => {
     expect(left.map((r) => `${String(r.args[0])}:${r.status}`).sort()).toEqual(["later:PENDING", "pending:RUNNING"]);
   });
 
+  it("deletes retention batches by status, oldest first, by the cut-off prune uses", async () => {
+    const [ok, bad, mail] = await insert({ args: ["ok"] }, { args: ["bad"] }, { args: ["mail"] });
+    await insert({ args: ["pending"] });
+    await store.taskClaimBatch({
+      queues: "*",
+      ids: [ok!.id, bad!.id, mail!.id],
+      limit: 3,
+      workerId: "w1",
+      leaseSeconds: 30,
+    });
+    await store.taskComplete({ workerId: "w1", results: [{ id: ok!.id, returnValue: "1" }] });
+    await store.taskFail({ workerId: "w1", failures: [{ id: bad!.id, error: boom(1), retryDelay: null }] });
+    await store.taskComplete({ workerId: "w1", results: [{ id: mail!.id, returnValue: "1" }] });
+    const retain = (successfulSeconds: number | null, failedSeconds: number | null, limit = 10) =>
+      store.taskRetentionPrune({ successfulSeconds, failedSeconds, limit });
+    // Not yet an hour old: kept; prune by the same age agrees.
+    expect(await retain(3600, 3600)).toEqual({ successful: 0, failed: 0 });
+    expect(await store.taskPrune({ age: 3600, dryRun: true })).toBe(0);
+    expect(await store.taskPrune({ age: 0, dryRun: true })).toBe(3);
+    // Each status by its own retention; `null` keeps it.
+    expect(await retain(null, 0)).toEqual({ successful: 0, failed: 1 });
+    // A batch takes the oldest finished first.
+    expect(await retain(0, null, 1)).toEqual({ successful: 1, failed: 0 });
+    expect(await store.taskGet({ id: ok!.id })).toBeUndefined();
+    expect((await store.taskGet({ id: mail!.id }))?.status).toBe("SUCCESSFUL");
+    expect(await retain(0, 0)).toEqual({ successful: 1, failed: 0 });
+    expect(await retain(0, 0)).toEqual({ successful: 0, failed: 0 });
+    expect(await store.taskPrune({ age: 0, dryRun: true })).toBe(0);
+    expect(argsOf((await store.taskList({})).items)).toEqual(["pending"]);
+  });
+
   it("lists newest first, filtered, a page at a time", async () => {
     await insert({ args: [1] }, { args: [2], queueName: "email" }, { args: [3] }, { args: [4] }, { args: [5] });
     const page1 = await store.taskList({ limit: 2 });

@@ -9,6 +9,7 @@ import { MemoryFinishedTasks } from "./memory-finished-tasks";
 import { MemoryUniqueKeys } from "./memory-unique-keys";
 import { newTaskRecord } from "./new-task-record";
 import { repeatNextRun } from "./repeat-next-run";
+import { finishedBy } from "./finished-by";
 import { cancelledWhileRunningError, taskCancelledError } from "./task-cancelled-error";
 import type {
   TaskClaimBatchParams,
@@ -16,6 +17,8 @@ import type {
   TaskFailParams,
   TaskInsertParams,
   TaskPruneOptions,
+  TaskRetentionParams,
+  RetentionBatch,
   TaskStore,
 } from "./task-store";
 
@@ -315,12 +318,11 @@ export class MemoryTaskStore implements TaskStore {
     const statuses: string[] = (params.statuses ?? ["SUCCESSFUL", "FAILED"]).filter(
       (s) => s === "SUCCESSFUL" || s === "FAILED",
     );
-    const cutoff = Date.now() - params.age * 1000;
+    const now = Date.now();
     let count = 0;
     for (const [id, { record: r }] of this.#tasks) {
       if (
-        r.finishedAt &&
-        r.finishedAt.getTime() <= cutoff &&
+        finishedBy(r.finishedAt, params.age, now) &&
         statuses.includes(r.status) &&
         (!params.queueName || r.queueName === params.queueName) &&
         (!params.backend || r.backend === params.backend)
@@ -332,6 +334,27 @@ export class MemoryTaskStore implements TaskStore {
       }
     }
     return count;
+  }
+  async taskRetentionPrune(params: TaskRetentionParams): Promise<RetentionBatch> {
+    const now = Date.now();
+    const past = (r: TaskRecord) => {
+      const seconds =
+        r.status === "SUCCESSFUL" ? params.successfulSeconds : r.status === "FAILED" ? params.failedSeconds : null;
+      return seconds !== null && finishedBy(r.finishedAt, seconds, now);
+    };
+    // Oldest first, like the Postgres batch.
+    const doomed = [...this.#tasks.values()]
+      .filter(({ record: r }) => past(r))
+      .sort((a, b) => a.record.finishedAt!.getTime() - b.record.finishedAt!.getTime())
+      .slice(0, params.limit);
+    const batch: RetentionBatch = { successful: 0, failed: 0 };
+    for (const { record: r } of doomed) {
+      if (r.status === "SUCCESSFUL") batch.successful += 1;
+      else batch.failed += 1;
+      this.#tasks.delete(r.id);
+      this.#finished.delete(r.id);
+    }
+    return batch;
   }
 
   async taskList(params: TaskListFilters): Promise<TaskListPage> {

@@ -72,6 +72,22 @@ export interface TaskPruneOptions extends PruneOptions {
   backend?: string | undefined;
 }
 
+/** What `taskRetentionPrune` deletes: one batch past each status's retention (`null`: kept). */
+export interface TaskRetentionParams {
+  /** SUCCESSFUL tasks finished at least this many seconds ago. */
+  successfulSeconds: number | null;
+  /** FAILED tasks finished at least this many seconds ago. */
+  failedSeconds: number | null;
+  /** Most tasks one batch deletes. */
+  limit: number;
+}
+
+/** What one batch of retention deleted, by status. */
+export interface RetentionBatch {
+  successful: number;
+  failed: number;
+}
+
 /** What `taskInsert` stores. */
 export interface TaskInsertParams {
   /** The alias of the backend the tasks belong to (stored on each). */
@@ -95,7 +111,8 @@ export interface TaskInsertParams {
  * - `taskCancel`: PENDING → FAILED with a `TaskCancelled` error; RUNNING: a cancel is
  *   recorded, and the next complete, fail, release or rescue of the task stores FAILED;
  * - `taskRetry`: FAILED → PENDING, one more attempt allowed;
- * - `taskPrune`: deletes SUCCESSFUL/FAILED tasks finished long enough ago.
+ * - `taskPrune` and `taskRetentionPrune`: delete SUCCESSFUL/FAILED tasks finished at least
+ *   a given age ago (the same cut-off in both: `finishedBy`).
  *
  * Complete, fail, release, renew and set-progress only touch tasks the given worker still
  * holds, so a worker whose lease lapsed cannot overwrite a newer attempt. Every record
@@ -142,8 +159,14 @@ export interface TaskStore {
   taskCancelRequested(params: { workerId: string }): Promise<string[]>;
   /** FAILED → PENDING, due now; `undefined` if missing, not FAILED or another task holds its unique key. */
   taskRetry(params: { id: string }): Promise<TaskRecord | undefined>;
-  /** Deletes (or with `dryRun` counts) finished tasks older than `age` seconds. */
+  /** Deletes (or with `dryRun` counts) tasks finished at least `age` seconds ago. */
   taskPrune(params: TaskPruneOptions): Promise<number>;
+  /**
+   * Deletes one batch of finished tasks past their retention, oldest first (the worker's
+   * retention). `null` when another process is pruning (Postgres: an advisory lock), so
+   * one prunes at a time.
+   */
+  taskRetentionPrune(params: TaskRetentionParams): Promise<RetentionBatch | null>;
   /** Newest first, filtered, a page at a time. */
   taskList(params: TaskListFilters): Promise<TaskListPage>;
   /** Counts by status and queue, throughput over the last hour, the oldest due task. */

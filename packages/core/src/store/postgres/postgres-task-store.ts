@@ -11,6 +11,7 @@ import {
   taskList,
   taskPrune,
   taskRelease,
+  taskRetentionPrune,
   taskRenewLease,
   taskRescueExpired,
   taskRetry,
@@ -31,6 +32,8 @@ import type {
   TaskInsertParams,
   TaskOutcomeBrief,
   TaskPruneOptions,
+  TaskRetentionParams,
+  RetentionBatch,
   TaskStore,
 } from "../task-store";
 
@@ -133,6 +136,10 @@ export class PostgresTaskStore implements TaskStore {
       backend: params.backend,
       dryRun: params.dryRun,
     });
+  }
+
+  taskRetentionPrune(params: TaskRetentionParams): Promise<RetentionBatch | null> {
+    return taskRetentionPrune(this.#db, params);
   }
 
   async taskList(params: TaskListFilters): Promise<TaskListPage> {

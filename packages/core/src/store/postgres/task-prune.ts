@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Executor } from "./executor";
+import { finishedBy } from "./finished-by";
 
 export interface TaskPruneParams {
   /** Seconds since `finished_at`. */
@@ -12,11 +13,10 @@ export interface TaskPruneParams {
 }
 
 /**
- * Deletes finished tasks older than `age` seconds (django-tasks' `prune_db_task_results`);
+ * Deletes tasks finished at least `age` seconds ago (`finishedBy`) (django-tasks' `prune_db_task_results`);
  * PENDING and RUNNING rows are never touched. Returns the count deleted, or that would be.
  */
 export async function taskPrune(db: Executor, params: TaskPruneParams): Promise<number> {
-  const cutoff = sql<Date>`now() - make_interval(secs => ${params.age}::double precision)`;
   const statuses = params.statuses.filter((s) => s === "SUCCESSFUL" || s === "FAILED");
   if (statuses.length === 0) return 0;
   if (params.dryRun) {
@@ -24,12 +24,12 @@ export async function taskPrune(db: Executor, params: TaskPruneParams): Promise<
       .selectFrom("errand_tasks")
       .select(sql<number>`count(*)::int`.as("count"))
       .where("status", "in", statuses)
-      .where("finished_at", "<=", cutoff);
+      .where(finishedBy(params.age));
     if (params.queueName) q = q.where("queue_name", "=", params.queueName);
     if (params.backend) q = q.where("backend", "=", params.backend);
     return (await q.executeTakeFirstOrThrow()).count;
   }
-  let d = db.deleteFrom("errand_tasks").where("status", "in", statuses).where("finished_at", "<=", cutoff);
+  let d = db.deleteFrom("errand_tasks").where("status", "in", statuses).where(finishedBy(params.age));
   if (params.queueName) d = d.where("queue_name", "=", params.queueName);
   if (params.backend) d = d.where("backend", "=", params.backend);
   const result = await d.executeTakeFirst();

@@ -1,20 +1,19 @@
 import { sql } from "kysely";
 import type { Database } from "@errand/db";
 import type { Kysely } from "kysely";
+import type { RetentionBatch, TaskRetentionParams } from "../task-store";
+import { finishedBy } from "./finished-by";
 
-/** What one batch of retention deleted. */
-export interface RetentionBatch {
-  successful: number;
-  failed: number;
-}
+export type { RetentionBatch };
 
 /** The advisory lock only one pruning batch at a time holds (`hashtext('errand_retention')`). */
 const RETENTION_LOCK = sql`hashtext('errand_retention')`;
 
 /**
  * Deletes one batch of at most `limit` finished tasks past their retention: SUCCESSFUL ones
- * finished more than `successfulSeconds` ago, FAILED ones more than `failedSeconds` ago
- * (`null`: kept). Oldest first, through `errand_tasks_finished_idx`.
+ * finished at least `successfulSeconds` ago, FAILED ones at least `failedSeconds` ago
+ * (`null`: kept), by the same cut-off as `taskPrune` (`finishedBy`). Oldest first, through
+ * `errand_tasks_finished_idx`.
  *
  * One batch at a time across every worker: the batch's transaction takes the advisory lock
  * `errand_retention` with `pg_try_advisory_xact_lock`, and answers `null` without deleting
@@ -27,13 +26,11 @@ const RETENTION_LOCK = sql`hashtext('errand_retention')`;
  */
 export async function taskRetentionPrune(
   db: Kysely<Database>,
-  params: { successfulSeconds: number | null; failedSeconds: number | null; limit: number },
+  params: TaskRetentionParams,
 ): Promise<RetentionBatch | null> {
   if (params.successfulSeconds === null && params.failedSeconds === null) return { successful: 0, failed: 0 };
   const past = (status: "SUCCESSFUL" | "FAILED", seconds: number | null) =>
-    seconds === null
-      ? sql`false`
-      : sql`(status = ${status} AND finished_at < now() - make_interval(secs => ${seconds}::double precision))`;
+    seconds === null ? sql`false` : sql`(status = ${status} AND ${finishedBy(seconds)})`;
   return db.transaction().execute(async (trx) => {
     const { rows: lock } = await sql<{
       locked: boolean;
