@@ -3,6 +3,7 @@ import type { Database } from "@errand/db";
 import { toErrandError } from "@errand/core";
 import { CANCEL_CHANNEL, type TaskStore } from "@errand/core/internal";
 import { CancelWatcher, type CancellableAttempt } from "./cancel-watcher";
+import { CountsCompactor } from "./counts-compactor";
 import type { Logger } from "./logger";
 import { RetentionPruner, type ResolvedRetention } from "./retention-pruner";
 import { Scheduler, type ResolvedSchedule } from "./scheduler";
@@ -23,7 +24,8 @@ export interface BackgroundJobsOptions {
 
 /**
  * What a worker does beside running tasks, wired from `Worker` in one place: the cancel
- * watcher (with the LISTEN channel it needs), the retention pruner and the cron scheduler.
+ * watcher (with the LISTEN channel it needs), the retention pruner, the cron scheduler and
+ * the compaction of the dashboard's counters.
  *
  * @example
  * const jobs = new BackgroundJobs({ db, store, workerId, running, runningCount, pollSeconds: 1, retention, schedules, logger });
@@ -33,6 +35,7 @@ export interface BackgroundJobsOptions {
 export class BackgroundJobs {
   readonly cancels: CancelWatcher;
   readonly retention: RetentionPruner | null;
+  readonly counts: CountsCompactor;
   readonly scheduler: Scheduler | null;
   readonly #logger: Logger;
 
@@ -50,6 +53,7 @@ export class BackgroundJobs {
     this.retention = options.retention
       ? new RetentionPruner({ db, store: options.store, retention: options.retention, workerId, logger })
       : null;
+    this.counts = new CountsCompactor({ store: options.store, logger });
     this.scheduler = options.schedules.length > 0 ? new Scheduler({ db, schedules: options.schedules, logger }) : null;
   }
 
@@ -66,6 +70,7 @@ export class BackgroundJobs {
   start(): void {
     this.cancels.start();
     this.retention?.start();
+    this.counts.start();
     this.scheduler?.start().catch((error: unknown) =>
       this.#logger.error("schedules could not start; they run on the other workers", {
         error: toErrandError(error).message,
@@ -75,6 +80,6 @@ export class BackgroundJobs {
 
   async stop(): Promise<void> {
     this.cancels.stop();
-    await Promise.all([this.retention?.stop(), this.scheduler?.stop()]);
+    await Promise.all([this.retention?.stop(), this.scheduler?.stop(), this.counts.stop()]);
   }
 }

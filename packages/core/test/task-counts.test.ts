@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { queries } from "@errand/core/internal";
+import { PostgresTaskStore, queries } from "@errand/core/internal";
 import { createTestDatabase, insertTaskInEveryState, insertTasks, type TestDatabase } from "@errand/core/testing";
 
 // The counters kept by the task table's triggers (migration 0004) against a count(*) of the
@@ -76,5 +76,29 @@ describe("task counters", () => {
     await expectCountersMatchTable();
     await sql`TRUNCATE errand_tasks`.execute(tdb.db);
     expect((await queries.taskStats(tdb.db)).counts).toEqual([]);
+  });
+
+  it("are only read by stats, even with thousands of rows to fold (a read-only replica serves them)", async () => {
+    await insertTasks(
+      tdb.db,
+      Array.from({ length: 20 }, () => ({})),
+    );
+    // As a busy queue leaves them between compactions (zeros, so the sums stay true).
+    await sql`INSERT INTO errand_task_counts (queue_name, status, count)
+      SELECT 'default', 'PENDING', 0 FROM generate_series(1, 1500)`.execute(tdb.db);
+    const rowsOf = async () =>
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM errand_task_counts`.execute(tdb.db)).rows[0]!.n;
+    const before = await rowsOf();
+    expect(before).toBeGreaterThan(1000);
+    const stats = await tdb.db.transaction().execute(async (trx) => {
+      await sql`SET TRANSACTION READ ONLY`.execute(trx);
+      return new PostgresTaskStore(trx).taskStats();
+    });
+    expect(stats.byStatus.PENDING).toBe(20);
+    expect(await rowsOf()).toBe(before);
+    // The worker's compaction folds them.
+    await new PostgresTaskStore(tdb.db).taskCountsCompact();
+    expect(await rowsOf()).toBe(1);
+    await expectCountersMatchTable();
   });
 });

@@ -335,6 +335,9 @@ export class MemoryTaskStore implements TaskStore {
     }
     return count;
   }
+  /** Nothing to fold: the memory store counts from its records. */
+  async taskCountsCompact(): Promise<void> {}
+
   async taskRetentionPrune(params: TaskRetentionParams): Promise<RetentionBatch> {
     const now = Date.now();
     const past = (r: TaskRecord) => {

@@ -169,8 +169,13 @@ export interface TaskStore {
   taskRetentionPrune(params: TaskRetentionParams): Promise<RetentionBatch | null>;
   /** Newest first, filtered, a page at a time. */
   taskList(params: TaskListFilters): Promise<TaskListPage>;
-  /** Counts by status and queue, throughput over the last hour, the oldest due task. */
+  /** Counts by status and queue, throughput over the last hour, the oldest due task. Never writes. */
   taskStats(): Promise<TaskStats>;
+  /**
+   * Folds the counters `taskStats` reads so it stays cheap (Postgres; nothing to do in
+   * memory). A write: the worker runs it on a timer, never a read.
+   */
+  taskCountsCompact(): Promise<void>;
   /** Stores a held RUNNING task's progress; `false` if the worker no longer holds it. */
   taskSetProgress(params: { id: string; workerId: string; done: number; total: number | null }): Promise<boolean>;
 }

@@ -2,6 +2,7 @@ export { isUuid, type Executor } from "./executor";
 export { CANCEL_CHANNEL, taskCancel, taskCancelRequested } from "./task-cancel";
 export { taskClaimBatch } from "./task-claim-batch";
 export { taskComplete } from "./task-complete";
+export { taskCountsCompact } from "./task-counts-compact";
 export { taskFail } from "./task-fail";
 export { taskGet } from "./task-get";
 export { taskInsert, type InsertedTask, type TaskInsertRow } from "./task-insert";

@@ -5,6 +5,7 @@ import {
   taskCancelRequested,
   taskClaimBatch,
   taskComplete,
+  taskCountsCompact,
   taskFail,
   taskGet,
   taskInsert,
@@ -136,6 +137,10 @@ export class PostgresTaskStore implements TaskStore {
       backend: params.backend,
       dryRun: params.dryRun,
     });
+  }
+
+  taskCountsCompact(): Promise<void> {
+    return taskCountsCompact(this.#db);
   }
 
   taskRetentionPrune(params: TaskRetentionParams): Promise<RetentionBatch | null> {
