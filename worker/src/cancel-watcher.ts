@@ -1,5 +1,5 @@
-import { TaskCancelled, toErrandError } from "@errand/core";
-import type { TaskStore } from "@errand/core/internal";
+import { TaskCancelled } from "@errand/core";
+import { type TaskStore, toErrandError } from "@errand/core/internal";
 import type { Logger } from "./logger";
 
 /** What the watcher needs of a running attempt. */

@@ -1,5 +1,5 @@
-import { toErrandError, type TaskRecord } from "@errand/core";
-import type { TaskStore } from "@errand/core/internal";
+import { type TaskRecord } from "@errand/core";
+import { type TaskStore, toErrandError } from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
 import { LocalQueue } from "./local-queue";
 import type { Logger } from "./logger";

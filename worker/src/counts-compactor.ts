@@ -1,5 +1,4 @@
-import { toErrandError } from "@errand/core";
-import type { TaskStore } from "@errand/core/internal";
+import { type TaskStore, toErrandError } from "@errand/core/internal";
 import type { Logger } from "./logger";
 
 /** Seconds between two compactions of the dashboard's counters by one worker. */

@@ -1,6 +1,4 @@
 export { Worker, type WorkerEvents, type WorkerOptions } from "./worker";
-export { liveWorkers, type LiveWorker } from "./live-workers";
-export { NotifyListener, NOTIFY_CHANNEL, type NotifyListenerOptions } from "./notify-listener";
 export {
   createLogger,
   isLogLevel,

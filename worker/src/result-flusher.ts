@@ -1,6 +1,6 @@
 import type { TaskErrorRow } from "@errand/db";
-import { toErrandError, type TaskRecord } from "@errand/core";
-import type { TaskOutcomeBrief, TaskStore } from "@errand/core/internal";
+import { type TaskRecord } from "@errand/core";
+import { type TaskOutcomeBrief, type TaskStore, toErrandError } from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
 import type { LogFields, Logger } from "./logger";
 

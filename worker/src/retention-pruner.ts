@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "@errand/db";
-import { toErrandError, type RetentionSettings } from "@errand/core";
-import type { TaskStore } from "@errand/core/internal";
+import { type RetentionSettings } from "@errand/core";
+import { type TaskStore, toErrandError } from "@errand/core/internal";
 import { InvalidWorkerOption } from "./errors";
 import type { Logger } from "./logger";
 

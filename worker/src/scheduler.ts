@@ -1,7 +1,8 @@
 import { Cron } from "croner";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "@errand/db";
-import { toErrandError, type AnyTask, type ScheduleDefinition } from "@errand/core";
+import { type AnyTask, type ScheduleDefinition } from "@errand/core";
+import { toErrandError } from "@errand/core/internal";
 import { InvalidWorkerOption } from "./errors";
 import type { Logger } from "./logger";
 

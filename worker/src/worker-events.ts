@@ -2,8 +2,8 @@
 // worker's own listeners and to core's process-wide `taskEvents`, guarded so a listener
 // that throws never breaks the claim loop.
 import type { EventEmitter } from "node:events";
-import { taskEvents, toErrandError, type TaskRecord } from "@errand/core";
-import { emitTaskEvent } from "@errand/core/internal";
+import { taskEvents, type TaskRecord } from "@errand/core";
+import { emitTaskEvent, toErrandError } from "@errand/core/internal";
 import type { Logger } from "./logger";
 
 /** The worker's events. Payloads are the task's record as the store returned it. */

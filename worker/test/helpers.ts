@@ -3,8 +3,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { closeBackends, configure, type EnqueueRequest, type TaskRecord } from "@errand/core";
-import { MemoryTaskStore } from "@errand/core/internal";
+import { closeBackends, configure, type TaskRecord } from "@errand/core";
+import { MemoryTaskStore, type EnqueueRequest } from "@errand/core/internal";
 import { createTestDatabase, enqueueRequest, type TestDatabase } from "@errand/core/testing";
 
 const here = path.dirname(fileURLToPath(import.meta.url));

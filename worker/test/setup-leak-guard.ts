@@ -1,7 +1,7 @@
 // Fails any test that leaves a worker running: it would claim the next test's tasks and
 // keep connections open. The leaked workers are stopped first, so one leak fails one test.
 import { afterEach, expect } from "vitest";
-import { liveWorkers } from "../src/index";
+import { liveWorkers } from "../src/live-workers";
 
 afterEach(async () => {
   const leaked = liveWorkers();

@@ -44,10 +44,10 @@ export {
 
 export type {
   EnqueueContext,
-  EnqueueRequest,
   EnqueueTransaction,
   JsonValue,
   PruneOptions,
+  TaskFilter,
   TaskListFilters,
   TaskListPage,
   TaskRecordSource,
@@ -93,7 +93,6 @@ export {
   TaskNotRegistered,
   TaskResultDoesNotExist,
   TaskResultMismatch,
-  toErrandError,
   UniqueKeyContended,
   type ErrorCode,
 } from "./errors";

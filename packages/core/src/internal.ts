@@ -18,7 +18,8 @@ export type {
 export { MemoryTaskStore } from "./store/memory-task-store";
 export { PostgresTaskStore } from "./store/postgres/postgres-task-store";
 export { taskCancelledError } from "./store/task-cancelled-error";
-export { mayRetry } from "./errors";
+export { mayRetry, toErrandError } from "./errors";
+export type { EnqueueRequest } from "./types";
 export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
 export { runTask, type RunOutcome, type RunTaskOptions } from "./task/run-task";
 export { LazyAbort } from "./task/lazy-abort";

@@ -98,10 +98,15 @@ export interface EnqueueRequest {
 }
 
 /** Filters and paging of `Backend.list`. Newest first. */
-export interface TaskListFilters {
+/** Which tasks a list or a watch concerns; empty means every task. */
+export interface TaskFilter {
   status?: TaskStatus | undefined;
   queueName?: string | undefined;
   taskName?: string | undefined;
+}
+
+/** A `TaskFilter` and where the page starts and how long it is (`backend.list`). */
+export interface TaskListFilters extends TaskFilter {
   /** The `nextCursor` of the previous page. */
   cursor?: string | undefined;
   /** 1…500, default 50. */

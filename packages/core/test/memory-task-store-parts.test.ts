@@ -3,7 +3,8 @@
 // order, and list paging. The conformance suite checks the store they make up.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { EnqueueRequest, TaskRecord } from "@errand/core";
+import type { TaskRecord } from "@errand/core";
+import { type EnqueueRequest } from "@errand/core/internal";
 import { enqueueRequest } from "@errand/core/testing";
 import { memoryDueTasks } from "../src/store/memory-due-tasks";
 import { MemoryFinishedTasks } from "../src/store/memory-finished-tasks";

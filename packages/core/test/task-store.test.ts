@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EnqueueRequest } from "@errand/core";
-import { MemoryTaskStore, PostgresTaskStore, type TaskStore } from "@errand/core/internal";
+import { MemoryTaskStore, PostgresTaskStore, type TaskStore, type EnqueueRequest } from "@errand/core/internal";
 import { createTestDatabase, enqueueRequest, type TestDatabase } from "@errand/core/testing";
 
 // One state machine, two stores: every case runs against Postgres and against memory, the

@@ -1,6 +1,6 @@
 export { ErrandProvider, useErrandTRPC, useErrandClient, type ErrandProviderProps } from "./errand-provider";
 export { useTaskResult, isFinishedStatus, type UseTaskResultOptions } from "./hooks/use-task-result";
-export { useTaskList, type TaskListFilters, type UseTaskListOptions } from "./hooks/use-task-list";
+export { useTaskList, type TaskFilter, type UseTaskListOptions } from "./hooks/use-task-list";
 export { useTaskStats } from "./hooks/use-task-stats";
 export { useTaskActions } from "./hooks/use-task-actions";
 export { useTaskFeed, useLiveStatus, type TaskFeedState } from "./live/task-feed";

@@ -15,8 +15,7 @@ export {
   type TaskListPageJSON,
   type TaskStatsJSON,
 } from "./task-record-json";
-export { watchTasks, type TaskWatchEvent, type WatchInput } from "./watch-tasks";
-export type { TaskChange } from "@errand/core";
+export type { TaskWatchEvent, WatchInput } from "./watch-tasks";
+export type { TaskChange, TaskFilter } from "@errand/core";
 export { toTRPCError, TRPC_CODE_BY_ERRAND_CODE } from "./to-trpc-error";
-export { formatZodIssues, readableInput, InvalidInputError } from "./format-zod-issues";
 export type { TaskStatus, TaskProgress, TaskCreator } from "@errand/core";

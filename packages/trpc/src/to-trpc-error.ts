@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
-import { ErrandError, toErrandError, type ErrorCode } from "@errand/core";
+import { ErrandError, type ErrorCode } from "@errand/core";
+import { toErrandError } from "@errand/core/internal";
 
 /**
  * How each Errand error code reaches a tRPC client. Anything the caller can fix is a 4xx;

@@ -3,7 +3,7 @@
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import type { TaskStatus } from "@errand/trpc";
 import { useTaskActions } from "../hooks/use-task-actions";
-import { useTaskList, type TaskListFilters } from "../hooks/use-task-list";
+import { useTaskList, type TaskFilter } from "../hooks/use-task-list";
 import { useTaskResult } from "../hooks/use-task-result";
 import { useTaskStats } from "../hooks/use-task-stats";
 import { LiveIndicator } from "./live-indicator";
@@ -23,7 +23,7 @@ export interface TaskDashboardProps {
   selectedId?: string | null | undefined;
   onSelectedIdChange?: ((id: string | null) => void) | undefined;
   /** Initial filters. */
-  defaultFilters?: TaskListFilters | undefined;
+  defaultFilters?: TaskFilter | undefined;
   /** Rows per page. Default 25. */
   pageSize?: number | undefined;
 }
@@ -45,7 +45,7 @@ export function TaskDashboard({
   defaultFilters = {},
   pageSize = 25,
 }: TaskDashboardProps) {
-  const [filters, setFilters] = useState<TaskListFilters>(defaultFilters);
+  const [filters, setFilters] = useState<TaskFilter>(defaultFilters);
   const [taskNameDraft, setTaskNameDraft] = useState(defaultFilters.taskName ?? "");
   const [ownSelectedId, setOwnSelectedId] = useState<string | null>(null);
   const selectedId = controlledId !== undefined ? controlledId : ownSelectedId;

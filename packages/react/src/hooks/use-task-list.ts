@@ -1,16 +1,12 @@
 "use client";
 
 import { useInfiniteQuery } from "@tanstack/react-query";
-import type { TaskChange, TaskRecordJSON } from "@errand/trpc";
+import type { TaskChange, TaskFilter, TaskRecordJSON } from "@errand/trpc";
 import { useErrandTRPC } from "../errand-provider-context";
 import { useFeedRefetch } from "../live/task-feed";
 
-/** What `useTaskList` filters on; empty means every task. */
-export interface TaskListFilters {
-  status?: "PENDING" | "RUNNING" | "SUCCESSFUL" | "FAILED" | undefined;
-  queueName?: string | undefined;
-  taskName?: string | undefined;
-}
+/** What `useTaskList` filters on (core's `TaskFilter`); empty means every task. */
+export type { TaskFilter };
 
 export interface UseTaskListOptions {
   /** Page size. Default 25. */
@@ -22,7 +18,7 @@ export interface UseTaskListOptions {
   refetchInterval?: number | false | undefined;
 }
 
-function clean(filters: TaskListFilters): TaskListFilters {
+function clean(filters: TaskFilter): TaskFilter {
   return {
     ...(filters.status ? { status: filters.status } : {}),
     ...(filters.queueName ? { queueName: filters.queueName } : {}),
@@ -31,7 +27,7 @@ function clean(filters: TaskListFilters): TaskListFilters {
 }
 
 /** Whether a change can alter a list with these filters (a task leaving a status too). */
-function concerns(change: TaskChange, filters: TaskListFilters): boolean {
+function concerns(change: TaskChange, filters: TaskFilter): boolean {
   if (filters.queueName && change.queueName !== filters.queueName) return false;
   if (filters.taskName && change.taskName !== filters.taskName) return false;
   return !filters.status || change.status === filters.status || change.previousStatus === filters.status;
@@ -44,7 +40,7 @@ function concerns(change: TaskChange, filters: TaskListFilters): boolean {
  * @example
  * const { items, hasNextPage, fetchNextPage } = useTaskList({ status: "FAILED" });
  */
-export function useTaskList(filters: TaskListFilters = {}, options: UseTaskListOptions = {}) {
+export function useTaskList(filters: TaskFilter = {}, options: UseTaskListOptions = {}) {
   const trpc = useErrandTRPC();
   const input = clean(filters);
   const feed = useFeedRefetch({
