@@ -6,7 +6,9 @@ import { MemoryTaskStore } from "../../store/memory-task-store";
 import type { TaskStore } from "../../store/task-store";
 import { getRegisteredTask } from "../../task/registry";
 import { runTask, type RunOutcome } from "../../task/run-task";
-import type { TaskRecord } from "../../types";
+import type { BulkTaskFilter, TaskRecord } from "../../types";
+import { ERROR_CODES, ErrandError } from "../../errors";
+import { matchesBulkFilter } from "../../store/memory-queues";
 import { StoreBackend } from "../store-backend";
 import type { ImmediateBackendSettings } from "./immediate-backend-settings";
 
@@ -47,6 +49,23 @@ export class ImmediateBackend extends StoreBackend {
 
   protected async getStore(): Promise<TaskStore> {
     return this.#store;
+  }
+
+  /** As `retry` for each matching FAILED task: each runs again now. */
+  override async retryMany(filter: BulkTaskFilter = {}): Promise<number> {
+    const status = filter.status ?? "FAILED";
+    if (status !== "FAILED") {
+      throw new ErrandError(ERROR_CODES.INVALID_STATE, `retryMany retries FAILED tasks only, got status "${status}".`);
+    }
+    let count = 0;
+    for (const record of this.#store.records()) {
+      if (!matchesBulkFilter(record, { ...filter, status })) continue;
+      await this.retry(record.id).then(
+        () => (count += 1),
+        () => undefined,
+      );
+    }
+    return count;
   }
 
   /** Runs each task now, one after the other, and returns the finished records. */
