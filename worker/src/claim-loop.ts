@@ -1,5 +1,5 @@
-import { type TaskRecord } from "@errand/core";
-import { type TaskStore, toErrandError } from "@errand/core/internal";
+import { type QueueSettings, type TaskRecord } from "@errand/core";
+import { isFlowLimited, limitedQueueNames, type TaskStore, toErrandError } from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
 import { LocalQueue } from "./local-queue";
 import type { Logger } from "./logger";
@@ -39,6 +39,8 @@ export interface ClaimLoopOptions {
   results: { readonly settled: boolean; readonly epoch: number };
   /** Batch mode: nothing due is left. The loop has ended. */
   onDrained?: (() => void) | undefined;
+  /** The `queues` limits of the config (flow control). Default none. */
+  flowQueues?: Readonly<Record<string, QueueSettings>> | undefined;
 }
 
 /**
@@ -87,10 +89,56 @@ export class ClaimLoop {
   /** The last claim got all it asked for: more is probably due. */
   #lastClaimFull = false;
   readonly #backoff = new Backoff();
+  /** Free slots promised to limited tasks by claims in flight (see `#freeSlots`). */
+  #inFlightFree = 0;
+  /** Queues paused as last heard: tasks of theirs claimed ahead are given back, not started. */
+  #paused = new Set<string>();
+  readonly #flowQueues: Readonly<Record<string, QueueSettings>>;
+  readonly #limited: ReadonlySet<string>;
 
   constructor(options: ClaimLoopOptions) {
     this.#options = options;
     this.#queue = new LocalQueue({ max: options.prefetch, slowStartMs: Math.min(1000, options.prefetchTimeoutMs / 2) });
+    this.#flowQueues = options.flowQueues ?? {};
+    this.#limited = new Set(limitedQueueNames({ queues: this.#flowQueues, freeSlots: 0 }));
+  }
+
+  /**
+   * Ms between claims while a rate-limited queue may have work: a rate limit frees its room
+   * as time passes, with no notification. A tenth of the shortest period (at least 50 ms);
+   * `null` with no rate limit.
+   */
+  get rateLimitPollMs(): number | null {
+    const periods = Object.values(this.#flowQueues).flatMap((q) => (q.rateLimit ? [q.rateLimit.periodSeconds] : []));
+    return periods.length === 0 ? null : Math.max(50, (Math.min(...periods) * 1000) / 10);
+  }
+
+  /**
+   * The paused queues, as just read from the database: tasks of theirs waiting in the local
+   * queue are given back (PENDING again, no attempt counted) and none starts; running ones
+   * finish. A resumed queue wakes the loop.
+   */
+  async setPaused(names: readonly string[]): Promise<void> {
+    const next = new Set(names);
+    const resumed = [...this.#paused].some((name) => !next.has(name));
+    this.#paused = next;
+    if (next.size > 0) {
+      const held = this.#queue.takeWhere((task) => next.has(task.queueName));
+      if (held.length > 0) {
+        this.#options.logger.info("queue paused; giving back tasks claimed ahead", { count: held.length });
+        await this.#release(held);
+      }
+    }
+    if (resumed) this.wake();
+  }
+
+  /**
+   * Slots free for limited tasks now: not running, not promised to the local queue nor to a
+   * claim in flight. Limited tasks are claimed only for these and start at once.
+   */
+  #freeSlots(): number {
+    const { concurrency, running } = this.#options;
+    return Math.max(0, concurrency - running() - this.#queue.size - this.#inFlightFree);
   }
 
   /** Tasks claimed since the start. */
@@ -175,6 +223,8 @@ export class ClaimLoop {
       let tasks: TaskRecord[];
       const claimStart = performance.now();
       this.#inFlight += budget;
+      const freeSlots = Math.min(budget, this.#freeSlots());
+      this.#inFlightFree += freeSlots;
       try {
         tasks = await store.taskClaimBatch({
           queues: this.#options.queues,
@@ -183,6 +233,7 @@ export class ClaimLoop {
           limit: budget,
           workerId: this.#options.workerId,
           leaseSeconds: this.#options.leaseSeconds,
+          flow: { queues: this.#flowQueues, freeSlots },
         });
         if (this.#backoff.failing) logger.info("database reachable again; claiming");
         this.#backoff.reset();
@@ -193,10 +244,12 @@ export class ClaimLoop {
         logger.warn("claim failed; retrying", { error: toErrandError(error).message, retryInMs: delay });
         this.#mayHaveWork = true;
         this.#inFlight -= budget;
+        this.#inFlightFree -= freeSlots;
         await this.#idle(delay);
         continue;
       }
       this.#inFlight -= budget;
+      this.#inFlightFree -= freeSlots;
       if (!this.#active) {
         // stop() came while the claim was in flight: give these back untouched.
         await this.#release(tasks);
@@ -210,7 +263,13 @@ export class ClaimLoop {
         ms: Math.round((performance.now() - claimStart) * 10) / 10,
       });
       if (tasks.length > 0) {
-        this.#queue.push(tasks);
+        // Limited tasks were claimed for free slots: they start first, at once.
+        const limited = tasks.filter((task) => isFlowLimited(task, this.#limited));
+        if (limited.length === 0) this.#queue.push(tasks);
+        else {
+          this.#queue.push(tasks.filter((task) => !isFlowLimited(task, this.#limited)));
+          this.#queue.pushFront(limited);
+        }
         this.#options.onQueued?.(tasks);
         this.#fillSlots();
       }
@@ -267,6 +326,11 @@ export class ClaimLoop {
       if (!task) {
         if (this.#lastClaimFull) this.#queue.starved();
         return;
+      }
+      if (this.#paused.has(task.queueName)) {
+        // Paused after it was claimed: give it back, never start it.
+        void this.#release([task]);
+        continue;
       }
       onClaimed(task);
     }

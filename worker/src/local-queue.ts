@@ -78,6 +78,33 @@ export class LocalQueue {
   }
 
   /**
+   * Puts tasks at the head, to start before the rest: tasks of limited queues and keyed
+   * tasks, which were claimed only for free slots (so a rate limit counts real starts).
+   */
+  pushFront(tasks: readonly TaskRecord[]): void {
+    if (tasks.length === 0) return;
+    const at = performance.now();
+    this.#items = [...tasks.map((task) => ({ task, at })), ...this.#items.slice(this.#head)];
+    this.#head = 0;
+  }
+
+  /** Removes and returns every queued task that `match` picks (a paused queue's), keeping the others' order. */
+  takeWhere(match: (task: TaskRecord) => boolean): TaskRecord[] {
+    const out: TaskRecord[] = [];
+    const kept: Queued[] = [];
+    for (let i = this.#head; i < this.#items.length; i++) {
+      const item = this.#items[i]!;
+      if (match(item.task)) out.push(item.task);
+      else kept.push(item);
+    }
+    if (out.length > 0) {
+      this.#items = kept;
+      this.#head = 0;
+    }
+    return out;
+  }
+
+  /**
    * A free slot found the queue empty while more tasks were due: the claim round trip is
    * slower than the tasks. The next claim aims twice as high.
    */

@@ -1,7 +1,7 @@
 // The parts a running worker is made of, and how each is built and wired back to the
 // worker: the backend it needs, the flusher, heartbeat, lease keeper and claim loop.
 // Kept apart from `Worker` so its class reads as the lifecycle only.
-import { getBackend, InvalidTaskBackend, type DatabaseBackendLike, type TaskRecord } from "@errand/core";
+import { getBackend, getSettings, InvalidTaskBackend, type DatabaseBackendLike, type TaskRecord } from "@errand/core";
 import type { TaskStore } from "@errand/core/internal";
 import type { BackgroundJobs } from "./background-jobs";
 import { ClaimLoop } from "./claim-loop";
@@ -153,5 +153,7 @@ export function newClaimLoop(host: PartsHost, store: TaskStore, flusher: ResultF
     },
     results: flusher,
     onDrained: () => host.drained(),
+    // Flow control: the config's queue limits (every worker should run the same config).
+    flowQueues: getSettings().queues,
   });
 }

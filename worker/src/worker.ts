@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { TaskErrorRow } from "@errand/db";
-import type { TaskRecord } from "@errand/core";
+import { toErrandError, type TaskRecord } from "@errand/core";
+import { QUEUES_CHANNEL } from "@errand/db";
 import { PostgresTaskStore } from "@errand/core/internal";
 import { sleep } from "./backoff";
 import { InvalidWorkerOption, WorkerShutdown } from "./errors";
@@ -153,10 +154,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
           onNotify: (queue) => {
             if (this.queues === "*" ? !this.excludeQueues.includes(queue) : this.queues.includes(queue)) this.#wake();
           },
-          channels: jobs.channels,
+          channels: { ...jobs.channels, [QUEUES_CHANNEL]: () => void this.#refreshPaused() },
           onReconnect: () => {
             this.#wake();
             jobs.onReconnect();
+            void this.#refreshPaused();
           },
         });
       }
@@ -188,6 +190,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     });
     this.#parts.leases.start();
     this.#parts.jobs.start();
+    await this.#refreshPaused();
     this.#loopDone = this.#parts.loop.run();
   }
 
@@ -232,9 +235,36 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#parts?.loop.wake();
   }
 
+  /**
+   * Reads the paused queues and tells the claim loop, which gives back what it claimed ahead
+   * of them. On a pause/resume NOTIFY, and on each poll tick while tasks wait in the local
+   * queue (the fallback when a notification was missed).
+   */
+  async #refreshPaused(): Promise<void> {
+    const parts = this.#parts;
+    if (!parts) return;
+    try {
+      await parts.loop.setPaused(await parts.store.queuePausedNames());
+    } catch (error) {
+      this.#logger.warn("could not read the paused queues; trying again at the next poll", {
+        error: toErrandError(error).message,
+      });
+    }
+  }
+
   #startTimers(): void {
     const { interval, duration } = this.#options;
-    this.#timers.push(setInterval(() => this.#wake(), Math.max(interval * 1000, 10)));
+    this.#timers.push(
+      setInterval(
+        () => {
+          this.#wake();
+          if ((this.#parts?.loop.queued ?? 0) > 0) void this.#refreshPaused();
+        },
+        Math.max(interval * 1000, 10),
+      ),
+    );
+    const ratePoll = this.#parts?.loop.rateLimitPollMs ?? null;
+    if (ratePoll !== null) this.#timers.push(setInterval(() => this.#wake(), ratePoll));
     if (duration !== null) {
       const timer = setTimeout(() => {
         this.#logger.info("duration reached; stopping", { durationSeconds: duration });

@@ -43,11 +43,15 @@ export {
 } from "./types";
 
 export type {
+  BulkTaskFilter,
   EnqueueContext,
   EnqueueTransaction,
   JsonValue,
   PruneOptions,
   TaskFilter,
+  QueueInfo,
+  QueueRateLimit,
+  QueueSettings,
   TaskListFilters,
   TaskListPage,
   TaskRecordSource,

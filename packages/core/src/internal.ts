@@ -5,7 +5,9 @@
  * semver: apps import from `@errand/core`.
  */
 export type {
+  TaskBulkParams,
   TaskClaimBatchParams,
+  TaskClaimFlow,
   TaskCompleteParams,
   TaskFailParams,
   TaskInsertParams,
@@ -20,6 +22,8 @@ export { PostgresTaskStore } from "./store/postgres/postgres-task-store";
 export { taskCancelledError } from "./store/task-cancelled-error";
 export { mayRetry, toErrandError } from "./errors";
 export type { EnqueueRequest } from "./types";
+export { validateQueueSettings } from "./config/queue-settings";
+export { isFlowLimited, limitedQueueNames } from "./store/claim-flow";
 export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
 export { runTask, type RunOutcome, type RunTaskOptions } from "./task/run-task";
 export { LazyAbort } from "./task/lazy-abort";

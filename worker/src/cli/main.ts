@@ -6,6 +6,8 @@ import { migrateCommand } from "./migrate-command";
 import { PRUNE_FLAGS, pruneCommand } from "./prune-command";
 import { STATUS_FLAGS, statusCommand } from "./status-command";
 import { SCHEDULES_FLAGS, schedulesCommand } from "./schedules-command";
+import { QUEUES_FLAGS, queuesCommand } from "./queues-command";
+import { BULK_FLAGS, bulkCommand } from "./bulk-command";
 import { UsageError } from "./usage-error";
 import { WORKER_FLAGS, workerCommand, workerCommandFlags } from "./worker-command";
 
@@ -32,11 +34,16 @@ interface Command {
   about: string[];
   /** Its own flags, besides `COMMON_FLAGS`. */
   flags: readonly FlagSpec[];
-  run: (values: Values, common: Common) => Promise<number>;
+  /** Takes positional arguments (`errand queues pause NAME`). Default none. */
+  positionals?: boolean;
+  run: (values: Values, common: Common, positionals: string[]) => Promise<number>;
 }
 
 /** The commands taking flags, in `--help` order. `embedded` takes one action instead. */
-export const COMMANDS: Record<"worker" | "migrate" | "status" | "schedules" | "prune", Command> = {
+export const COMMANDS: Record<
+  "worker" | "migrate" | "status" | "schedules" | "prune" | "queues" | "retry" | "cancel",
+  Command
+> = {
   worker: {
     about: ["Run enqueued tasks until stopped (SIGTERM/SIGINT stop it gracefully)"],
     flags: WORKER_FLAGS,
@@ -79,6 +86,22 @@ export const COMMANDS: Record<"worker" | "migrate" | "status" | "schedules" | "p
       });
     },
   },
+  queues: {
+    about: ["Queues with their state, counts and limits; `queues pause NAME` / `queues resume NAME`"],
+    flags: QUEUES_FLAGS,
+    positionals: true,
+    run: (values, common, args) => queuesCommand({ ...common, json: values.json === true, args }),
+  },
+  retry: {
+    about: ["Retry every FAILED task matching the filters (--queue-name, --task-name, ...)"],
+    flags: BULK_FLAGS,
+    run: (values, common) => bulkCommand({ ...common, action: "retry", values }),
+  },
+  cancel: {
+    about: ["Cancel every PENDING task matching the filters (--queue-name, --task-name, ...)"],
+    flags: BULK_FLAGS,
+    run: (values, common) => bulkCommand({ ...common, action: "cancel", values }),
+  },
 };
 
 const EMBEDDED_ABOUT = [
@@ -118,11 +141,14 @@ export async function main(argv: string[]): Promise<number> {
     );
   }
   const name = command as keyof typeof COMMANDS;
-  const { flags, run } = COMMANDS[name];
+  const { flags, run, positionals: takesPositionals = false } = COMMANDS[name];
   let values: Values;
+  let positionals: string[];
   try {
     const options = parseArgsOptions([...COMMON_FLAGS, ...flags]);
-    values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Values;
+    const parsed = parseArgs({ args: rest, options, strict: true, allowPositionals: takesPositionals });
+    values = parsed.values as Values;
+    positionals = parsed.positionals;
   } catch (error) {
     throw new UsageError(`errand ${name}: ${(error as Error).message.replace(/\. To specify a positional.*$/s, ".")}`);
   }
@@ -130,8 +156,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText());
     return 0;
   }
-  return run(values, {
-    config: values.config as string | undefined,
-    backend: (values.backend as string | undefined) ?? WORKER_OPTIONS.backend.default,
-  });
+  return run(
+    values,
+    {
+      config: values.config as string | undefined,
+      backend: (values.backend as string | undefined) ?? WORKER_OPTIONS.backend.default,
+    },
+    positionals,
+  );
 }

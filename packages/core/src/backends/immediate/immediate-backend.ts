@@ -6,7 +6,9 @@ import { MemoryTaskStore } from "../../store/memory-task-store";
 import type { TaskStore } from "../../store/task-store";
 import { getRegisteredTask } from "../../task/registry";
 import { runTask, type RunOutcome } from "../../task/run-task";
-import type { TaskRecord } from "../../types";
+import type { BulkTaskFilter, TaskRecord } from "../../types";
+import { ERROR_CODES, ErrandError } from "../../errors";
+import { matchesBulkFilter } from "../../store/memory-queues";
 import { StoreBackend } from "../store-backend";
 import type { ImmediateBackendSettings } from "./immediate-backend-settings";
 
@@ -21,6 +23,11 @@ const LEASE_SECONDS = 365 * 24 * 60 * 60;
  * tests and small scripts. One attempt, no retries, no repeats; the task's error is
  * recorded on the result, never thrown at the caller. Cannot defer (`runAfter`/`delay` are
  * refused).
+ *
+ * Flow control does not apply: a task runs inside its `enqueue` whether its queue is paused
+ * (`pauseQueue` is recorded and `queues()` shows it, but nothing waits) and whatever the
+ * queue's `concurrency`/`rateLimit` or the task's `concurrencyKey` (the key is still
+ * computed, checked and stored).
  */
 export class ImmediateBackend extends StoreBackend {
   readonly kind = "immediate" as const;
@@ -44,6 +51,23 @@ export class ImmediateBackend extends StoreBackend {
     return this.#store;
   }
 
+  /** As `retry` for each matching FAILED task: each runs again now. */
+  override async retryMany(filter: BulkTaskFilter = {}): Promise<number> {
+    const status = filter.status ?? "FAILED";
+    if (status !== "FAILED") {
+      throw new ErrandError(ERROR_CODES.INVALID_STATE, `retryMany retries FAILED tasks only, got status "${status}".`);
+    }
+    let count = 0;
+    for (const record of this.#store.records()) {
+      if (!matchesBulkFilter(record, { ...filter, status })) continue;
+      await this.retry(record.id).then(
+        () => (count += 1),
+        () => undefined,
+      );
+    }
+    return count;
+  }
+
   /** Runs each task now, one after the other, and returns the finished records. */
   protected override async afterPending(records: TaskRecord[]): Promise<TaskRecord[]> {
     const out: TaskRecord[] = [];
@@ -61,6 +85,7 @@ export class ImmediateBackend extends StoreBackend {
       limit: 1,
       workerId,
       leaseSeconds: LEASE_SECONDS,
+      ignoreFlow: true,
     });
     if (!claimed) return undefined;
     emitTaskEvent("started", structuredClone(claimed));
