@@ -2,11 +2,14 @@
 
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import type { TaskStatus } from "@errand/trpc";
+import { useQueues } from "../hooks/use-queues";
 import { useTaskActions } from "../hooks/use-task-actions";
 import { useTaskList, type TaskListFilters } from "../hooks/use-task-list";
 import { useTaskResult } from "../hooks/use-task-result";
 import { useTaskStats } from "../hooks/use-task-stats";
+import { BulkActions } from "./bulk-actions";
 import { LiveIndicator } from "./live-indicator";
+import { QueuesPanel } from "./queues-panel";
 import { TaskDetail } from "./task-detail";
 import { TaskStatsCards } from "./task-stats-cards";
 import { TaskTable } from "./task-table";
@@ -26,6 +29,11 @@ export interface TaskDashboardProps {
   defaultFilters?: TaskListFilters | undefined;
   /** Rows per page. Default 25. */
   pageSize?: number | undefined;
+  /**
+   * Show the Queues panel (pause/resume, depth, limits) and the bulk "Retry N failed" /
+   * "Cancel N pending" of the current filter. Default true.
+   */
+  showQueues?: boolean | undefined;
 }
 
 const STATUSES: TaskStatus[] = ["PENDING", "RUNNING", "SUCCESSFUL", "FAILED"];
@@ -44,6 +52,7 @@ export function TaskDashboard({
   onSelectedIdChange,
   defaultFilters = {},
   pageSize = 25,
+  showQueues = true,
 }: TaskDashboardProps) {
   const [filters, setFilters] = useState<TaskListFilters>(defaultFilters);
   const [taskNameDraft, setTaskNameDraft] = useState(defaultFilters.taskName ?? "");
@@ -76,6 +85,7 @@ export function TaskDashboard({
   const detail = useTaskResult(selectedId, {
     refetchInterval: refreshInterval === undefined ? undefined : Math.min(1000, refreshInterval),
   });
+  const queues = useQueues({ refetchInterval: refreshInterval, enabled: showQueues });
   const { cancel, retry } = useTaskActions();
   // Move keyboard and screen-reader users into the panel once its task has loaded.
   const detailLoaded = Boolean(detail.result);
@@ -128,6 +138,8 @@ export function TaskDashboard({
       <section className="rounded-xl border border-zinc-200 bg-white p-4 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
         <ThroughputChart throughput={stats.data?.throughput ?? []} />
       </section>
+
+      {showQueues ? <QueuesPanel refreshInterval={refreshInterval} /> : null}
 
       <div className="grid gap-6 lg:grid-cols-5">
         <section aria-label="Tasks" className="min-w-0 space-y-3 lg:col-span-3">
@@ -206,6 +218,22 @@ export function TaskDashboard({
               {list.isFetching ? "Refreshing…" : `${list.items.length} shown`}
             </span>
           </form>
+          {showQueues ? (
+            <BulkActions
+              filters={filters}
+              queues={queues.data}
+              exactCounts={
+                // With a task name filter the queue counts do not apply; a fully loaded list does.
+                filters.taskName && !list.hasNextPage && !list.isFetching
+                  ? filters.status === "FAILED"
+                    ? { failed: list.items.length }
+                    : filters.status === "PENDING"
+                      ? { pending: list.items.length }
+                      : undefined
+                  : undefined
+              }
+            />
+          ) : null}
           <TaskTable
             items={list.items}
             selectedId={selectedId}
