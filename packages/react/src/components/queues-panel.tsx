@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useId, useState } from "react";
 import { useQueueActions } from "../hooks/use-queue-actions";
 import { useQueues } from "../hooks/use-queues";
 import { QueueList } from "./queue-list";
@@ -23,15 +23,16 @@ export interface QueuesPanelProps {
  * <ErrandProvider url="/api/trpc"><QueuesPanel /></ErrandProvider>
  */
 export function QueuesPanel({ refreshInterval, readOnly = false, title = "Queues" }: QueuesPanelProps) {
+  const titleId = useId();
   const queues = useQueues({ refetchInterval: refreshInterval });
   const { pauseQueue, resumeQueue } = useQueueActions();
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const paused = (queues.data ?? []).filter((q) => q.paused).length;
   return (
-    <section data-errand="" aria-labelledby="errand-queues-title" className="space-y-3">
+    <section data-errand="" aria-labelledby={titleId} className="space-y-3">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id="errand-queues-title" className="text-base font-semibold">
+        <h2 id={titleId} className="text-base font-semibold">
           {title}
         </h2>
         <span aria-live="polite" className="text-xs text-zinc-500 dark:text-zinc-400">

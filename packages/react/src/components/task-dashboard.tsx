@@ -139,8 +139,6 @@ export function TaskDashboard({
         <ThroughputChart throughput={stats.data?.throughput ?? []} />
       </section>
 
-      {showQueues ? <QueuesPanel refreshInterval={refreshInterval} /> : null}
-
       <div className="grid gap-6 lg:grid-cols-5">
         <section aria-label="Tasks" className="min-w-0 space-y-3 lg:col-span-3">
           <form role="search" className="flex flex-wrap items-end gap-3" onSubmit={(event) => event.preventDefault()}>
@@ -224,7 +222,7 @@ export function TaskDashboard({
               queues={queues.data}
               exactCounts={
                 // With a task name filter the queue counts do not apply; a fully loaded list does.
-                filters.taskName && !list.hasNextPage && !list.isFetching
+                filters.taskName && !list.hasNextPage && !list.isPlaceholderData
                   ? filters.status === "FAILED"
                     ? { failed: list.items.length }
                     : filters.status === "PENDING"
@@ -288,6 +286,8 @@ export function TaskDashboard({
           )}
         </aside>
       </div>
+
+      {showQueues ? <QueuesPanel refreshInterval={refreshInterval} /> : null}
     </div>
   );
 }
