@@ -194,6 +194,21 @@ CREATE TABLE public.errand_migrations_lock (
     is_locked integer DEFAULT 0 NOT NULL
 );
 
+CREATE TABLE public.errand_queue_starts (
+    queue_name character varying(32) NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    count integer NOT NULL,
+    CONSTRAINT errand_queue_starts_count_positive CHECK ((count > 0))
+);
+
+CREATE TABLE public.errand_queues (
+    name character varying(32) NOT NULL,
+    paused boolean DEFAULT false NOT NULL,
+    paused_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT errand_queues_paused_iff_paused_at CHECK ((paused = (paused_at IS NOT NULL)))
+);
+
 CREATE TABLE public.errand_schedule_ticks (
     schedule_name text NOT NULL,
     tick_at timestamp with time zone NOT NULL,
@@ -251,9 +266,12 @@ CREATE TABLE public.errand_tasks (
     progress_total double precision,
     unique_key text,
     cancel_requested_at timestamp with time zone,
+    concurrency_key text,
+    concurrency_limit integer,
     CONSTRAINT errand_tasks_args_array CHECK ((jsonb_typeof(args) = 'array'::text)),
     CONSTRAINT errand_tasks_attempts_counted CHECK ((attempts = cardinality(worker_ids))),
     CONSTRAINT errand_tasks_cancel_only_running CHECK (((cancel_requested_at IS NULL) OR (status <> 'PENDING'::text))),
+    CONSTRAINT errand_tasks_concurrency_key_valid CHECK ((((concurrency_key IS NULL) = (concurrency_limit IS NULL)) AND ((concurrency_key IS NULL) OR ((char_length(concurrency_key) >= 1) AND (char_length(concurrency_key) <= 255))) AND ((concurrency_limit IS NULL) OR (concurrency_limit >= 1)))),
     CONSTRAINT errand_tasks_creator_complete CHECK (((creator_type IS NULL) = (creator_id IS NULL))),
     CONSTRAINT errand_tasks_errors_array CHECK ((jsonb_typeof(errors) = 'array'::text)),
     CONSTRAINT errand_tasks_finished_iff_finished_at CHECK (((status = ANY (ARRAY['SUCCESSFUL'::text, 'FAILED'::text])) = (finished_at IS NOT NULL))),
@@ -291,15 +309,24 @@ ALTER TABLE ONLY public.errand_migrations_lock
 ALTER TABLE ONLY public.errand_migrations
     ADD CONSTRAINT errand_migrations_pkey PRIMARY KEY (name);
 
+ALTER TABLE ONLY public.errand_queues
+    ADD CONSTRAINT errand_queues_pkey PRIMARY KEY (name);
+
 ALTER TABLE ONLY public.errand_schedule_ticks
     ADD CONSTRAINT errand_schedule_ticks_pkey PRIMARY KEY (schedule_name, tick_at);
 
 ALTER TABLE ONLY public.errand_tasks
     ADD CONSTRAINT errand_tasks_pkey PRIMARY KEY (id);
 
+CREATE INDEX errand_queue_starts_idx ON public.errand_queue_starts USING btree (queue_name, started_at);
+
 CREATE INDEX errand_tasks_failed_idx ON public.errand_tasks USING btree (seq) WHERE (status = 'FAILED'::text);
 
 CREATE INDEX errand_tasks_finished_idx ON public.errand_tasks USING btree (finished_at) WHERE (finished_at IS NOT NULL);
+
+CREATE INDEX errand_tasks_keyed_pending_idx ON public.errand_tasks USING btree (priority DESC, run_after, seq) WHERE ((status = 'PENDING'::text) AND (concurrency_key IS NOT NULL));
+
+CREATE INDEX errand_tasks_keyed_running_idx ON public.errand_tasks USING btree (concurrency_key) WHERE ((status = 'RUNNING'::text) AND (concurrency_key IS NOT NULL));
 
 CREATE INDEX errand_tasks_pending_idx ON public.errand_tasks USING btree (priority DESC, run_after, seq) WHERE (status = 'PENDING'::text);
 

@@ -51,6 +51,24 @@ export interface TaskTable {
   unique_key: string | null;
   /** A cancel of this RUNNING task was asked for; its worker aborts it. */
   cancel_requested_at: NullableTimestamp;
+  /** At most `concurrency_limit` RUNNING tasks with this key (both NULL without a key). */
+  concurrency_key: string | null;
+  concurrency_limit: number | null;
+}
+
+/** A queue's persisted flow state: one row per queue ever paused or resumed. */
+export interface QueueTable {
+  name: string;
+  paused: Generated<boolean>;
+  paused_at: NullableTimestamp;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** Starts of a rate-limited queue, one row per claim: the sliding window the claim reads. */
+export interface QueueStartTable {
+  queue_name: string;
+  started_at: ColumnType<Date, Date | string, Date | string>;
+  count: number;
 }
 
 /** What a worker's periodic job did last: one row per job (`name`, e.g. "retention"). */
@@ -73,6 +91,8 @@ export interface Database {
   errand_tasks: TaskTable;
   errand_maintenance: MaintenanceTable;
   errand_schedule_ticks: ScheduleTickTable;
+  errand_queues: QueueTable;
+  errand_queue_starts: QueueStartTable;
 }
 
 export type TaskRow = Selectable<TaskTable>;

@@ -43,11 +43,15 @@ export {
 } from "./types";
 
 export type {
+  BulkTaskFilter,
   EnqueueContext,
   EnqueueRequest,
   EnqueueTransaction,
   JsonValue,
   PruneOptions,
+  QueueInfo,
+  QueueRateLimit,
+  QueueSettings,
   TaskListFilters,
   TaskListPage,
   TaskRecordSource,

@@ -5,7 +5,9 @@
  * semver: apps import from `@errand/core`.
  */
 export type {
+  TaskBulkParams,
   TaskClaimBatchParams,
+  TaskClaimFlow,
   TaskCompleteParams,
   TaskFailParams,
   TaskInsertParams,
@@ -16,6 +18,8 @@ export type {
 export { MemoryTaskStore } from "./store/memory-task-store";
 export { PostgresTaskStore } from "./store/postgres/postgres-task-store";
 export { taskCancelledError } from "./store/task-cancelled-error";
+export { validateQueueSettings } from "./config/queue-settings";
+export { isFlowLimited, limitedQueueNames } from "./store/claim-flow";
 export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
 export { runTask, type RunOutcome, type RunTaskOptions } from "./task/run-task";
 export { LazyAbort } from "./task/lazy-abort";

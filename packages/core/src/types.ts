@@ -73,6 +73,10 @@ export interface TaskRecord {
   uniqueKey: string | null;
   /** When a cancel of this RUNNING task was asked for; its worker aborts it. */
   cancelRequestedAt: Date | null;
+  /** Its task's `concurrencyKey(...args)`, computed at enqueue: at most `concurrencyLimit` with this key RUNNING. */
+  concurrencyKey?: string | null | undefined;
+  /** How many tasks with its `concurrencyKey` may run at once. */
+  concurrencyLimit?: number | null | undefined;
   /**
    * Only on what `enqueue` returns: `true` when a task with the same `uniqueKey` was already
    * PENDING or RUNNING, so nothing was stored and this is that task.
@@ -95,6 +99,10 @@ export interface EnqueueRequest {
   creator: TaskCreator | null;
   /** See `TaskRecord.uniqueKey`. */
   uniqueKey: string | null;
+  /** See `TaskRecord.concurrencyKey`. Default none. */
+  concurrencyKey?: string | null | undefined;
+  /** See `TaskRecord.concurrencyLimit`. Default 1 with a key. */
+  concurrencyLimit?: number | null | undefined;
 }
 
 /** Filters and paging of `Backend.list`. Newest first. */
@@ -149,4 +157,48 @@ export interface TaskRecordSource {
   getRecord(id: string): Promise<TaskRecord>;
   /** See `Backend.cancel`. */
   cancel(id: string): Promise<TaskRecord>;
+}
+
+/** `queues.<name>.rateLimit`: at most `limit` starts in any window of `periodSeconds`. */
+export interface QueueRateLimit {
+  limit: number;
+  periodSeconds: number;
+}
+
+/** `queues.<name>` of `configure()` / `errand.config.ts`: limits that hold across every worker. */
+export interface QueueSettings {
+  /** At most this many tasks of the queue RUNNING at once (claimed ahead included), all workers together. */
+  concurrency?: number | undefined;
+  /** At most `limit` starts per `periodSeconds`, all workers together. */
+  rateLimit?: QueueRateLimit | undefined;
+}
+
+/** One queue as `Backend.queues()` shows it. */
+export interface QueueInfo {
+  name: string;
+  /** Paused: no worker starts its tasks until resumed (enqueues are still stored). */
+  paused: boolean;
+  pending: number;
+  running: number;
+  failed: number;
+  /** `runAfter` of its oldest due PENDING task, if any. */
+  oldestDueAt: Date | null;
+  /** Its configured concurrency limit, or `null`. */
+  concurrency: number | null;
+  /** Its configured rate limit, or `null`. */
+  rateLimit: QueueRateLimit | null;
+}
+
+/**
+ * Which tasks `retryMany` / `cancelMany` act on. `status` defaults to FAILED for
+ * `retryMany` (the only status it accepts) and to PENDING for `cancelMany` (likewise).
+ */
+export interface BulkTaskFilter {
+  status?: TaskStatus | undefined;
+  queueName?: string | undefined;
+  taskName?: string | undefined;
+  /** Only tasks that finished before this instant. */
+  finishedBefore?: Date | undefined;
+  /** Only tasks enqueued before this instant. */
+  enqueuedBefore?: Date | undefined;
 }

@@ -3,7 +3,9 @@ import type { Database } from "@errand/db";
 import type { TaskChangeListener, Unsubscribe } from "../feed/task-change";
 import type { TaskResult } from "../result/task-result";
 import type {
+  BulkTaskFilter,
   EnqueueContext,
+  QueueInfo,
   EnqueueRequest,
   PruneOptions,
   TaskListFilters,
@@ -29,8 +31,8 @@ export interface Backend extends TaskRecordSource {
   readonly supportsPriority: boolean;
   /** Async functions can be tasks (always true here; kept for parity with Django). */
   readonly supportsAsyncTask: boolean;
-  /** The queues tasks may use; `null` allows any name. */
-  readonly queues: readonly string[] | null;
+  /** The queues tasks may use (the backend's `queues` setting); `null` allows any name. */
+  readonly allowedQueues: readonly string[] | null;
 
   /** Stores the task and emits `enqueued` with its PENDING snapshot (then runs it, if immediate). */
   enqueue(request: EnqueueRequest, context?: EnqueueContext): Promise<TaskRecord>;
@@ -57,6 +59,38 @@ export interface Backend extends TaskRecordSource {
   retry(id: string): Promise<TaskRecord>;
   /** @returns how many tasks were (or, with `dryRun`, would be) deleted. */
   prune(options: PruneOptions): Promise<number>;
+  /**
+   * Pauses a queue, persistently: no worker starts its tasks until `resumeQueue` (workers
+   * hear it within a second and give back what they claimed ahead); running tasks finish;
+   * enqueues are still stored, PENDING.
+   *
+   * @example
+   * await getBackend().pauseQueue("email");
+   */
+  pauseQueue(name: string): Promise<void>;
+  /** Resumes a paused queue (a no-op if it is not paused). */
+  resumeQueue(name: string): Promise<void>;
+  /**
+   * Every queue with tasks, paused or configured: pause state, counts, oldest due task and
+   * its configured limits (`queues` of the config), by name.
+   *
+   * @example
+   * for (const q of await getBackend().queues()) console.log(q.name, q.paused, q.pending);
+   */
+  queues(): Promise<QueueInfo[]>;
+  /**
+   * Retries every FAILED task matching the filter (as `retry`), in batches that never lock
+   * the table. @returns how many were retried.
+   *
+   * @example
+   * await getBackend().retryMany({ status: "FAILED", queueName: "email" });
+   */
+  retryMany(filter?: BulkTaskFilter): Promise<number>;
+  /**
+   * Cancels every PENDING task matching the filter (FAILED with `TaskCancelled`), in batches.
+   * @returns how many were cancelled.
+   */
+  cancelMany(filter?: BulkTaskFilter): Promise<number>;
   /**
    * The push feed: calls `listener` with each change of a task's status, progress or cancel
    * request as it is stored, by any process (the database backend LISTENs on one connection

@@ -1,3 +1,5 @@
+import { MAX_QUEUE_NAME_LENGTH } from "@errand/db";
+import { currentQueueSettings } from "../config/current-queue-settings";
 import { ERROR_CODES, ErrandError, TaskResultDoesNotExist } from "../errors";
 import { emitTaskEvent } from "../events/task-events";
 import { LocalChangeFeed } from "../feed/local-change-feed";
@@ -5,7 +7,9 @@ import type { TaskChangeListener, Unsubscribe } from "../feed/task-change";
 import { TaskResult } from "../result/task-result";
 import type { TaskStore } from "../store/task-store";
 import type {
+  BulkTaskFilter,
   EnqueueContext,
+  QueueInfo,
   EnqueueRequest,
   PruneOptions,
   TaskListFilters,
@@ -30,13 +34,13 @@ export abstract class StoreBackend implements Backend {
   readonly supportsPriority = true;
   readonly supportsAsyncTask = true;
   readonly alias: string;
-  readonly queues: readonly string[] | null;
+  readonly allowedQueues: readonly string[] | null;
   /** The push feed of a backend whose tasks change only in this process (see `watchChanges`). */
   protected readonly localFeed = new LocalChangeFeed();
 
   constructor(alias: string, settings: { queues?: string[] | undefined }) {
     this.alias = alias;
-    this.queues = settings.queues && settings.queues.length > 0 ? [...settings.queues] : null;
+    this.allowedQueues = settings.queues && settings.queues.length > 0 ? [...settings.queues] : null;
   }
 
   /** The store tasks live in (the database backend connects on first call). */
@@ -118,9 +122,54 @@ export abstract class StoreBackend implements Backend {
     return pruned;
   }
 
+  async pauseQueue(name: string): Promise<void> {
+    await (await this.getStore()).queuePause({ name: checkQueueName(name) });
+  }
+
+  async resumeQueue(name: string): Promise<void> {
+    await (await this.getStore()).queueResume({ name: checkQueueName(name) });
+  }
+
+  async queues(): Promise<QueueInfo[]> {
+    return (await this.getStore()).queueList({ settings: currentQueueSettings() });
+  }
+
+  async retryMany(filter: BulkTaskFilter = {}): Promise<number> {
+    const status = filter.status ?? "FAILED";
+    if (status !== "FAILED") {
+      throw new ErrandError(ERROR_CODES.INVALID_STATE, `retryMany retries FAILED tasks only, got status "${status}".`);
+    }
+    const retried = await (await this.getStore()).taskRetryMany({ filter: { ...filter, status } });
+    if (retried > 0) this.localFeed.emit({ type: "resync", reason: "overflow" });
+    return retried;
+  }
+
+  async cancelMany(filter: BulkTaskFilter = {}): Promise<number> {
+    const status = filter.status ?? "PENDING";
+    if (status !== "PENDING") {
+      throw new ErrandError(
+        ERROR_CODES.INVALID_STATE,
+        `cancelMany cancels PENDING tasks only, got status "${status}". Cancel a RUNNING task with cancel(id).`,
+      );
+    }
+    const cancelled = await (await this.getStore()).taskCancelMany({ filter: { ...filter, status } });
+    if (cancelled > 0) this.localFeed.emit({ type: "resync", reason: "overflow" });
+    return cancelled;
+  }
+
   watchChanges(listener: TaskChangeListener): Promise<Unsubscribe> {
     return Promise.resolve(this.localFeed.subscribe(listener));
   }
 
   async close(): Promise<void> {}
+}
+
+function checkQueueName(name: unknown): string {
+  if (typeof name !== "string" || name.length === 0 || name.length > MAX_QUEUE_NAME_LENGTH) {
+    throw new ErrandError(
+      ERROR_CODES.INVALID_TASK,
+      `A queue name is a string of 1 to ${MAX_QUEUE_NAME_LENGTH} characters, got ${JSON.stringify(name) ?? String(name)}.`,
+    );
+  }
+  return name;
 }

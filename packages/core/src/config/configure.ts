@@ -7,6 +7,9 @@ import { DummyBackend } from "../backends/dummy/dummy-backend";
 import type { DummyBackendSettings } from "../backends/dummy/dummy-backend-settings";
 import { ImmediateBackend } from "../backends/immediate/immediate-backend";
 import type { ImmediateBackendSettings } from "../backends/immediate/immediate-backend-settings";
+import type { QueueSettings } from "../types";
+import { validateQueueSettings } from "./queue-settings";
+import { setCurrentQueueSettings } from "./current-queue-settings";
 
 export type { DatabaseBackendSettings, DummyBackendSettings, ImmediateBackendSettings };
 
@@ -18,11 +21,21 @@ export interface ErrandSettings {
   backends?: Record<string, BackendSettings> | undefined;
   /** Default `maxAttempts` of tasks that set none. Default 25. */
   maxAttempts?: number | undefined;
+  /**
+   * Flow control by queue name: `concurrency` (tasks RUNNING at once) and `rateLimit`
+   * (`{ limit, periodSeconds }` starts), each holding across every worker. Workers enforce
+   * their own config's limits: give every worker the same.
+   *
+   * @example
+   * queues: { email: { concurrency: 5, rateLimit: { limit: 100, periodSeconds: 60 } } }
+   */
+  queues?: Record<string, QueueSettings> | undefined;
 }
 
 interface ResolvedSettings {
   backends: Record<string, BackendSettings>;
   maxAttempts: number;
+  queues: Record<string, QueueSettings>;
 }
 
 const STATE_KEY = Symbol.for("errand.config");
@@ -60,7 +73,7 @@ function resolve(settings: ErrandSettings): ResolvedSettings {
       `maxAttempts must be a positive integer, got ${String(settings.maxAttempts)}.`,
     );
   }
-  return { backends, maxAttempts };
+  return { backends, maxAttempts, queues: validateQueueSettings(settings.queues) };
 }
 
 /**
@@ -74,6 +87,7 @@ export function configure(settings: ErrandSettings): void {
   const resolved = resolve(settings);
   const old = [...state.backends.values()];
   state.settings = resolved;
+  setCurrentQueueSettings(resolved.queues);
   state.backends = new Map();
   for (const backend of old) void backend.close().catch(() => undefined);
 }

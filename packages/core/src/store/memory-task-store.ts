@@ -1,6 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { TaskErrorRow } from "@errand/db";
-import type { TaskError, TaskListFilters, TaskListPage, TaskRecord, TaskStats } from "../types";
+import type {
+  QueueInfo,
+  QueueSettings,
+  TaskError,
+  TaskListFilters,
+  TaskListPage,
+  TaskRecord,
+  TaskStats,
+} from "../types";
+import { isFlowLimited, limitedQueueNames, queueRoom } from "./claim-flow";
+import { matchesBulkFilter, memoryQueueList, MemoryQueues } from "./memory-queues";
 import { memoryTaskList } from "./memory-task-list";
 import { memoryTaskStats } from "./memory-task-stats";
 import { leaseExpiredError } from "./lease-expired-error";
@@ -11,6 +21,7 @@ import { newTaskRecord } from "./new-task-record";
 import { repeatNextRun } from "./repeat-next-run";
 import { cancelledWhileRunningError, taskCancelledError } from "./task-cancelled-error";
 import type {
+  TaskBulkParams,
   TaskClaimBatchParams,
   TaskCompleteParams,
   TaskFailParams,
@@ -54,6 +65,7 @@ function addSeconds(date: Date, seconds: number): Date {
 export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, StoredTask>();
   readonly #uniqueKeys = new MemoryUniqueKeys<StoredTask>();
+  readonly #queues = new MemoryQueues();
   readonly #finished: MemoryFinishedTasks;
   #nextSeq = 1;
   /**
@@ -115,6 +127,7 @@ export class MemoryTaskStore implements TaskStore {
     this.#tasks.clear();
     this.#finished.clear();
     this.#uniqueKeys.clear();
+    this.#queues.clear();
   }
 
   /** How many tasks it holds, in every status. */
@@ -147,7 +160,15 @@ export class MemoryTaskStore implements TaskStore {
   async taskClaimBatch(params: TaskClaimBatchParams): Promise<TaskRecord[]> {
     if (params.limit <= 0) return [];
     const now = new Date();
-    const due = memoryDueTasks(this.#tasks, params, now);
+    const due = params.ignoreFlow
+      ? memoryDueTasks(this.#tasks, params, now)
+      : this.#flowFilter(
+          memoryDueTasks(this.#tasks, { ...params, limit: Infinity }, now).filter(
+            (t) => !this.#queues.paused.has(t.record.queueName),
+          ),
+          params,
+          now.getTime(),
+        );
     return due.map((task) => {
       const r = task.record;
       r.status = "RUNNING";
@@ -159,6 +180,61 @@ export class MemoryTaskStore implements TaskStore {
       task.lockedUntil = addSeconds(now, params.leaseSeconds);
       return structuredClone(r);
     });
+  }
+
+  /**
+   * The claim's flow control, as `taskClaimBatch` in Postgres: first the tasks no limit
+   * applies to, up to `limit`; then, up to the free slots, tasks of limited queues and
+   * keyed tasks: the first `concurrencyLimit − running` of each key, then the first
+   * `room` of each queue. `due` is in claim order; so is the answer.
+   */
+  #flowFilter(due: StoredTask[], params: TaskClaimBatchParams, now: number): StoredTask[] {
+    const limited = new Set(limitedQueueNames(params.flow));
+    const free = due.filter((t) => !isFlowLimited(t.record, limited)).slice(0, params.limit);
+    let room = Math.min(params.flow?.freeSlots ?? params.limit, params.limit - free.length);
+    if (room <= 0) return free;
+    const runningByKey = new Map<string, number>();
+    const runningByQueue = new Map<string, number>();
+    for (const { record: r } of this.#tasks.values()) {
+      if (r.status !== "RUNNING") continue;
+      if (r.concurrencyKey) runningByKey.set(r.concurrencyKey, (runningByKey.get(r.concurrencyKey) ?? 0) + 1);
+      runningByQueue.set(r.queueName, (runningByQueue.get(r.queueName) ?? 0) + 1);
+    }
+    const keyRank = new Map<string, number>();
+    const queueRank = new Map<string, number>();
+    const settings: Readonly<Record<string, QueueSettings>> = params.flow?.queues ?? {};
+    const picked: StoredTask[] = [];
+    for (const t of due) {
+      const r = t.record;
+      if (!isFlowLimited(r, limited)) continue;
+      if (r.concurrencyKey) {
+        const rank = (keyRank.get(r.concurrencyKey) ?? 0) + 1;
+        keyRank.set(r.concurrencyKey, rank);
+        if (rank > (r.concurrencyLimit ?? 1) - (runningByKey.get(r.concurrencyKey) ?? 0)) continue;
+      }
+      const qs = settings[r.queueName];
+      const rank = (queueRank.get(r.queueName) ?? 0) + 1;
+      queueRank.set(r.queueName, rank);
+      const starts = qs?.rateLimit ? this.#queues.startsInWindow(r.queueName, qs.rateLimit.periodSeconds, now) : 0;
+      if (rank > queueRoom(qs, runningByQueue.get(r.queueName) ?? 0, starts)) continue;
+      if (room-- <= 0) break;
+      picked.push(t);
+    }
+    for (const name of limited) {
+      const rate = settings[name]?.rateLimit;
+      if (rate)
+        this.#queues.recordStarts(name, {
+          count: picked.filter((t) => t.record.queueName === name).length,
+          now,
+          periodSeconds: rate.periodSeconds,
+        });
+    }
+    return [...free, ...picked].sort(
+      (a, b) =>
+        b.record.priority - a.record.priority ||
+        a.record.runAfter.getTime() - b.record.runAfter.getTime() ||
+        a.seq - b.seq,
+    );
   }
 
   async taskComplete(params: TaskCompleteParams): Promise<TaskRecord[]> {
@@ -332,6 +408,46 @@ export class MemoryTaskStore implements TaskStore {
       }
     }
     return count;
+  }
+
+  async taskRetryMany(params: TaskBulkParams): Promise<number> {
+    const filter = { ...params.filter, status: "FAILED" as const };
+    let count = 0;
+    for (const { record } of [...this.#tasks.values()]) {
+      if (matchesBulkFilter(record, filter) && (await this.taskRetry({ id: record.id }))) count += 1;
+    }
+    return count;
+  }
+
+  async taskCancelMany(params: TaskBulkParams): Promise<number> {
+    const filter = { ...params.filter, status: "PENDING" as const };
+    let count = 0;
+    for (const { record } of [...this.#tasks.values()]) {
+      if (matchesBulkFilter(record, filter) && (await this.taskCancel({ id: record.id }))) count += 1;
+    }
+    return count;
+  }
+
+  async queuePause(params: { name: string }): Promise<void> {
+    this.#queues.known.add(params.name);
+    this.#queues.paused.add(params.name);
+  }
+
+  async queueResume(params: { name: string }): Promise<void> {
+    this.#queues.known.add(params.name);
+    this.#queues.paused.delete(params.name);
+  }
+
+  async queuePausedNames(): Promise<string[]> {
+    return [...this.#queues.paused].sort();
+  }
+
+  async queueList(params: { settings: Readonly<Record<string, QueueSettings>> }): Promise<QueueInfo[]> {
+    return memoryQueueList(
+      [...this.#tasks.values()].map((t) => t.record),
+      this.#queues,
+      params.settings,
+    );
   }
 
   async taskList(params: TaskListFilters): Promise<TaskListPage> {

@@ -33,5 +33,7 @@ export function newTaskRecord(
     creator: request.creator,
     uniqueKey: request.uniqueKey,
     cancelRequestedAt: null,
+    concurrencyKey: request.concurrencyKey ?? null,
+    concurrencyLimit: request.concurrencyKey ? (request.concurrencyLimit ?? 1) : null,
   };
 }

@@ -1,6 +1,9 @@
 import type { TaskErrorRow, TaskStatus } from "@errand/db";
 import type {
+  BulkTaskFilter,
   EnqueueRequest,
+  QueueInfo,
+  QueueSettings,
   EnqueueTransaction,
   PruneOptions,
   TaskListFilters,
@@ -24,6 +27,32 @@ export interface TaskClaimBatchParams {
   backend?: string | undefined;
   /** Only these tasks (the immediate backend runs the one it just stored). Default any. */
   ids?: readonly string[] | undefined;
+  /**
+   * Flow control: the configured limits of queues (`queues` of the config) and the worker's
+   * free slots now. Tasks of a limited queue, and tasks with a `concurrencyKey`, are claimed
+   * only up to `freeSlots` (they start at once, so a rate limit counts real starts) and only
+   * while their limits allow. Paused queues are never claimed, with or without it.
+   * Default: no queue limits, `freeSlots` = `limit`.
+   */
+  flow?: TaskClaimFlow | undefined;
+  /**
+   * Claim whatever else matches, paused queue or not, limits or not: the immediate backend,
+   * which runs a task inside its enqueue and so has nothing to wait for. Default false.
+   */
+  ignoreFlow?: boolean | undefined;
+}
+
+/** See `TaskClaimBatchParams.flow`. */
+export interface TaskClaimFlow {
+  queues: Readonly<Record<string, QueueSettings>>;
+  freeSlots: number;
+}
+
+/** What `taskRetryMany` / `taskCancelMany` act on, a batch of rows per statement. */
+export interface TaskBulkParams {
+  filter: BulkTaskFilter;
+  /** Rows per statement (each its own transaction, `SKIP LOCKED`). Default 1000. */
+  batchSize?: number | undefined;
 }
 
 /**
@@ -95,7 +124,11 @@ export interface TaskInsertParams {
  * - `taskCancel`: PENDING → FAILED with a `TaskCancelled` error; RUNNING: a cancel is
  *   recorded, and the next complete, fail, release or rescue of the task stores FAILED;
  * - `taskRetry`: FAILED → PENDING, one more attempt allowed;
- * - `taskPrune`: deletes SUCCESSFUL/FAILED tasks finished long enough ago.
+ * - `taskPrune`: deletes SUCCESSFUL/FAILED tasks finished long enough ago;
+ * - `taskRetryMany` / `taskCancelMany`: `taskRetry` / `taskCancel` (of PENDING tasks) in bulk.
+ *
+ * Flow control: `queuePause`/`queueResume` hold a queue's tasks PENDING; the claim honours
+ * the queue limits it is given and each task's `concurrencyKey` limit.
  *
  * Complete, fail, release, renew and set-progress only touch tasks the given worker still
  * holds, so a worker whose lease lapsed cannot overwrite a newer attempt. Every record
@@ -148,6 +181,24 @@ export interface TaskStore {
   taskList(params: TaskListFilters): Promise<TaskListPage>;
   /** Counts by status and queue, throughput over the last hour, the oldest due task. */
   taskStats(): Promise<TaskStats>;
+  /**
+   * FAILED → PENDING (due now, one more attempt) for every task matching the filter, in
+   * batches; tasks whose unique key another task holds are left FAILED. How many it retried.
+   */
+  taskRetryMany(params: TaskBulkParams): Promise<number>;
+  /** PENDING → FAILED with a `TaskCancelled` error for every task matching the filter, in batches. How many. */
+  taskCancelMany(params: TaskBulkParams): Promise<number>;
+  /** Marks the queue paused (persisted): no claim takes its tasks until `queueResume`. */
+  queuePause(params: { name: string }): Promise<void>;
+  /** Un-pauses the queue. */
+  queueResume(params: { name: string }): Promise<void>;
+  /** The names of the paused queues. */
+  queuePausedNames(): Promise<string[]>;
+  /**
+   * Every queue that has tasks, is paused or is configured: counts, oldest due, pause state,
+   * and the limits given in `settings`. By name.
+   */
+  queueList(params: { settings: Readonly<Record<string, QueueSettings>> }): Promise<QueueInfo[]>;
   /** Stores a held RUNNING task's progress; `false` if the worker no longer holds it. */
   taskSetProgress(params: { id: string; workerId: string; done: number; total: number | null }): Promise<boolean>;
 }

@@ -31,6 +31,18 @@ export interface TaskOptions {
   isolate?: "thread";
   /** A human name shown in the UI. */
   verboseName?: string;
+  /**
+   * Computed from the arguments at enqueue and stored: at most `concurrencyLimit` tasks with
+   * the same key RUNNING at once, on every worker; the others wait PENDING, in order. Must
+   * return a non-empty string (else the enqueue fails and nothing is stored).
+   *
+   * @example
+   * concurrencyKey: (customerId: string) => `customer:${customerId}`
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  concurrencyKey?: (...args: any[]) => string;
+  /** Tasks with the same `concurrencyKey` RUNNING at once. Default 1. */
+  concurrencyLimit?: number;
 }
 
 /** Per-enqueue overrides of `task.using()`. `undefined` keeps the current value. */
@@ -69,6 +81,8 @@ export const TASK_OPTION_KEYS = Object.keys({
   timeout: true,
   isolate: true,
   verboseName: true,
+  concurrencyKey: true,
+  concurrencyLimit: true,
 } satisfies Record<keyof TaskOptions, true>);
 
 /** Every option `task.using()` knows. */

@@ -14,7 +14,7 @@ import {
   type UsingOptions,
 } from "./task-options";
 import type { TaskContext } from "./task-context";
-import { MAX_BACKEND_ALIAS_LENGTH, MAX_TASK_NAME_LENGTH } from "@errand/db";
+import { MAX_BACKEND_ALIAS_LENGTH, MAX_CONCURRENCY_KEY_LENGTH, MAX_TASK_NAME_LENGTH } from "@errand/db";
 import {
   validateDate,
   validateForBackend,
@@ -42,6 +42,9 @@ interface TaskDefinition {
   isolate: "thread" | null;
   maxAttempts: number | null;
   key: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  concurrencyKey: ((...args: any[]) => unknown) | null;
+  concurrencyLimit: number;
 }
 
 type UsingState = Readonly<Omit<UsingOptions, "delay" | "runAfter">> & {
@@ -267,7 +270,31 @@ export class Task<TArgs extends unknown[], TReturn, TName extends string = strin
       verboseName: this.#using.verboseName ?? null,
       creator: this.#using.creator ?? null,
       uniqueKey: this.#using.uniqueKey ?? null,
+      ...this.#concurrency(normalized),
     };
+  }
+
+  /** The stored `concurrencyKey` of a task with these arguments (none without a key function). */
+  #concurrency(args: JsonValue[]): Pick<EnqueueRequest, "concurrencyKey" | "concurrencyLimit"> {
+    const keyFn = this.#def.concurrencyKey;
+    if (!keyFn) return {};
+    let key: unknown;
+    try {
+      key = keyFn(...args);
+    } catch (error) {
+      throw new InvalidTask(
+        `Task "${this.name}": concurrencyKey threw for these arguments (${(error as Error)?.message ?? String(error)}); nothing was stored.`,
+        this.name,
+        { cause: error },
+      );
+    }
+    if (typeof key !== "string" || key.length === 0 || key.length > MAX_CONCURRENCY_KEY_LENGTH) {
+      throw new InvalidTask(
+        `Task "${this.name}": concurrencyKey must return a non-empty string of at most ${MAX_CONCURRENCY_KEY_LENGTH} characters, got ${JSON.stringify(key) ?? typeof key}; nothing was stored.`,
+        this.name,
+      );
+    }
+    return { concurrencyKey: key, concurrencyLimit: this.#def.concurrencyLimit };
   }
 
   #validateForBackend(runAfter: Date | null = this.#runAfter ?? (this.#delayMs !== null ? new Date() : null)): Backend {
@@ -350,6 +377,19 @@ export function task(
   if (options.backoff !== undefined && typeof options.backoff !== "function") {
     throw new InvalidTask(`backoff must be a function (attempts) => seconds.`, name);
   }
+  if (options.concurrencyKey !== undefined && typeof options.concurrencyKey !== "function") {
+    throw new InvalidTask(
+      `concurrencyKey must be a function (...args) => string, e.g. (id) => \`customer:\${id}\`.`,
+      name,
+    );
+  }
+  if (options.concurrencyLimit !== undefined && options.concurrencyKey === undefined) {
+    throw new InvalidTask(`concurrencyLimit needs a concurrencyKey: the limit is per key.`, name);
+  }
+  const concurrencyLimit =
+    options.concurrencyLimit === undefined
+      ? 1
+      : validatePositiveInteger(options.concurrencyLimit, "concurrencyLimit", name);
   const def: TaskDefinition = {
     name,
     fn,
@@ -360,7 +400,14 @@ export function task(
     maxAttempts,
     // Options and arity, not the function's text: a bundler that evaluates the same module
     // once per server layer (Next.js) prints the function differently in each copy.
-    key: JSON.stringify({ ...options, backoff: options.backoff !== undefined, arity: fn.length }),
+    key: JSON.stringify({
+      ...options,
+      backoff: options.backoff !== undefined,
+      concurrencyKey: options.concurrencyKey !== undefined,
+      arity: fn.length,
+    }),
+    concurrencyKey: options.concurrencyKey ?? null,
+    concurrencyLimit,
   };
   const created = new Task({
     def,

@@ -76,9 +76,10 @@ export function validateForBackend(
       options.taskName,
     );
   }
-  if (backend.queues && backend.queues.length > 0 && !backend.queues.includes(options.queueName)) {
+  const allowed = backend.allowedQueues;
+  if (allowed && allowed.length > 0 && !allowed.includes(options.queueName)) {
     throw new InvalidTask(
-      `Queue "${options.queueName}" is not one of backend "${backend.alias}"'s queues (${backend.queues.join(", ")}). Add it to the backend's "queues" setting.`,
+      `Queue "${options.queueName}" is not one of backend "${backend.alias}"'s queues (${allowed.join(", ")}). Add it to the backend's "queues" setting.`,
       options.taskName,
     );
   }

@@ -21,6 +21,11 @@ const LEASE_SECONDS = 365 * 24 * 60 * 60;
  * tests and small scripts. One attempt, no retries, no repeats; the task's error is
  * recorded on the result, never thrown at the caller. Cannot defer (`runAfter`/`delay` are
  * refused).
+ *
+ * Flow control does not apply: a task runs inside its `enqueue` whether its queue is paused
+ * (`pauseQueue` is recorded and `queues()` shows it, but nothing waits) and whatever the
+ * queue's `concurrency`/`rateLimit` or the task's `concurrencyKey` (the key is still
+ * computed, checked and stored).
  */
 export class ImmediateBackend extends StoreBackend {
   readonly kind = "immediate" as const;
@@ -61,6 +66,7 @@ export class ImmediateBackend extends StoreBackend {
       limit: 1,
       workerId,
       leaseSeconds: LEASE_SECONDS,
+      ignoreFlow: true,
     });
     if (!claimed) return undefined;
     emitTaskEvent("started", structuredClone(claimed));

@@ -16,3 +16,8 @@ export { taskSetProgress } from "./task-set-progress";
 export { taskStats, type TaskStatsRows } from "./task-stats";
 // The params of the state-machine queries are the TaskStore's own.
 export type { TaskClaimBatchParams, TaskCompleteParams, TaskFailParams } from "../task-store";
+export { queueList, type QueueListRow } from "./queue-list";
+export { queuePause } from "./queue-pause";
+export { queuePausedNames } from "./queue-paused-names";
+export { taskCancelMany } from "./task-cancel-many";
+export { taskRetryMany } from "./task-retry-many";

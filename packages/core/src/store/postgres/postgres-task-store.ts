@@ -1,6 +1,11 @@
 import type { Kysely } from "kysely";
 import type { Database } from "@errand/db";
 import {
+  queueList,
+  queuePause,
+  queuePausedNames,
+  taskCancelMany,
+  taskRetryMany,
   taskCancel,
   taskCancelRequested,
   taskClaimBatch,
@@ -20,11 +25,20 @@ import {
   type TaskInsertRow,
 } from "./index";
 import { rowToRecord } from "./row-to-record";
-import type { EnqueueRequest, TaskListFilters, TaskListPage, TaskRecord, TaskStats } from "../../types";
+import type {
+  EnqueueRequest,
+  QueueInfo,
+  QueueSettings,
+  TaskListFilters,
+  TaskListPage,
+  TaskRecord,
+  TaskStats,
+} from "../../types";
 import { buildStats } from "../build-stats";
 import { listLimit } from "../list-limit";
 import { newTaskRecord } from "../new-task-record";
 import type {
+  TaskBulkParams,
   TaskClaimBatchParams,
   TaskCompleteParams,
   TaskFailParams,
@@ -135,6 +149,43 @@ export class PostgresTaskStore implements TaskStore {
     });
   }
 
+  taskRetryMany(params: TaskBulkParams): Promise<number> {
+    return taskRetryMany(this.#db, params);
+  }
+
+  taskCancelMany(params: TaskBulkParams): Promise<number> {
+    return taskCancelMany(this.#db, params);
+  }
+
+  queuePause(params: { name: string }): Promise<void> {
+    return queuePause(this.#db, { name: params.name, paused: true });
+  }
+
+  queueResume(params: { name: string }): Promise<void> {
+    return queuePause(this.#db, { name: params.name, paused: false });
+  }
+
+  queuePausedNames(): Promise<string[]> {
+    return queuePausedNames(this.#db);
+  }
+
+  async queueList(params: { settings: Readonly<Record<string, QueueSettings>> }): Promise<QueueInfo[]> {
+    const rows = await queueList(this.#db, { names: Object.keys(params.settings) });
+    return rows.map((r) => {
+      const s = params.settings[r.name];
+      return {
+        name: r.name,
+        paused: r.paused,
+        pending: r.pending,
+        running: r.running,
+        failed: r.failed,
+        oldestDueAt: r.oldest_due_at,
+        concurrency: s?.concurrency ?? null,
+        rateLimit: s?.rateLimit ? { ...s.rateLimit } : null,
+      };
+    });
+  }
+
   async taskList(params: TaskListFilters): Promise<TaskListPage> {
     const limit = listLimit(params.limit);
     const rows = await taskList(this.#db, {
@@ -180,5 +231,7 @@ function toInsertRow(backend: string, request: EnqueueRequest): TaskInsertRow {
     creator_type: request.creator?.type ?? null,
     creator_id: request.creator?.id ?? null,
     unique_key: request.uniqueKey,
+    concurrency_key: request.concurrencyKey ?? null,
+    concurrency_limit: request.concurrencyKey ? (request.concurrencyLimit ?? 1) : null,
   };
 }

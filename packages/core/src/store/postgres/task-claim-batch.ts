@@ -2,6 +2,8 @@ import { sql } from "kysely";
 import { TASK_COLUMNS, type TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
 import type { TaskClaimBatchParams } from "../task-store";
+import { limitedQueueNames } from "../claim-flow";
+import { taskClaimLimited, type LimitRow } from "./task-claim-limited";
 
 /**
  * Columns whose value a claim already knows, or can tell from the row's other columns on a
@@ -60,6 +62,48 @@ export async function taskClaimBatch(db: Executor, params: TaskClaimBatchParams)
 
 async function claim(db: Executor, params: TaskClaimBatchParams): Promise<ClaimedRow[]> {
   if (params.limit <= 0) return [];
+  if (params.ignoreFlow) return sorted(await claimFree(db, params, sql``));
+  // Flow control, in two parts (see flowCondition and taskClaimLimited): the fast path takes
+  // what no limit applies to; the limited claim then takes limited and keyed tasks, only
+  // for the worker's free slots and only in the room the fast path left.
+  const limits = limitRows(params);
+  const free = await claimFree(db, params, flowCondition(limits.map((l) => l.name)));
+  const room = Math.min(params.flow?.freeSlots ?? params.limit, params.limit - free.length);
+  if (room <= 0) return sorted(free);
+  const limited = await taskClaimLimited<ClaimedRow>(db, { ...params, room, limits, returning: RETURNING });
+  return sorted([...free, ...limited]);
+}
+
+/**
+ * The fast path's flow condition, one fragment: not a paused queue (the paused names are
+ * read once per statement, an InitPlan over the small `errand_queues` table), not a queue
+ * with a limit, not a task with a concurrency key. With no limits configured and no keyed
+ * task it costs one probe of an empty table (measured in worker/bench/README.md).
+ */
+function flowCondition(limitedNames: readonly string[]) {
+  return sql`AND concurrency_key IS NULL
+      AND NOT (queue_name = ANY(ARRAY(SELECT name FROM errand_queues WHERE paused)))
+      ${limitedNames.length > 0 ? sql`AND NOT (queue_name = ANY(${sql.val([...limitedNames])}::text[]))` : sql``}`;
+}
+
+/** The worker's limited queues, as the limited claim reads them. */
+function limitRows(params: TaskClaimBatchParams): LimitRow[] {
+  return limitedQueueNames(params.flow).map((name) => {
+    const s = params.flow!.queues[name]!;
+    return {
+      name,
+      concurrency: s.concurrency ?? null,
+      rate_limit: s.rateLimit?.limit ?? null,
+      period_seconds: s.rateLimit?.periodSeconds ?? null,
+    };
+  });
+}
+
+async function claimFree(
+  db: Executor,
+  params: TaskClaimBatchParams,
+  flow: ReturnType<typeof sql>,
+): Promise<ClaimedRow[]> {
   const exclude = params.excludeQueues ?? [];
   const queueFilter =
     params.queues !== "*"
@@ -82,12 +126,17 @@ async function claim(db: Executor, params: TaskClaimBatchParams): Promise<Claime
     FROM (
       SELECT id FROM errand_tasks
       WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter} ${backendFilter}
+        ${flow}
       ORDER BY priority DESC, run_after, seq
       LIMIT ${params.limit}
       FOR UPDATE SKIP LOCKED
     ) AS due, async_commit
     WHERE t.id = due.id
     RETURNING ${RETURNING}`.execute(db);
+  return rows;
+}
+
+function sorted(rows: ClaimedRow[]): ClaimedRow[] {
   return rows.sort(
     (a, b) =>
       b.priority - a.priority || a.run_after.getTime() - b.run_after.getTime() || Number(BigInt(a.seq) - BigInt(b.seq)),

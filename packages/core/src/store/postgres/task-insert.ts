@@ -21,6 +21,9 @@ export interface TaskInsertRow {
   creator_id: string | null;
   /** See `TaskRecord.uniqueKey`. */
   unique_key: string | null;
+  /** See `TaskRecord.concurrencyKey` (both NULL without a key). */
+  concurrency_key: string | null;
+  concurrency_limit: number | null;
 }
 
 /** The columns of a multi-row insert, in `INSERT` order, with their Postgres types. */
@@ -38,6 +41,8 @@ const INSERT_COLUMNS = [
   ["creator_type", "text"],
   ["creator_id", "text"],
   ["unique_key", "text"],
+  ["concurrency_key", "text"],
+  ["concurrency_limit", "int"],
 ] as const satisfies readonly (readonly [keyof TaskInsertRow, string])[];
 
 /**
@@ -137,6 +142,9 @@ async function insertRows(db: Executor, rows: TaskInsertRow[]): Promise<(Inserte
         ...(r.verbose_name !== null ? { verbose_name: r.verbose_name } : {}),
         ...(r.creator_type !== null ? { creator_type: r.creator_type, creator_id: r.creator_id } : {}),
         ...(r.unique_key !== null ? { unique_key: r.unique_key } : {}),
+        ...(r.concurrency_key !== null
+          ? { concurrency_key: r.concurrency_key, concurrency_limit: r.concurrency_limit }
+          : {}),
       })
       .$if(keyed, (q) =>
         q.onConflict((oc) =>
