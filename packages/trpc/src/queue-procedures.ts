@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { TRPCMutationProcedure, TRPCProcedureBuilder, TRPCQueryProcedure } from "@trpc/server";
-import { ErrandError, ERROR_CODES, MAX_QUEUE_NAME_LENGTH, MAX_TASK_NAME_LENGTH, type Backend } from "@errand/core";
+import { MAX_QUEUE_NAME_LENGTH, MAX_TASK_NAME_LENGTH, type Backend, type BulkTaskFilter } from "@errand/core";
 import { readableInput } from "./format-zod-issues";
 import type { AuthorizeRequest } from "./create-task-router";
 
@@ -60,43 +60,6 @@ export type QueueProcedures = {
   }>;
 };
 
-/** The flow-control part of a backend, as `backend.queues()` and friends answer it. */
-interface FlowControlBackend {
-  pauseQueue(name: string): Promise<unknown>;
-  resumeQueue(name: string): Promise<unknown>;
-  queues(): Promise<
-    {
-      name: string;
-      paused: boolean;
-      pending: number;
-      running: number;
-      failed: number;
-      oldestDueAt: Date | null;
-      concurrency: number | null;
-      rateLimit: { limit: number; periodSeconds: number } | null;
-    }[]
-  >;
-  retryMany(filter: Record<string, unknown>): Promise<number>;
-  cancelMany(filter: Record<string, unknown>): Promise<number>;
-}
-
-/** The backend's flow-control methods; NOT_SUPPORTED (tRPC METHOD_NOT_SUPPORTED) on one without them. */
-function flowControl(backend: Backend): FlowControlBackend {
-  const methods = backend as unknown as Partial<Record<keyof FlowControlBackend, unknown>>;
-  return new Proxy(backend as unknown as FlowControlBackend, {
-    get(target, key: keyof FlowControlBackend) {
-      const method = methods[key];
-      if (typeof method !== "function") {
-        throw new ErrandError(
-          ERROR_CODES.NOT_SUPPORTED,
-          `The "${backend.alias}" backend (${backend.kind}) has no ${String(key)}(): queues can be paused, listed and acted on in bulk only on a database backend.`,
-        );
-      }
-      return method.bind(target) as unknown;
-    },
-  });
-}
-
 const queueNameSchema = z
   .string()
   .trim()
@@ -128,7 +91,7 @@ function bulkFilter<S extends string>(status: S) {
 const retryManyInput = bulkFilter("FAILED");
 const cancelManyInput = bulkFilter("PENDING");
 
-function toBackendFilter(input: z.output<typeof retryManyInput> | z.output<typeof cancelManyInput>) {
+function toBackendFilter(input: z.output<typeof retryManyInput> | z.output<typeof cancelManyInput>): BulkTaskFilter {
   const { enqueuedBefore, finishedBefore, ...rest } = input;
   return {
     ...rest,
@@ -150,7 +113,7 @@ export function queueProcedures<TContext>(deps: {
   resolveBackend: () => Backend;
 }): QueueProcedures {
   const { procedure, guarded } = deps;
-  const backend = () => flowControl(deps.resolveBackend());
+  const backend = deps.resolveBackend;
   const procedures = {
     /** Every queue: paused or not, its depth, running against its limit, oldest due task. */
     queues: procedure.query(({ ctx }: { ctx: unknown }): Promise<QueueJSON[]> =>

@@ -87,7 +87,7 @@ beforeAll(async () => {
   configure({
     backends: { default: { backend: "database", url: tdb.url } },
     queues: { "trpc-mail": { concurrency: 3, rateLimit: { limit: 10, periodSeconds: 60 } } },
-  } as Parameters<typeof configure>[0]);
+  });
 });
 
 afterAll(async () => {
