@@ -15,6 +15,11 @@ export default defineConfig({
   schedules: [
     { name: "demo.heartbeat", task: heartbeat, cron: "* * * * *", timezone: "Europe/Paris", args: ["schedule"] },
   ],
+  // Limits that hold across every worker: at most 2 welcome emails sending at once, and at
+  // most 60 started per minute. The dashboard's Queues panel shows both.
+  queues: {
+    email: { concurrency: 2, rateLimit: { limit: 60, periodSeconds: 60 } },
+  },
   // Workers delete finished tasks past these ages, in small batches.
   retention: { successfulDays: 7, failedDays: 30 },
 });

@@ -3,6 +3,8 @@ export { useTaskResult, isFinishedStatus, type UseTaskResultOptions } from "./ho
 export { useTaskList, type TaskFilter, type UseTaskListOptions } from "./hooks/use-task-list";
 export { useTaskStats } from "./hooks/use-task-stats";
 export { useTaskActions } from "./hooks/use-task-actions";
+export { useQueues } from "./hooks/use-queues";
+export { useQueueActions } from "./hooks/use-queue-actions";
 export { useTaskFeed, useLiveStatus, type TaskFeedState } from "./live/task-feed";
 export { TaskStatusBadge, type TaskStatusBadgeProps } from "./components/task-status-badge";
 export { TaskProgressBar, type TaskProgressBarProps } from "./components/task-progress-bar";
@@ -12,6 +14,10 @@ export { TaskStatsCards, type TaskStatsCardsProps } from "./components/task-stat
 export { ThroughputChart, type ThroughputChartProps } from "./components/throughput-chart";
 export { LiveIndicator, type LiveIndicatorProps } from "./components/live-indicator";
 export { TaskDashboard, type TaskDashboardProps } from "./components/task-dashboard";
+export { QueuesPanel, type QueuesPanelProps } from "./components/queues-panel";
+export { QueueList, formatRateLimit, type QueueListProps } from "./components/queue-list";
+export { BulkActions, type BulkActionsProps } from "./components/bulk-actions";
+export { ConfirmDialog, type ConfirmDialogProps } from "./components/confirm-dialog";
 export { formatDuration, formatRelative, formatTimestamp } from "./format";
 export type {
   TaskRecordJSON,
@@ -20,4 +26,6 @@ export type {
   TaskErrorJSON,
   TaskWatchEvent,
   TaskChange,
+  QueueJSON,
+  BulkActionJSON,
 } from "@errand/trpc";

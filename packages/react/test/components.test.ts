@@ -1,8 +1,17 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import type { TaskRecordJSON, TaskStatsJSON } from "@errand/trpc";
-import { TaskDetail, TaskStatusBadge, TaskTable, ThroughputChart, formatDuration, formatRelative } from "../src/index";
+import type { QueueJSON, TaskRecordJSON, TaskStatsJSON } from "@errand/trpc";
+import {
+  QueueList,
+  TaskDetail,
+  TaskStatusBadge,
+  TaskTable,
+  ThroughputChart,
+  formatDuration,
+  formatRateLimit,
+  formatRelative,
+} from "../src/index";
 
 function record(overrides: Partial<TaskRecordJSON> = {}): TaskRecordJSON {
   const t = "2026-01-01T12:00:00.000Z";
@@ -164,5 +173,55 @@ describe("formatting", () => {
     expect(formatRelative("2026-01-01T11:59:48Z", now)).toBe("12 s ago");
     expect(formatRelative("2026-01-01T12:03:00Z", now)).toBe("in 3 min");
     expect(formatRelative(null, now)).toBe("—");
+  });
+});
+
+describe("QueueList", () => {
+  const queue = (overrides: Partial<QueueJSON> = {}): QueueJSON => ({
+    name: "email",
+    paused: false,
+    pending: 12,
+    running: 2,
+    failed: 3,
+    oldestDueAt: "2026-01-01T11:59:00.000Z",
+    concurrency: 5,
+    rateLimit: { limit: 10, periodSeconds: 1 },
+    ...overrides,
+  });
+  const now = new Date("2026-01-01T12:00:00.000Z").getTime();
+
+  it("shows a paused queue's badge and a Resume toggle, running against its limit, and its rate limit", () => {
+    const out = html(createElement(QueueList, { queues: [queue({ paused: true })], now, onPausedChange: () => {} }));
+    expect(out).toContain("Paused");
+    expect(out).toContain('aria-label="Resume queue email"');
+    expect(out.replace(/<[^>]+>/g, "")).toContain("2 / 5 allowed at once");
+    expect(out).toContain("10 / s");
+    expect(out).toContain("1 min ago");
+  });
+
+  it("shows no badge and a Pause toggle for a running queue, and no limit where none is set", () => {
+    const out = html(
+      createElement(QueueList, {
+        queues: [queue({ name: "default", concurrency: null, rateLimit: null })],
+        now,
+        onPausedChange: () => {},
+      }),
+    );
+    expect(out).not.toContain("Paused");
+    expect(out).toContain('aria-label="Pause queue default"');
+    expect(out).not.toContain("allowed at once");
+    expect(out).toContain(">none<");
+  });
+
+  it("has no toggles when read-only, and words for an empty list", () => {
+    expect(html(createElement(QueueList, { queues: [queue()] }))).not.toContain("Pause queue");
+    expect(html(createElement(QueueList, { queues: [] }))).toContain("No queues yet");
+  });
+
+  it("formats rate limits per second, minute, hour or any period", () => {
+    expect(formatRateLimit({ limit: 100, periodSeconds: 60 })).toBe("100 / min");
+    expect(formatRateLimit({ limit: 5, periodSeconds: 3600 })).toBe("5 / h");
+    expect(formatRateLimit({ limit: 3, periodSeconds: 30 })).toBe("3 / 30 s");
+    expect(formatRateLimit(null)).toBe("none");
   });
 });

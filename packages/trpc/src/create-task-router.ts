@@ -24,9 +24,22 @@ import {
 import { toTRPCError } from "./to-trpc-error";
 import { formatZodIssues, readableInput } from "./format-zod-issues";
 import { watchTasks, type TaskWatchEvent } from "./watch-tasks";
+import { queueProcedures } from "./queue-procedures";
 
 /** What `authorize` is asked about. */
-export type TaskRouterAction = "enqueue" | "getResult" | "list" | "stats" | "cancel" | "retry" | "watch";
+export type TaskRouterAction =
+  | "enqueue"
+  | "getResult"
+  | "list"
+  | "stats"
+  | "cancel"
+  | "retry"
+  | "watch"
+  | "queues"
+  | "pauseQueue"
+  | "resumeQueue"
+  | "retryMany"
+  | "cancelMany";
 
 /** The question `authorize` answers before every procedure runs. */
 export interface AuthorizeRequest<TContext> {
@@ -36,6 +49,8 @@ export interface AuthorizeRequest<TContext> {
   taskName?: string | undefined;
   /** The result concerned, for `getResult`, `cancel`, `retry` and `watch` of one task. */
   id?: string | undefined;
+  /** The queue concerned, for `pauseQueue`, `resumeQueue`, and the filter of `retryMany`/`cancelMany`. */
+  queueName?: string | undefined;
 }
 
 /**
@@ -349,6 +364,9 @@ export function createTaskRouter<
           toTaskRecordJSON(await resolveBackend().retry(input.id)),
         ),
       ),
+
+    /** `queues`, `pauseQueue`, `resumeQueue`, `retryMany`, `cancelMany` (see queue-procedures.ts). */
+    ...queueProcedures<TContext>({ procedure: t.procedure, guarded, resolveBackend }),
   });
   // The `tasks` branch typed from the listed tasks' names and functions (built at run time above).
   type TypedRecord = Omit<(typeof router)["_def"]["record"], "tasks"> & {

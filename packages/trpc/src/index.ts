@@ -15,6 +15,7 @@ export {
   type TaskListPageJSON,
   type TaskStatsJSON,
 } from "./task-record-json";
+export { type QueueJSON, type BulkActionJSON, type BulkFilterInput, type QueueProcedures } from "./queue-procedures";
 export type { TaskWatchEvent, WatchInput } from "./watch-tasks";
 export type { TaskChange, TaskFilter } from "@errand/core";
 export { toTRPCError, TRPC_CODE_BY_ERRAND_CODE } from "./to-trpc-error";

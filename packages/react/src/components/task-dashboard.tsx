@@ -2,11 +2,14 @@
 
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import type { TaskStatus } from "@errand/trpc";
+import { useQueues } from "../hooks/use-queues";
 import { useTaskActions } from "../hooks/use-task-actions";
 import { useTaskList, type TaskFilter } from "../hooks/use-task-list";
 import { useTaskResult } from "../hooks/use-task-result";
 import { useTaskStats } from "../hooks/use-task-stats";
+import { BulkActions } from "./bulk-actions";
 import { LiveIndicator } from "./live-indicator";
+import { QueuesPanel } from "./queues-panel";
 import { TaskDetail } from "./task-detail";
 import { TaskStatsCards } from "./task-stats-cards";
 import { TaskTable } from "./task-table";
@@ -26,6 +29,11 @@ export interface TaskDashboardProps {
   defaultFilters?: TaskFilter | undefined;
   /** Rows per page. Default 25. */
   pageSize?: number | undefined;
+  /**
+   * Show the Queues panel (pause/resume, depth, limits) and the bulk "Retry N failed" /
+   * "Cancel N pending" of the current filter. Default true.
+   */
+  showQueues?: boolean | undefined;
 }
 
 const STATUSES: TaskStatus[] = ["PENDING", "RUNNING", "SUCCESSFUL", "FAILED"];
@@ -44,6 +52,7 @@ export function TaskDashboard({
   onSelectedIdChange,
   defaultFilters = {},
   pageSize = 25,
+  showQueues = true,
 }: TaskDashboardProps) {
   const [filters, setFilters] = useState<TaskFilter>(defaultFilters);
   const [taskNameDraft, setTaskNameDraft] = useState(defaultFilters.taskName ?? "");
@@ -76,6 +85,7 @@ export function TaskDashboard({
   const detail = useTaskResult(selectedId, {
     refetchInterval: refreshInterval === undefined ? undefined : Math.min(1000, refreshInterval),
   });
+  const queues = useQueues({ refetchInterval: refreshInterval, enabled: showQueues });
   const { cancel, retry } = useTaskActions();
   // Move keyboard and screen-reader users into the panel once its task has loaded.
   const detailLoaded = Boolean(detail.result);
@@ -206,6 +216,22 @@ export function TaskDashboard({
               {list.isFetching ? "Refreshing…" : `${list.items.length} shown`}
             </span>
           </form>
+          {showQueues ? (
+            <BulkActions
+              filters={filters}
+              queues={queues.data}
+              exactCounts={
+                // With a task name filter the queue counts do not apply; a fully loaded list does.
+                filters.taskName && !list.hasNextPage && !list.isPlaceholderData
+                  ? filters.status === "FAILED"
+                    ? { failed: list.items.length }
+                    : filters.status === "PENDING"
+                      ? { pending: list.items.length }
+                      : undefined
+                  : undefined
+              }
+            />
+          ) : null}
           <TaskTable
             items={list.items}
             selectedId={selectedId}
@@ -260,6 +286,8 @@ export function TaskDashboard({
           )}
         </aside>
       </div>
+
+      {showQueues ? <QueuesPanel refreshInterval={refreshInterval} /> : null}
     </div>
   );
 }
