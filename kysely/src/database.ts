@@ -51,6 +51,18 @@ export interface TaskTable {
   unique_key: string | null;
   /** A cancel of this RUNNING task was asked for; its worker aborts it. */
   cancel_requested_at: NullableTimestamp;
+  /** The tasks this one waits for, in `dependsOn` order; `null`: none. */
+  depends_on: string[] | null;
+  /** How many of `depends_on` have not succeeded yet; claimed only at 0. */
+  waiting_on: Generated<number>;
+}
+
+/** One edge of `depends_on`, for finding who waits on a task (`errand_task_dependencies`). */
+export interface TaskDependencyTable {
+  task_id: string;
+  depends_on_id: string;
+  /** Index in the dependent's `depends_on`, from 0. */
+  position: number;
 }
 
 /** What a worker's periodic job did last: one row per job (`name`, e.g. "retention"). */
@@ -73,6 +85,7 @@ export interface Database {
   errand_tasks: TaskTable;
   errand_maintenance: MaintenanceTable;
   errand_schedule_ticks: ScheduleTickTable;
+  errand_task_dependencies: TaskDependencyTable;
 }
 
 export type TaskRow = Selectable<TaskTable>;

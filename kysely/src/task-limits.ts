@@ -23,3 +23,5 @@ export const MAX_TASK_NAME_LENGTH = 255;
 export const MAX_WORKER_ID_LENGTH = 64;
 /** Longest unique key (`errand_tasks_unique_key_length`). */
 export const MAX_UNIQUE_KEY_LENGTH = 255;
+/** Most tasks one task may depend on (`errand_tasks_depends_on_size`). */
+export const MAX_DEPENDENCIES = 1000;

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   INVALID_CONFIG: "INVALID_CONFIG",
   INVALID_STATE: "INVALID_STATE",
   DO_NOT_RETRY: "DO_NOT_RETRY",
+  DEPENDENCY_FAILED: "DEPENDENCY_FAILED",
   INTERNAL: "INTERNAL",
 } as const;
 
@@ -138,6 +139,28 @@ export class TaskCancelled extends ErrandError {
   constructor(taskId: string, message = `Task ${taskId} was cancelled while running; its worker aborted its signal.`) {
     super(ERROR_CODES.TASK_CANCELLED, message);
     this.taskId = taskId;
+  }
+}
+
+/**
+ * What a task that waited on others (`using({ dependsOn })`) is FAILED with, without running,
+ * when one of them ended FAILED (out of retries, or cancelled); its dependents in turn fail
+ * the same way. Retry the failed dependency, then this task.
+ *
+ * @example
+ * r.errors.at(-1)?.exceptionClass === "DependencyFailed"; // r.errors.at(-1)?.message names the failed task
+ */
+export class DependencyFailed extends ErrandError {
+  /** The dependency that failed. */
+  readonly dependencyId: string;
+  readonly dependencyTaskName: string;
+  constructor(dependencyId: string, dependencyTaskName: string) {
+    super(
+      ERROR_CODES.DEPENDENCY_FAILED,
+      `Task ${dependencyId} ("${dependencyTaskName}"), which this task depends on, failed, so this task did not run. Retry that task, then this one.`,
+    );
+    this.dependencyId = dependencyId;
+    this.dependencyTaskName = dependencyTaskName;
   }
 }
 

@@ -30,6 +30,8 @@ function record(overrides: Partial<TaskRecordJSON> = {}): TaskRecordJSON {
     creator: null,
     uniqueKey: null,
     cancelRequestedAt: null,
+    dependsOn: [],
+    waitingOn: 0,
     ...overrides,
   };
 }

@@ -6,7 +6,7 @@ import type { EnqueueRequest, TaskRecord } from "../types";
  */
 export function newTaskRecord(
   request: EnqueueRequest,
-  stored: { id: string; backend: string; enqueuedAt: Date; runAfter: Date },
+  stored: { id: string; backend: string; enqueuedAt: Date; runAfter: Date; waitingOn?: number },
 ): TaskRecord {
   return {
     id: stored.id,
@@ -33,5 +33,7 @@ export function newTaskRecord(
     creator: request.creator,
     uniqueKey: request.uniqueKey,
     cancelRequestedAt: null,
+    dependsOn: request.dependsOn,
+    waitingOn: stored.waitingOn ?? 0,
   };
 }

@@ -82,6 +82,7 @@ async function claim(db: Executor, params: TaskClaimBatchParams): Promise<Claime
     FROM (
       SELECT id FROM errand_tasks
       WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter} ${backendFilter}
+        AND waiting_on = 0 -- released by the last dependency to succeed (migration 0007)
       ORDER BY priority DESC, run_after, seq
       LIMIT ${params.limit}
       FOR UPDATE SKIP LOCKED
