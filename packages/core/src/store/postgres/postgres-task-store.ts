@@ -72,7 +72,7 @@ export class PostgresTaskStore implements TaskStore {
         executor,
         params.tasks.map((task) => toInsertRow(params.backend, task, 0)),
       );
-      return rows.map((row, i) => toInsertedRecord(params.backend, params.tasks[i]!, row, 0));
+      return rows.map((row, i) => toInsertedRecord(params.backend, row, { request: params.tasks[i]!, waitingOn: 0 }));
     }
     // The rows, their edges and the check of their dependencies commit together (inside the
     // caller's transaction when there is one): a refused dependency stores nothing.
@@ -95,7 +95,10 @@ export class PostgresTaskStore implements TaskStore {
       await taskDependencyInsert(trx, { ids: fresh.map((i) => rows[i]!.id), failed });
       const failures = new Map(failed.map((f) => [f.id, f.error]));
       return rows.map((row, i) => {
-        const record = toInsertedRecord(params.backend, params.tasks[i]!, row, checked[i]!.waitingOn);
+        const record = toInsertedRecord(params.backend, row, {
+          request: params.tasks[i]!,
+          waitingOn: checked[i]!.waitingOn,
+        });
         const failure = row.existing ? undefined : failures.get(record.id);
         if (failure) {
           record.status = "FAILED";
@@ -216,7 +219,11 @@ export class PostgresTaskStore implements TaskStore {
 }
 
 /** The record of a row `taskInsert` stored (or, deduplicated, found). */
-function toInsertedRecord(backend: string, request: EnqueueRequest, row: InsertedTask, waitingOn: number): TaskRecord {
+function toInsertedRecord(
+  backend: string,
+  row: InsertedTask,
+  { request, waitingOn }: { request: EnqueueRequest; waitingOn: number },
+): TaskRecord {
   if (row.existing) return { ...rowToRecord(row.existing), deduplicated: true };
   return newTaskRecord(
     { ...request, dependsOn: request.dependsOn.map((id) => id.toLowerCase()) },

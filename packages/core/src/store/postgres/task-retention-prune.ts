@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Database } from "@errand/db";
 import type { Kysely } from "kysely";
+import { taskNotAwaited } from "./task-awaited";
 
 /** What one batch of retention deleted. */
 export interface RetentionBatch {
@@ -14,7 +15,7 @@ const RETENTION_LOCK = sql`hashtext('errand_retention')`;
 /**
  * Deletes one batch of at most `limit` finished tasks past their retention: SUCCESSFUL ones
  * finished more than `successfulSeconds` ago, FAILED ones more than `failedSeconds` ago
- * (`null`: kept). Oldest first, through `errand_tasks_finished_idx`.
+ * (`null`: kept), but never one that a PENDING or RUNNING task waits on. Oldest first, through `errand_tasks_finished_idx`.
  *
  * One batch at a time across every worker: the batch's transaction takes the advisory lock
  * `errand_retention` with `pg_try_advisory_xact_lock`, and answers `null` without deleting
@@ -44,6 +45,7 @@ export async function taskRetentionPrune(
         SELECT id FROM errand_tasks
         WHERE finished_at IS NOT NULL
           AND (${past("SUCCESSFUL", params.successfulSeconds)} OR ${past("FAILED", params.failedSeconds)})
+          AND ${taskNotAwaited("errand_tasks")}
         ORDER BY finished_at
         LIMIT ${params.limit}
         FOR UPDATE SKIP LOCKED
