@@ -38,6 +38,7 @@ export {
   TASK_STATUSES,
   type TaskCreator,
   type TaskDependency,
+  type TaskDependent,
   type TaskError,
   type TaskProgress,
   type TaskRecord,

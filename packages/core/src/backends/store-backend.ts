@@ -5,6 +5,7 @@ import type { TaskChangeListener, Unsubscribe } from "../feed/task-change";
 import { TaskResult } from "../result/task-result";
 import type { TaskStore } from "../store/task-store";
 import type {
+  TaskDependent,
   EnqueueContext,
   EnqueueRequest,
   PruneOptions,
@@ -72,6 +73,10 @@ export abstract class StoreBackend implements Backend {
     const record = await (await this.getStore()).taskGet({ id });
     if (!record) throw new TaskResultDoesNotExist(id);
     return record;
+  }
+
+  async dependents(id: string, options: { limit?: number } = {}): Promise<TaskDependent[]> {
+    return (await this.getStore()).taskDependents({ id, limit: options.limit ?? 100 });
   }
 
   async list(filters: TaskListFilters = {}): Promise<TaskListPage> {
