@@ -3,6 +3,7 @@ export { useTaskResult, isFinishedStatus, type UseTaskResultOptions } from "./ho
 export { useTaskList, type TaskListFilters, type UseTaskListOptions } from "./hooks/use-task-list";
 export { useTaskStats } from "./hooks/use-task-stats";
 export { useTaskActions } from "./hooks/use-task-actions";
+export { useTaskDependents } from "./hooks/use-task-dependents";
 export { useTaskFeed, useLiveStatus, type TaskFeedState } from "./live/task-feed";
 export { TaskStatusBadge, type TaskStatusBadgeProps } from "./components/task-status-badge";
 export { TaskProgressBar, type TaskProgressBarProps } from "./components/task-progress-bar";
