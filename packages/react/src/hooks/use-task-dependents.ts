@@ -11,7 +11,7 @@ import { useErrandTRPC } from "../errand-provider-context";
  * @example
  * const { data: unblocks = [] } = useTaskDependents(result.id, result.status);
  */
-export function useTaskDependents(id: string | null | undefined, key?: string | undefined) {
+export function useTaskDependents(id: string | null | undefined, key?: string) {
   const trpc = useErrandTRPC();
   const query = useQuery(trpc.dependents.queryOptions({ id: id ?? "" }, { enabled: Boolean(id) }));
   const { refetch } = query;
