@@ -160,6 +160,91 @@ CREATE FUNCTION public.errand_task_counts_update() RETURNS trigger
       END
       $$;
 
+CREATE FUNCTION public.errand_task_dependencies_update() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      DECLARE
+        ids uuid[];
+        counts integer[];
+        queues text[];
+        q text;
+      BEGIN
+        -- The common case, a statement that finishes or retries no task with dependents or
+        -- dependencies, ends here.
+        IF NOT EXISTS (
+          SELECT 1 FROM new_rows n
+          WHERE (n.status IN ('SUCCESSFUL', 'FAILED')
+              AND EXISTS (SELECT 1 FROM errand_task_dependencies e WHERE e.depends_on_id = n.id))
+            OR (n.status = 'PENDING' AND n.depends_on IS NOT NULL)
+        ) THEN
+          RETURN NULL;
+        END IF;
+
+        -- Retried dependents (FAILED → PENDING) wait again for what has not succeeded.
+        SELECT array_agg(n.id ORDER BY n.id) INTO ids
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE n.status = 'PENDING' AND o.status = 'FAILED' AND n.depends_on IS NOT NULL;
+        IF ids IS NOT NULL THEN
+          PERFORM 1 FROM errand_tasks WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
+          UPDATE errand_tasks t SET waiting_on = (
+            SELECT count(*) FROM errand_task_dependencies e JOIN errand_tasks d ON d.id = e.depends_on_id
+            WHERE e.task_id = t.id AND d.status <> 'SUCCESSFUL')
+          WHERE t.id = ANY(ids) AND t.status = 'PENDING';
+        END IF;
+
+        -- Dependencies that just succeeded: one less to wait for.
+        SELECT array_agg(task_id ORDER BY task_id), array_agg(n ORDER BY task_id) INTO ids, counts FROM (
+          SELECT e.task_id, count(*)::integer AS n
+          FROM new_rows n JOIN old_rows o ON o.id = n.id
+          JOIN errand_task_dependencies e ON e.depends_on_id = n.id
+          WHERE n.status = 'SUCCESSFUL' AND o.status <> 'SUCCESSFUL'
+          GROUP BY e.task_id) s;
+        IF ids IS NOT NULL THEN
+          PERFORM 1 FROM errand_tasks WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
+          WITH released AS (
+            UPDATE errand_tasks t SET waiting_on = greatest(t.waiting_on - s.n, 0)
+            FROM unnest(ids, counts) AS s(id, n)
+            WHERE t.id = s.id AND t.status = 'PENDING' AND t.waiting_on > 0
+            RETURNING t.queue_name, t.waiting_on
+          )
+          SELECT array_agg(DISTINCT queue_name) INTO queues FROM released WHERE waiting_on = 0;
+          -- Idle workers wake up for the tasks just released (as for an insert).
+          IF queues IS NOT NULL THEN
+            FOREACH q IN ARRAY queues LOOP PERFORM pg_notify('errand_tasks', q); END LOOP;
+          END IF;
+        END IF;
+
+        -- Dependencies that just failed (out of retries, or cancelled): their waiting
+        -- dependents fail without running, naming the first failed dependency. This UPDATE
+        -- fires this trigger again, which fails their dependents in turn.
+        SELECT array_agg(DISTINCT e.task_id ORDER BY e.task_id) INTO ids
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        JOIN errand_task_dependencies e ON e.depends_on_id = n.id
+        WHERE n.status = 'FAILED' AND o.status <> 'FAILED';
+        IF ids IS NOT NULL THEN
+          PERFORM 1 FROM errand_tasks WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
+          UPDATE errand_tasks t SET
+            status = 'FAILED',
+            finished_at = now(),
+            errors = t.errors || jsonb_build_array(jsonb_build_object(
+              'exceptionClass', 'DependencyFailed',
+              'message', f.message,
+              'traceback', 'DependencyFailed: ' || f.message,
+              'attempt', t.attempts,
+              'failedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+          FROM (
+            SELECT DISTINCT ON (e.task_id) e.task_id,
+              format('Task %s ("%s"), which this task depends on, failed, so this task did not run. Retry that task, then this one.', d.id, d.task_name) AS message
+            FROM errand_task_dependencies e JOIN errand_tasks d ON d.id = e.depends_on_id
+            WHERE e.task_id = ANY(ids) AND d.status = 'FAILED'
+            ORDER BY e.task_id, e.position
+          ) f
+          WHERE t.id = f.task_id AND t.status = 'PENDING';
+        END IF;
+        RETURN NULL;
+      END
+      $$;
+
 CREATE FUNCTION public.errand_tasks_notify() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -229,6 +314,14 @@ CREATE TABLE public.errand_task_counts (
     count bigint NOT NULL
 );
 
+CREATE TABLE public.errand_task_dependencies (
+    task_id uuid NOT NULL,
+    depends_on_id uuid NOT NULL,
+    "position" integer NOT NULL,
+    CONSTRAINT errand_task_dependencies_not_self CHECK ((task_id <> depends_on_id)),
+    CONSTRAINT errand_task_dependencies_position_range CHECK ((("position" >= 0) AND ("position" < 1000)))
+);
+
 CREATE TABLE public.errand_task_throughput (
     minute timestamp with time zone NOT NULL,
     successful bigint NOT NULL,
@@ -268,11 +361,14 @@ CREATE TABLE public.errand_tasks (
     cancel_requested_at timestamp with time zone,
     concurrency_key text,
     concurrency_limit integer,
+    depends_on uuid[],
+    waiting_on integer DEFAULT 0 NOT NULL,
     CONSTRAINT errand_tasks_args_array CHECK ((jsonb_typeof(args) = 'array'::text)),
     CONSTRAINT errand_tasks_attempts_counted CHECK ((attempts = cardinality(worker_ids))),
     CONSTRAINT errand_tasks_cancel_only_running CHECK (((cancel_requested_at IS NULL) OR (status <> 'PENDING'::text))),
     CONSTRAINT errand_tasks_concurrency_key_valid CHECK ((((concurrency_key IS NULL) = (concurrency_limit IS NULL)) AND ((concurrency_key IS NULL) OR ((char_length(concurrency_key) >= 1) AND (char_length(concurrency_key) <= 255))) AND ((concurrency_limit IS NULL) OR (concurrency_limit >= 1)))),
     CONSTRAINT errand_tasks_creator_complete CHECK (((creator_type IS NULL) = (creator_id IS NULL))),
+    CONSTRAINT errand_tasks_depends_on_size CHECK (((depends_on IS NULL) OR ((cardinality(depends_on) >= 1) AND (cardinality(depends_on) <= 1000)))),
     CONSTRAINT errand_tasks_errors_array CHECK ((jsonb_typeof(errors) = 'array'::text)),
     CONSTRAINT errand_tasks_finished_iff_finished_at CHECK (((status = ANY (ARRAY['SUCCESSFUL'::text, 'FAILED'::text])) = (finished_at IS NOT NULL))),
     CONSTRAINT errand_tasks_max_attempts_positive CHECK ((max_attempts >= 1)),
@@ -285,7 +381,8 @@ CREATE TABLE public.errand_tasks (
     CONSTRAINT errand_tasks_started_once_attempted CHECK (((attempts = 0) = ((started_at IS NULL) AND (last_attempted_at IS NULL)))),
     CONSTRAINT errand_tasks_status_valid CHECK ((status = ANY (ARRAY['PENDING'::text, 'RUNNING'::text, 'SUCCESSFUL'::text, 'FAILED'::text]))),
     CONSTRAINT errand_tasks_task_name_length CHECK (((char_length(task_name) >= 1) AND (char_length(task_name) <= 255))),
-    CONSTRAINT errand_tasks_unique_key_length CHECK (((unique_key IS NULL) OR ((char_length(unique_key) >= 1) AND (char_length(unique_key) <= 255))))
+    CONSTRAINT errand_tasks_unique_key_length CHECK (((unique_key IS NULL) OR ((char_length(unique_key) >= 1) AND (char_length(unique_key) <= 255)))),
+    CONSTRAINT errand_tasks_waiting_on_range CHECK (((waiting_on >= 0) AND (waiting_on <= COALESCE(cardinality(depends_on), 0))))
 );
 
 ALTER TABLE public.errand_tasks ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
@@ -315,10 +412,18 @@ ALTER TABLE ONLY public.errand_queues
 ALTER TABLE ONLY public.errand_schedule_ticks
     ADD CONSTRAINT errand_schedule_ticks_pkey PRIMARY KEY (schedule_name, tick_at);
 
+ALTER TABLE ONLY public.errand_task_dependencies
+    ADD CONSTRAINT errand_task_dependencies_once UNIQUE (task_id, depends_on_id);
+
+ALTER TABLE ONLY public.errand_task_dependencies
+    ADD CONSTRAINT errand_task_dependencies_pkey PRIMARY KEY (task_id, "position");
+
 ALTER TABLE ONLY public.errand_tasks
     ADD CONSTRAINT errand_tasks_pkey PRIMARY KEY (id);
 
 CREATE INDEX errand_queue_starts_idx ON public.errand_queue_starts USING btree (queue_name, started_at);
+
+CREATE INDEX errand_task_dependencies_depends_on_idx ON public.errand_task_dependencies USING btree (depends_on_id);
 
 CREATE INDEX errand_tasks_failed_idx ON public.errand_tasks USING btree (seq) WHERE (status = 'FAILED'::text);
 
@@ -354,4 +459,12 @@ CREATE TRIGGER errand_tasks_count_truncate AFTER TRUNCATE ON public.errand_tasks
 
 CREATE TRIGGER errand_tasks_count_update AFTER UPDATE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_counts_update();
 
+CREATE TRIGGER errand_tasks_dependencies_update AFTER UPDATE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_dependencies_update();
+
 CREATE TRIGGER errand_tasks_notify_insert AFTER INSERT ON public.errand_tasks REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_tasks_notify();
+
+ALTER TABLE ONLY public.errand_task_dependencies
+    ADD CONSTRAINT errand_task_dependencies_depends_on_id_fkey FOREIGN KEY (depends_on_id) REFERENCES public.errand_tasks(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.errand_task_dependencies
+    ADD CONSTRAINT errand_task_dependencies_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.errand_tasks(id) ON DELETE CASCADE;

@@ -54,6 +54,10 @@ export interface TaskTable {
   /** At most `concurrency_limit` RUNNING tasks with this key (both NULL without a key). */
   concurrency_key: string | null;
   concurrency_limit: number | null;
+  /** The tasks this one waits for, in `dependsOn` order; `null`: none. */
+  depends_on: string[] | null;
+  /** How many of `depends_on` have not succeeded yet; claimed only at 0. */
+  waiting_on: Generated<number>;
 }
 
 /** A queue's persisted flow state: one row per queue ever paused or resumed. */
@@ -69,6 +73,14 @@ export interface QueueStartTable {
   queue_name: string;
   started_at: ColumnType<Date, Date | string, Date | string>;
   count: number;
+}
+
+/** One edge of `depends_on`, for finding who waits on a task (`errand_task_dependencies`). */
+export interface TaskDependencyTable {
+  task_id: string;
+  depends_on_id: string;
+  /** Index in the dependent's `depends_on`, from 0. */
+  position: number;
 }
 
 /** What a worker's periodic job did last: one row per job (`name`, e.g. "retention"). */
@@ -93,6 +105,7 @@ export interface Database {
   errand_schedule_ticks: ScheduleTickTable;
   errand_queues: QueueTable;
   errand_queue_starts: QueueStartTable;
+  errand_task_dependencies: TaskDependencyTable;
 }
 
 export type TaskRow = Selectable<TaskTable>;

@@ -9,12 +9,14 @@ export type {
   TaskRow,
   TaskRowUpdate,
   TaskStatus,
+  TaskDependencyTable,
   TaskTable,
 } from "./database";
 export { TASK_COLUMNS, type TaskColumn } from "./task-columns";
 export {
   MAX_BACKEND_ALIAS_LENGTH,
   MAX_CONCURRENCY_KEY_LENGTH,
+  MAX_DEPENDENCIES,
   MAX_PRIORITY,
   MAX_QUEUE_NAME_LENGTH,
   MAX_TASK_NAME_LENGTH,

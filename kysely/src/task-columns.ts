@@ -38,6 +38,8 @@ export const TASK_COLUMNS = [
   "cancel_requested_at",
   "concurrency_key",
   "concurrency_limit",
+  "depends_on",
+  "waiting_on",
 ] as const satisfies readonly (keyof TaskTable)[];
 
 export type TaskColumn = (typeof TASK_COLUMNS)[number];

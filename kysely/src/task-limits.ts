@@ -25,3 +25,5 @@ export const MAX_WORKER_ID_LENGTH = 64;
 export const MAX_UNIQUE_KEY_LENGTH = 255;
 /** Longest concurrency key (`errand_tasks_concurrency_key_valid`). */
 export const MAX_CONCURRENCY_KEY_LENGTH = 255;
+/** Most tasks one task may depend on (`errand_tasks_depends_on_size`). */
+export const MAX_DEPENDENCIES = 1000;

@@ -70,3 +70,26 @@ export const heartbeat = task(
 );
 
 export const demoTasks = [add, sendWelcomeEmail, chargeCard, buildReport];
+
+/** One part of the demo's fan-out: "resizes" an image. */
+export const resizeImage = task(
+  { name: "demo.resizeImage", queueName: "media", verboseName: "Resize an image" },
+  async (image: string, width: number) => {
+    await sleep(300 + Math.floor(Math.random() * 700));
+    return { image, width, url: `/thumbnails/${width}/${image}` };
+  },
+);
+
+/** The fan-in: runs once every resize it waits on succeeded, with their results in order. */
+export const notifyAlbumReady = task(
+  {
+    name: "demo.notifyAlbumReady",
+    queueName: "media",
+    takesContext: true,
+    verboseName: "Tell the user the album is ready",
+  },
+  async (context, album: string) => {
+    const thumbnails = context.dependenciesOf(resizeImage).map((d) => d.returnValue.url);
+    return { album, thumbnails };
+  },
+);

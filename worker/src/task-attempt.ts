@@ -77,8 +77,10 @@ export class TaskAttempt {
     const setProgress = async (done: number, total: number | null) => {
       await store.taskSetProgress({ id: task.id, workerId, done, total });
     };
+    // Only a task that waited reads its dependencies' results: one query, before it starts.
+    const dependencies = task.dependsOn.length > 0 ? await store.taskDependencies({ id: task.id }) : [];
     if (registered.isolate === "thread") {
-      return runIsolated({ task, timeout: registered.timeout, abort: this.#abort, setProgress });
+      return runIsolated({ task, timeout: registered.timeout, abort: this.#abort, setProgress, dependencies });
     }
     return runTask({
       task: registered,
@@ -86,6 +88,7 @@ export class TaskAttempt {
       attempt: task.attempts,
       signal: this.#abort,
       setProgress,
+      dependencies,
     });
   }
 

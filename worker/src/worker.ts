@@ -1,8 +1,8 @@
 import { EventEmitter } from "node:events";
 import type { TaskErrorRow } from "@errand/db";
-import { toErrandError, type TaskRecord } from "@errand/core";
+import type { TaskRecord } from "@errand/core";
 import { QUEUES_CHANNEL } from "@errand/db";
-import { PostgresTaskStore } from "@errand/core/internal";
+import { PostgresTaskStore, toErrandError } from "@errand/core/internal";
 import { sleep } from "./backoff";
 import { InvalidWorkerOption, WorkerShutdown } from "./errors";
 import type { Heartbeat } from "./heartbeat/heartbeat";

@@ -4,6 +4,7 @@ import { schedulesUniqueKeysCancelRetention } from "./0003-schedules-unique-keys
 import { taskCounts } from "./0004-task-counts";
 import { taskChangeFeed } from "./0005-task-change-feed";
 import { flowControl } from "./0006-flow-control";
+import { taskDependencies } from "./0007-task-dependencies";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   "0004-task-counts": taskCounts,
   "0005-task-change-feed": taskChangeFeed,
   "0006-flow-control": flowControl,
+  "0007-task-dependencies": taskDependencies,
 };

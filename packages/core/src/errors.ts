@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   INVALID_CONFIG: "INVALID_CONFIG",
   INVALID_STATE: "INVALID_STATE",
   DO_NOT_RETRY: "DO_NOT_RETRY",
+  DEPENDENCY_FAILED: "DEPENDENCY_FAILED",
   INTERNAL: "INTERNAL",
   INVALID_ARGUMENT: "INVALID_ARGUMENT",
   INVALID_OPTION: "INVALID_OPTION",
@@ -185,6 +186,28 @@ export function mayRetry(error: unknown): boolean {
   if (error instanceof TaskNotRegistered || error instanceof TaskCancelled) return false;
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   return code !== ERROR_CODES.DO_NOT_RETRY && code !== ERROR_CODES.INVALID_RETURN_VALUE;
+}
+
+/**
+ * What a task that waited on others (`using({ dependsOn })`) is FAILED with, without running,
+ * when one of them ended FAILED (out of retries, or cancelled); its dependents in turn fail
+ * the same way. Retry the failed dependency, then this task.
+ *
+ * @example
+ * r.errors.at(-1)?.exceptionClass === "DependencyFailed"; // r.errors.at(-1)?.message names the failed task
+ */
+export class DependencyFailed extends ErrandError {
+  /** The dependency that failed. */
+  readonly dependencyId: string;
+  readonly dependencyTaskName: string;
+  constructor(dependencyId: string, dependencyTaskName: string) {
+    super(
+      ERROR_CODES.DEPENDENCY_FAILED,
+      `Task ${dependencyId} ("${dependencyTaskName}"), which this task depends on, failed, so this task did not run. Retry that task, then this one.`,
+    );
+    this.dependencyId = dependencyId;
+    this.dependencyTaskName = dependencyTaskName;
+  }
 }
 
 /** Whether an error asks not to be retried (also across copies of this module). */

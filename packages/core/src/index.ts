@@ -24,6 +24,7 @@ export { TaskTimeoutError } from "./task/run-task";
 /** The limits of a task row (one source, in `@errand/db`), for building forms and schemas. */
 export {
   MAX_BACKEND_ALIAS_LENGTH,
+  MAX_DEPENDENCIES,
   MAX_PRIORITY,
   MAX_QUEUE_NAME_LENGTH,
   MAX_TASK_NAME_LENGTH,
@@ -36,6 +37,8 @@ export { TaskResult } from "./result/task-result";
 export {
   TASK_STATUSES,
   type TaskCreator,
+  type TaskDependency,
+  type TaskDependent,
   type TaskError,
   type TaskProgress,
   type TaskRecord,
@@ -85,6 +88,7 @@ export { transaction } from "./transaction/index";
 export { taskEvents, type TaskEvent, type TaskEventMap } from "./events/task-events";
 
 export {
+  DependencyFailed,
   DoNotRetry,
   TaskCancelled,
   ERROR_CODES,

@@ -77,6 +77,10 @@ export interface TaskRecord {
   concurrencyKey?: string | null | undefined;
   /** How many tasks with its `concurrencyKey` may run at once. */
   concurrencyLimit?: number | null | undefined;
+  /** The ids of the tasks this one waits for, in `dependsOn` order (empty: none). */
+  dependsOn: string[];
+  /** How many of `dependsOn` have not succeeded yet; a worker claims the task only at 0. */
+  waitingOn: number;
   /**
    * Only on what `enqueue` returns: `true` when a task with the same `uniqueKey` was already
    * PENDING or RUNNING, so nothing was stored and this is that task.
@@ -103,6 +107,23 @@ export interface EnqueueRequest {
   concurrencyKey?: string | null | undefined;
   /** See `TaskRecord.concurrencyLimit`. Default 1 with a key. */
   concurrencyLimit?: number | null | undefined;
+  /** Ids of stored tasks of the same backend to wait for (at most 1,000, no repeats); `[]`: none. */
+  dependsOn: string[];
+}
+
+/** What a task that waited gets of each dependency (`ctx.dependencies`), in `dependsOn` order. */
+export interface TaskDependency<TReturn = unknown> {
+  id: string;
+  taskName: string;
+  /** What the dependency returned (it succeeded, or this task would not run). */
+  returnValue: TReturn;
+}
+
+/** A task that waits (or waited) on another: what finishing that one unblocks. */
+export interface TaskDependent {
+  id: string;
+  taskName: string;
+  status: TaskStatus;
 }
 
 /** Filters and paging of `Backend.list`. Newest first. */

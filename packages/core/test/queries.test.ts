@@ -35,6 +35,8 @@ function insertRow(overrides: Partial<queries.TaskInsertRow> = {}): queries.Task
     unique_key: null,
     concurrency_key: null,
     concurrency_limit: null,
+    depends_on: null,
+    waiting_on: 0,
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EnqueueRequest, QueueSettings } from "@errand/core";
+import type { QueueSettings } from "@errand/core";
+import type { EnqueueRequest } from "@errand/core/internal";
 import { MemoryTaskStore, PostgresTaskStore, type TaskStore } from "@errand/core/internal";
 import { createTestDatabase, enqueueRequest, type TestDatabase } from "@errand/core/testing";
 

@@ -1,7 +1,15 @@
 // Type tests, run by vitest's typecheck mode (tsc): a task's argument and return types flow
 // from its function to enqueue, using, call and getResult; wrong ones do not compile.
 import { describe, expectTypeOf, it } from "vitest";
-import { task, type AnyTask, type TaskArgs, type TaskContext, type TaskResult, type TaskReturn } from "@errand/core";
+import {
+  task,
+  type AnyTask,
+  type TaskArgs,
+  type TaskContext,
+  type TaskDependency,
+  type TaskResult,
+  type TaskReturn,
+} from "@errand/core";
 
 const add = task({ name: "types.add" }, async (a: number, b: number) => ({ sum: a + b }));
 const withContext = task({ name: "types.ctx", takesContext: true }, async (ctx: TaskContext, label: string) => {
@@ -61,5 +69,24 @@ describe("task types", () => {
     // @ts-expect-error returnValue is not a string
     const wrong: string = result.returnValue;
     void wrong;
+  });
+});
+
+describe("dependencies between tasks", () => {
+  const resize = task({ name: "types.resize" }, async (image: string) => ({ url: image }));
+  it("dependsOn takes typed results and ids; ctx.dependenciesOf is typed by the task", () => {
+    const check = async () => {
+      const a = await resize.enqueue("a.png");
+      await add.using({ dependsOn: [a, "0b9a5f0e-1111-4222-8333-444455556666"] }).enqueue(1, 2);
+      // @ts-expect-error a number is neither a result nor an id
+      add.using({ dependsOn: [42] });
+    };
+    expectTypeOf(check).toBeFunction();
+    task({ name: "types.fanIn", takesContext: true }, async (ctx) => {
+      expectTypeOf(ctx.dependencies).toEqualTypeOf<TaskDependency[]>();
+      expectTypeOf(ctx.dependencies[0]!.returnValue).toEqualTypeOf<unknown>();
+      expectTypeOf(ctx.dependenciesOf(resize)).toEqualTypeOf<TaskDependency<{ url: string }>[]>();
+      return null;
+    });
   });
 });

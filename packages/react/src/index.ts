@@ -5,6 +5,7 @@ export { useTaskStats } from "./hooks/use-task-stats";
 export { useTaskActions } from "./hooks/use-task-actions";
 export { useQueues } from "./hooks/use-queues";
 export { useQueueActions } from "./hooks/use-queue-actions";
+export { useTaskDependents } from "./hooks/use-task-dependents";
 export { useTaskFeed, useLiveStatus, type TaskFeedState } from "./live/task-feed";
 export { TaskStatusBadge, type TaskStatusBadgeProps } from "./components/task-status-badge";
 export { TaskProgressBar, type TaskProgressBarProps } from "./components/task-progress-bar";

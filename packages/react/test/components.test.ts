@@ -39,6 +39,8 @@ function record(overrides: Partial<TaskRecordJSON> = {}): TaskRecordJSON {
     creator: null,
     uniqueKey: null,
     cancelRequestedAt: null,
+    dependsOn: [],
+    waitingOn: 0,
     ...overrides,
   };
 }
@@ -54,6 +56,28 @@ describe("TaskStatusBadge", () => {
 });
 
 describe("TaskDetail", () => {
+  it("lists what the task waits on and what it unblocks, each a link to that task", () => {
+    const a = "0b9a5f0e-aaaa-4222-8333-444455556666";
+    const b = "0b9a5f0e-bbbb-4222-8333-444455556666";
+    const next = "0b9a5f0e-cccc-4222-8333-444455556666";
+    const out = html(
+      createElement(TaskDetail, {
+        task: record({ dependsOn: [a, b], waitingOn: 1 }),
+        dependents: [{ id: next, taskName: "media.notify", status: "PENDING" }],
+        taskHref: (id) => `/tasks/${id}`,
+      }),
+    );
+    expect(out).toContain("Waits on (2) · 1 still to succeed");
+    expect(out).toContain(`href="/tasks/${a}"`);
+    expect(out).toContain(`href="/tasks/${b}"`);
+    expect(out).toContain("Unblocks (1)");
+    expect(out).toContain("media.notify");
+    expect(out).toContain(`href="/tasks/${next}"`);
+    const plain = html(createElement(TaskDetail, { task: record() }));
+    expect(plain).not.toContain("Waits on");
+    expect(plain).not.toContain("Unblocks");
+  });
+
   it("shows args, attempts, workers, progress and every traceback", () => {
     const task = record({
       status: "RUNNING",

@@ -5,6 +5,7 @@ import {
   MAX_PRIORITY,
   MAX_QUEUE_NAME_LENGTH,
   MAX_UNIQUE_KEY_LENGTH,
+  MAX_DEPENDENCIES,
   MAX_TASK_NAME_LENGTH,
   MIN_PRIORITY,
   TASK_STATUSES,
@@ -12,6 +13,7 @@ import {
   type Backend,
   TaskResultMismatch,
   type TaskCreator,
+  type TaskDependent,
 } from "@errand/core";
 import { buildTaskProcedureTree, type TaskProcedureTree } from "./task-procedures";
 import {
@@ -109,6 +111,11 @@ const enqueueOptionsSchema = z
       .string()
       .min(1, "uniqueKey must not be empty")
       .max(MAX_UNIQUE_KEY_LENGTH, `uniqueKey must be at most ${MAX_UNIQUE_KEY_LENGTH} characters`)
+      .optional(),
+    /** Ids of tasks (of the router's backend) that must all succeed before this one runs. */
+    dependsOn: z
+      .array(z.uuid("each dependsOn entry must be a task id (a uuid)"))
+      .max(MAX_DEPENDENCIES, `dependsOn may list at most ${MAX_DEPENDENCIES} tasks`)
       .optional(),
   })
   .strict()
@@ -235,6 +242,7 @@ export function createTaskRouter<
       delay: o.delay,
       runAfter: o.runAfter === undefined ? undefined : new Date(o.runAfter),
       uniqueKey: o.uniqueKey,
+      dependsOn: o.dependsOn,
       creator: options.creator?.(ctx) ?? undefined,
     });
     const result = await configured.enqueue(...args);
@@ -301,6 +309,16 @@ export function createTaskRouter<
         guarded(
           { ctx: ctx as unknown as TContext, action: "getResult", id: input.id },
           async (): Promise<TaskRecordJSON> => toTaskRecordJSON(await resolveBackend().getRecord(input.id)),
+        ),
+      ),
+
+    /** The tasks that wait (or waited) on this one: what it unblocks. Asked of `authorize` as "getResult". */
+    dependents: t.procedure
+      .input(readableInput(idSchema))
+      .query(({ ctx, input }) =>
+        guarded(
+          { ctx: ctx as unknown as TContext, action: "getResult", id: input.id },
+          async (): Promise<TaskDependent[]> => resolveBackend().dependents(input.id),
         ),
       ),
 

@@ -75,6 +75,8 @@ export function toTaskRecordJSON(record: TaskRecord): TaskRecordJSON {
     repeatUntil: isoOrNull(record.repeatUntil),
     uniqueKey: record.uniqueKey,
     cancelRequestedAt: isoOrNull(record.cancelRequestedAt),
+    dependsOn: record.dependsOn,
+    waitingOn: record.waitingOn,
     ...(record.deduplicated ? { deduplicated: true } : {}),
     verboseName: record.verboseName,
     creator: record.creator,

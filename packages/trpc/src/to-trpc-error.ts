@@ -26,6 +26,8 @@ export const TRPC_CODE_BY_ERRAND_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = 
   INVALID_STATE: "CONFLICT",
   // Thrown by a task, never by the router; a task's failure is data in its result.
   DO_NOT_RETRY: "INTERNAL_SERVER_ERROR",
+  // Stored on a task whose dependency failed; data in its result, like a task's own failure.
+  DEPENDENCY_FAILED: "CONFLICT",
   INTERNAL: "INTERNAL_SERVER_ERROR",
   INVALID_ARGUMENT: "BAD_REQUEST",
   INVALID_OPTION: "BAD_REQUEST",

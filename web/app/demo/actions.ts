@@ -3,7 +3,7 @@
 import { getBackend, MAX_PRIORITY, MIN_PRIORITY, transaction } from "@errand/core";
 import type { Kysely } from "kysely";
 import { z } from "zod";
-import { add, buildReport, chargeCard, getDb, sendWelcomeEmail } from "@/lib/errand";
+import { add, buildReport, chargeCard, getDb, notifyAlbumReady, resizeImage, sendWelcomeEmail } from "@/lib/errand";
 import { countSignups, ensureSignupsTable, type DemoTables } from "@/lib/demo-signups";
 
 /** What every demo action answers: the task to follow, if one was enqueued. */
@@ -204,6 +204,29 @@ export async function enqueueScheduled(_previous: DemoActionResult | null, form:
       taskId: result.id,
       label: `${label}: ${a} + ${b}`,
       message: `Enqueued demo.add(${a}, ${b}) with priority ${priority}, due ${delay ? `in ${delay} s` : "now"}.`,
+    };
+  } catch (error) {
+    return failure(label, error);
+  }
+}
+
+/**
+ * Fan-out / fan-in: five resizes, and one task that waits for all of them
+ * (`using({ dependsOn })`) and gets their return values.
+ */
+export async function enqueueFanOutFanIn(): Promise<DemoActionResult> {
+  const label = "Resize 5 images, then notify";
+  try {
+    const album = `album-${Date.now().toString(36)}`;
+    const resizes = await resizeImage.enqueueMany(
+      [1, 2, 3, 4, 5].map((i) => [`${album}-${i}.jpg`, 320] as [string, number]),
+    );
+    const done = await notifyAlbumReady.using({ dependsOn: resizes }).enqueue(album);
+    return {
+      ok: true,
+      taskId: done.id,
+      label,
+      message: `Enqueued 5 resizes and a fan-in waiting on them (waiting on ${done.waitingOn}).`,
     };
   } catch (error) {
     return failure(label, error);

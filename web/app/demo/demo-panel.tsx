@@ -4,6 +4,7 @@ import { useActionState, useState, useTransition, type ReactNode } from "react";
 import {
   enqueueAdd,
   enqueueChargeCard,
+  enqueueFanOutFanIn,
   enqueueReport,
   enqueueUniqueReport,
   enqueueLongReport,
@@ -125,6 +126,13 @@ export function DemoPanel({ priority }: { priority: { min: number; max: number }
             {button({ key: "flaky", label: "Fail twice, then succeed", action: () => enqueueChargeCard(2) })}
             {button({ key: "fail", label: "Fail every attempt", action: () => enqueueChargeCard(99), tone: "plain" })}
           </div>
+        </Card>
+        <Card
+          title="Fan-out, fan-in"
+          code="await notifyAlbumReady.using({ dependsOn: resizes }).enqueue(album)"
+          description="Five resizes run in parallel; the last one to succeed releases the notify task, which gets their return values in order (ctx.dependencies)."
+        >
+          {button({ key: "fanout", label: "Resize 5 images, then notify", action: enqueueFanOutFanIn })}
         </Card>
         <Card title="A slow task that reports progress" code="await context.setProgress(page, pages)">
           {button({ key: "report", label: "Build a report", action: enqueueReport })}

@@ -30,6 +30,7 @@ export function TrackedTask({ id, label }: { id: string; label: string }) {
         {result?.taskName ?? "…"} · {id.slice(0, 8)}
         {result ? ` · attempt ${result.attempts} of ${result.maxAttempts}` : ""}
         {ran !== null ? ` · ran ${formatDuration(ran)}` : ""}
+        {result && result.status === "PENDING" && result.waitingOn > 0 ? ` · waiting on ${result.waitingOn}` : ""}
       </p>
       {error ? (
         <p className="mt-2 text-sm text-rose-600 dark:text-rose-400">Could not follow this task: {error.message}</p>

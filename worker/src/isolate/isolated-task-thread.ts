@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     task,
     result: new TaskResult(record, getBackend(record.backend)),
     attempt: record.attempts,
+    dependencies: data.dependencies,
     setProgress: (done, total) => {
       post({ type: "progress", done, total });
       return Promise.resolve();

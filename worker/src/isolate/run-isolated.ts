@@ -1,5 +1,5 @@
 import { Worker as Thread } from "node:worker_threads";
-import { ERROR_CODES, ErrandError, TaskTimeoutError, type TaskRecord } from "@errand/core";
+import { ERROR_CODES, ErrandError, TaskTimeoutError, type TaskDependency, type TaskRecord } from "@errand/core";
 import type { LazyAbort, RunOutcome } from "@errand/core/internal";
 import { loadedConfig } from "../load-config";
 import type { IsolatedTaskData, ThreadMessage } from "./thread-messages";
@@ -19,6 +19,8 @@ export interface RunIsolatedOptions {
   /** Aborted by a cancel, a lost lease or shutdown: the thread is ended. */
   abort: LazyAbort;
   setProgress: (done: number, total: number | null) => Promise<void>;
+  /** What its dependencies returned (`ctx.dependencies`). Default none. */
+  dependencies?: TaskDependency[] | undefined;
 }
 
 /** An error thrown in an isolated task's thread, as it crossed back (class name, message, stack). */
@@ -59,6 +61,7 @@ export function runIsolated(options: RunIsolatedOptions): Promise<RunOutcome> {
     entry: ENTRY,
     record: task,
     configFile: loaded.file,
+    dependencies: options.dependencies ?? [],
     taskModules: loaded.file ? [] : loaded.taskModules,
   };
   return new Promise<RunOutcome>((resolve) => {

@@ -8,6 +8,8 @@ export interface IsolatedTaskData {
   record: { taskName: string; attempts: number; backend: string };
   /** The config file the worker loaded (backends, task modules), or `null`. */
   configFile: string | null;
+  /** What its dependencies returned (`ctx.dependencies`). */
+  dependencies: { id: string; taskName: string; returnValue: unknown }[];
   /** Task modules to import besides the config's (absolute file URLs or package names). */
   taskModules: string[];
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { ErrandError, InvalidTaskArgumentsError, closeBackends, configure } from "@errand/core";
 import config from "./errand.config.mjs";
-import { add, crunch } from "./tasks.mjs";
+import { add, crunch, notify, resize } from "./tasks.mjs";
 
 const npx = (...args) =>
   execFileSync("npx", ["--no-install", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
@@ -40,6 +40,16 @@ const schedules = npx("errand", "schedules");
 assert.match(schedules, /consumer\.nightly {2}30 2 \* \* \* {2}\(Europe\/Paris\) {2}→ consumer\.add/);
 assert.match(schedules, /next: \d{4}-\d\d-\d\d 02:30 (CET|CEST|GMT\+\d)/);
 
+// The README's fan-out/fan-in: the notify task waits for the three resizes.
+const resizes = await resize.enqueueMany([["a.jpg"], ["b.jpg"], ["c.jpg"]]);
+const fanIn = await notify.using({ dependsOn: resizes }).enqueue(42);
+assert.equal(fanIn.waitingOn, 3);
+assert.deepEqual(
+  fanIn.dependsOn,
+  resizes.map((r) => r.id),
+);
+assert.throws(() => notify.using({ dependsOn: ["not-an-id"] }), /dependsOn\[0\] must be a TaskResult or a task id/);
+
 const crunched = await crunch.enqueue(1000);
 const workerLog = npx("errand", "worker", "--batch", "--log-level", "info");
 assert.match(workerLog, /task finished/, "the worker logged no finished task");
@@ -58,6 +68,11 @@ const crunchResult = await crunch.getResult(crunched.id);
 assert.equal(crunchResult.status, "SUCCESSFUL", `crunch: ${JSON.stringify(crunchResult.errors)}`);
 assert.equal(crunchResult.returnValue.sum, 500500);
 assert.equal(crunchResult.returnValue.isMainThread, false);
+
+const notified = await notify.getResult(fanIn.id);
+assert.equal(notified.status, "SUCCESSFUL", `notify: ${JSON.stringify(notified.errors)}`);
+assert.deepEqual(notified.returnValue, { userId: 42, urls: ["/thumbs/a.jpg", "/thumbs/b.jpg", "/thumbs/c.jpg"] });
+assert.equal(notified.waitingOn, 0);
 
 // Worker-only internals live in @errand/core/internal, not in the root.
 const root = await import("@errand/core");

@@ -20,3 +20,12 @@ export const crunch = task({ name: "consumer.crunch", isolate: "thread" }, async
   for (let i = 1; i <= n; i++) sum += i;
   return { sum, isMainThread, threadId };
 });
+
+/** The README's fan-out: one part. */
+export const resize = task({ name: "consumer.resize" }, async (image) => ({ url: `/thumbs/${image}` }));
+
+/** The README's fan-in: runs once every resize succeeded, with their return values in order. */
+export const notify = task({ name: "consumer.notify", takesContext: true }, async (ctx, userId) => ({
+  userId,
+  urls: ctx.dependenciesOf(resize).map((d) => d.returnValue.url),
+}));

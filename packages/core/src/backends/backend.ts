@@ -8,6 +8,7 @@ import type {
   QueueInfo,
   EnqueueRequest,
   PruneOptions,
+  TaskDependent,
   TaskListFilters,
   TaskListPage,
   TaskRecord,
@@ -47,6 +48,14 @@ export interface Backend extends TaskRecordSource {
    */
   getResult(id: string): Promise<TaskResult>;
   list(filters?: TaskListFilters): Promise<TaskListPage>;
+  /**
+   * The tasks that wait (or waited) on this one (`using({ dependsOn })`), oldest first, at
+   * most `limit` (default 100): what finishing it unblocks.
+   *
+   * @example
+   * const next = await getBackend().dependents(result.id); // [{ id, taskName, status }]
+   */
+  dependents(id: string, options?: { limit?: number }): Promise<TaskDependent[]>;
   stats(): Promise<TaskStats>;
   /**
    * PENDING → FAILED with a `TaskCancelled` error. RUNNING: the cancel is recorded and

@@ -8,6 +8,7 @@ import { TaskResult } from "../result/task-result";
 import type { TaskStore } from "../store/task-store";
 import type {
   BulkTaskFilter,
+  TaskDependent,
   EnqueueContext,
   QueueInfo,
   EnqueueRequest,
@@ -76,6 +77,10 @@ export abstract class StoreBackend implements Backend {
     const record = await (await this.getStore()).taskGet({ id });
     if (!record) throw new TaskResultDoesNotExist(id);
     return record;
+  }
+
+  async dependents(id: string, options: { limit?: number } = {}): Promise<TaskDependent[]> {
+    return (await this.getStore()).taskDependents({ id, limit: options.limit ?? 100 });
   }
 
   async list(filters: TaskListFilters = {}): Promise<TaskListPage> {

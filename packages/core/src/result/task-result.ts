@@ -119,6 +119,14 @@ export class TaskResult<TReturn = unknown> {
   get deduplicated(): boolean {
     return this.#record.deduplicated === true;
   }
+  /** The ids of the tasks this one waits for (`using({ dependsOn })`), in that order. */
+  get dependsOn(): string[] {
+    return this.#record.dependsOn;
+  }
+  /** How many of `dependsOn` have not succeeded yet; it runs once this is 0. */
+  get waitingOn(): number {
+    return this.#record.waitingOn;
+  }
   /** When a cancel of this RUNNING task was asked for (its worker then aborts it), else `null`. */
   get cancelRequestedAt(): Date | null {
     return this.#record.cancelRequestedAt;

@@ -25,6 +25,7 @@ export function memoryDueTasks<T extends { record: TaskRecord; seq: number }>(
     .filter(
       ({ record: r }) =>
         r.status === "PENDING" &&
+        r.waitingOn === 0 &&
         r.runAfter.getTime() <= now.getTime() &&
         (params.queues === "*" ? !exclude.includes(r.queueName) : params.queues.includes(r.queueName)) &&
         (!ids || ids.has(r.id)) &&

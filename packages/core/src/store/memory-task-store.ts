@@ -3,14 +3,19 @@ import type { TaskErrorRow } from "@errand/db";
 import type {
   QueueInfo,
   QueueSettings,
+  TaskDependency,
+  TaskDependent,
   TaskError,
   TaskListFilters,
   TaskListPage,
   TaskRecord,
   TaskStats,
+  TaskStatus,
 } from "../types";
 import { isFlowLimited, limitedQueueNames, queueRoom } from "./claim-flow";
 import { matchesBulkFilter, memoryQueueList, MemoryQueues } from "./memory-queues";
+import { checkDependencies, type StoredDependency } from "./check-dependencies";
+import { dependencyFailedError } from "./dependency-failed-error";
 import { memoryTaskList } from "./memory-task-list";
 import { memoryTaskStats } from "./memory-task-stats";
 import { leaseExpiredError } from "./lease-expired-error";
@@ -70,6 +75,8 @@ export class MemoryTaskStore implements TaskStore {
   readonly #uniqueKeys = new MemoryUniqueKeys<StoredTask>();
   readonly #queues = new MemoryQueues();
   readonly #finished: MemoryFinishedTasks;
+  /** Who waits on a task: dependency id → dependent ids (`errand_task_dependencies`' reverse index). */
+  readonly #dependents = new Map<string, string[]>();
   #nextSeq = 1;
   /**
    * @param options.maxFinished keep at most this many finished tasks: past it, the one that
@@ -82,7 +89,56 @@ export class MemoryTaskStore implements TaskStore {
 
   /** Counts `task` as finished now, and forgets the oldest finished tasks past the limit. */
   #finish(task: StoredTask): void {
-    for (const id of this.#finished.finish(task.record.id)) this.#tasks.delete(id);
+    for (const id of this.#finished.finish(task.record.id)) {
+      // As retention: a task an unfinished task still waits on is kept.
+      if (!this.#hasUnfinishedDependents(id)) this.#forget(id);
+    }
+  }
+
+  #forget(id: string): void {
+    this.#tasks.delete(id);
+    this.#finished.delete(id);
+    this.#dependents.delete(id);
+  }
+
+  #hasUnfinishedDependents(id: string): boolean {
+    return (this.#dependents.get(id) ?? []).some((d) => {
+      const status = this.#tasks.get(d)?.record.status;
+      return status === "PENDING" || status === "RUNNING";
+    });
+  }
+
+  /**
+   * What a move of `task` from `previous` to its status now does to the tasks around it (the
+   * twin of migration 0007's trigger): a success takes one off each dependent's `waitingOn`;
+   * a failure fails its PENDING dependents with `DependencyFailed`, transitively; a retried
+   * dependent counts again what it waits on.
+   */
+  #moved(task: StoredTask, previous: TaskStatus, now = new Date()): void {
+    const r = task.record;
+    if (r.status === previous) return;
+    if (r.status === "PENDING" && previous === "FAILED" && r.dependsOn.length > 0) {
+      r.waitingOn = r.dependsOn.filter((id) => {
+        const status = this.#tasks.get(id)?.record.status;
+        return status !== undefined && status !== "SUCCESSFUL";
+      }).length;
+    }
+    if (r.status !== "SUCCESSFUL" && r.status !== "FAILED") return;
+    for (const id of this.#dependents.get(r.id) ?? []) {
+      const dependent = this.#tasks.get(id);
+      if (!dependent || dependent.record.status !== "PENDING") continue;
+      const d = dependent.record;
+      if (r.status === "SUCCESSFUL") {
+        if (d.waitingOn > 0) d.waitingOn -= 1;
+        continue;
+      }
+      const failed = d.dependsOn.map((dep) => this.#tasks.get(dep)?.record).find((dep) => dep?.status === "FAILED");
+      d.status = "FAILED";
+      d.finishedAt = now;
+      d.errors.push(toTaskError(dependencyFailedError(failed ?? r, d.attempts, now)));
+      this.#finish(dependent);
+      this.#moved(dependent, "PENDING", now);
+    }
   }
 
   /** Stores a new PENDING task under the next `seq`, first due at its `runAfter`. */
@@ -128,6 +184,7 @@ export class MemoryTaskStore implements TaskStore {
   /** Forgets every task. */
   clear(): void {
     this.#tasks.clear();
+    this.#dependents.clear();
     this.#finished.clear();
     this.#uniqueKeys.clear();
     this.#queues.clear();
@@ -140,19 +197,61 @@ export class MemoryTaskStore implements TaskStore {
 
   async taskInsert(params: TaskInsertParams): Promise<TaskRecord[]> {
     const now = new Date();
-    return params.tasks.map((request) => {
+    // Checked for every task before any is stored: a refused dependency stores nothing.
+    const stored = new Map<string, StoredDependency>();
+    for (const id of params.tasks.flatMap((t) => t.dependsOn)) {
+      const found = this.#find(id)?.record;
+      if (found) stored.set(found.id, found);
+    }
+    const checked = checkDependencies(params.tasks, params.backend, stored);
+    return params.tasks.map((request, i) => {
       const holder = request.uniqueKey === null ? undefined : this.#uniqueKeys.holder(request.uniqueKey);
       if (holder) return { ...structuredClone(holder.record), deduplicated: true };
       const runAfter = request.runAfter ?? now;
-      const record = newTaskRecord(structuredClone(request), {
+      const { waitingOn, failed } = checked[i]!;
+      const dependsOn = request.dependsOn.map((id) => id.toLowerCase());
+      const record = newTaskRecord(structuredClone({ ...request, dependsOn }), {
         id: randomUUID(),
         backend: params.backend,
         enqueuedAt: now,
         runAfter,
+        waitingOn,
       });
-      this.#uniqueKeys.remember(this.#add(record));
+      const task = this.#add(record);
+      this.#uniqueKeys.remember(task);
+      for (const id of dependsOn) this.#dependents.set(id, [...(this.#dependents.get(id) ?? []), record.id]);
+      if (failed) {
+        // A dependency already failed: this task never runs.
+        record.status = "FAILED";
+        record.finishedAt = now;
+        record.errors.push(toTaskError(dependencyFailedError(failed, 0, now)));
+        const copy = structuredClone(record);
+        this.#finish(task);
+        return copy;
+      }
       return structuredClone(record);
     });
+  }
+
+  async taskDependencies(params: { id: string }): Promise<TaskDependency[]> {
+    const task = this.#find(params.id);
+    if (!task) return [];
+    return task.record.dependsOn.flatMap((id) => {
+      const dependency = this.#tasks.get(id)?.record;
+      return dependency
+        ? [{ id, taskName: dependency.taskName, returnValue: structuredClone(dependency.returnValue) }]
+        : [];
+    });
+  }
+
+  async taskDependents(params: { id: string; limit: number }): Promise<TaskDependent[]> {
+    const task = this.#find(params.id);
+    if (!task) return [];
+    return (this.#dependents.get(task.record.id) ?? [])
+      .flatMap((id) => this.#tasks.get(id) ?? [])
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, params.limit)
+      .map(({ record: r }) => ({ id: r.id, taskName: r.taskName, status: r.status }));
   }
 
   async taskGet(params: { id: string }): Promise<TaskRecord | undefined> {
@@ -256,12 +355,14 @@ export class MemoryTaskStore implements TaskStore {
         r.errors.push(toTaskError(cancelledWhileRunningError(r.attempts, now)));
         done.push(structuredClone(r));
         this.#finish(task);
+        this.#moved(task, "RUNNING", now);
         continue;
       }
       r.status = "SUCCESSFUL";
       r.returnValue = JSON.parse(returnValue) as unknown;
       done.push(structuredClone(r));
       this.#finish(task);
+      this.#moved(task, "RUNNING", now);
       const next = r.repeat !== null && params.scheduleRepeats !== false && repeatNextRun(r, task.scheduledAt, now);
       if (next) this.#add(next);
     }
@@ -288,6 +389,7 @@ export class MemoryTaskStore implements TaskStore {
       this.#unlock(task);
       out.push(structuredClone(r));
       if (r.status === "FAILED") this.#finish(task);
+      this.#moved(task, "RUNNING", now);
     }
     return out;
   }
@@ -321,6 +423,7 @@ export class MemoryTaskStore implements TaskStore {
       this.#unlock(task);
       const copy = structuredClone(r);
       if (!retry) this.#finish(task);
+      this.#moved(task, "RUNNING", now);
       return copy;
     });
   }
@@ -347,6 +450,7 @@ export class MemoryTaskStore implements TaskStore {
       }
       this.#unlock(task);
       out.push(structuredClone(r));
+      this.#moved(task, "RUNNING");
     }
     return out;
   }
@@ -364,6 +468,7 @@ export class MemoryTaskStore implements TaskStore {
     r.errors.push(toTaskError(taskCancelledError(params.reason, r.finishedAt)));
     const copy = structuredClone(r);
     this.#finish(task);
+    this.#moved(task, "PENDING", r.finishedAt);
     return copy;
   }
 
@@ -387,6 +492,7 @@ export class MemoryTaskStore implements TaskStore {
     r.runAfter = new Date();
     r.maxAttempts = Math.max(r.maxAttempts, r.attempts + 1);
     r.progress = null;
+    this.#moved(task, "FAILED");
     return structuredClone(r);
   }
 
@@ -400,13 +506,13 @@ export class MemoryTaskStore implements TaskStore {
       if (
         finishedBy(r.finishedAt, params.age, now) &&
         statuses.includes(r.status) &&
+        !this.#hasUnfinishedDependents(id) &&
         (!params.queueName || r.queueName === params.queueName) &&
         (!params.backend || r.backend === params.backend)
       ) {
         count += 1;
         if (params.dryRun) continue;
-        this.#tasks.delete(id);
-        this.#finished.delete(id);
+        this.#forget(id);
       }
     }
     return count;

@@ -6,7 +6,7 @@ import type { EnqueueRequest, TaskRecord } from "../types";
  */
 export function newTaskRecord(
   request: EnqueueRequest,
-  stored: { id: string; backend: string; enqueuedAt: Date; runAfter: Date },
+  stored: { id: string; backend: string; enqueuedAt: Date; runAfter: Date; waitingOn?: number },
 ): TaskRecord {
   return {
     id: stored.id,
@@ -35,5 +35,7 @@ export function newTaskRecord(
     cancelRequestedAt: null,
     concurrencyKey: request.concurrencyKey ?? null,
     concurrencyLimit: request.concurrencyKey ? (request.concurrencyLimit ?? 1) : null,
+    dependsOn: request.dependsOn,
+    waitingOn: stored.waitingOn ?? 0,
   };
 }

@@ -28,6 +28,7 @@ export function repeatNextRun(r: TaskRecord, scheduledAt: Date, now: Date): Task
     repeat: r.repeat,
     repeatUntil: r.repeatUntil,
     uniqueKey: null,
+    dependsOn: [],
     verboseName: r.verboseName,
     creator: r.creator && { ...r.creator },
   };

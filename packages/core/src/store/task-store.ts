@@ -1,6 +1,8 @@
 import type { TaskErrorRow, TaskStatus } from "@errand/db";
 import type {
   BulkTaskFilter,
+  TaskDependency,
+  TaskDependent,
   EnqueueRequest,
   QueueInfo,
   QueueSettings,
@@ -130,8 +132,11 @@ export interface TaskInsertParams {
  * The whole state machine of a task, one operation per transition, each named noun-first
  * and taking one params object (River's driver executor). A task moves:
  *
- * - `taskInsert` → PENDING (due at `runAfter`, or now);
- * - `taskClaimBatch`: due PENDING → RUNNING under a lease (attempt counted, worker id
+ * - `taskInsert` → PENDING (due at `runAfter`, or now); with `dependsOn`, it waits
+ *   (`waitingOn` > 0) until each dependency is SUCCESSFUL, and is FAILED with
+ *   `DependencyFailed` as soon as one is FAILED (already at insert, or later: every
+ *   transition below to SUCCESSFUL or FAILED moves the dependents in the same transaction);
+ * - `taskClaimBatch`: due PENDING tasks waiting on nothing → RUNNING under a lease (attempt counted, worker id
  *   appended), highest priority first, then earliest `runAfter`, then enqueue order;
  * - `taskComplete`: RUNNING → SUCCESSFUL (and a repeating task's next run inserted);
  * - `taskFail`: RUNNING → PENDING after `retryDelay` while attempts remain, else FAILED;
@@ -167,6 +172,13 @@ export interface TaskStore {
   taskInsert(params: TaskInsertParams): Promise<TaskRecord[]>;
   /** The task with this id; `undefined` if missing (or the id is malformed). */
   taskGet(params: { id: string }): Promise<TaskRecord | undefined>;
+  /**
+   * What the task with this id waits for, in `dependsOn` order, with their return values
+   * (`ctx.dependencies`); dependencies pruned since are left out. `[]` if none or missing.
+   */
+  taskDependencies(params: { id: string }): Promise<TaskDependency[]>;
+  /** The tasks that wait (or waited) on this one, oldest first, at most `limit`. */
+  taskDependents(params: { id: string; limit: number }): Promise<TaskDependent[]>;
   /** Claims up to `limit` due PENDING tasks for `workerId`, in claim order. */
   taskClaimBatch(params: TaskClaimBatchParams): Promise<TaskRecord[]>;
   /** Marks held RUNNING tasks SUCCESSFUL; returns those it did. */

@@ -3,6 +3,7 @@ import { normalizeJson, type JsonValue } from "../json/normalize-json";
 import type { TaskResult } from "../result/task-result";
 import type { RunnableTask } from "./runnable-task";
 import type { TaskContext } from "./task-context";
+import type { TaskDependency } from "../types";
 import { LazyAbort } from "./lazy-abort";
 
 export interface RunTaskOptions {
@@ -17,6 +18,8 @@ export interface RunTaskOptions {
    */
   signal?: AbortSignal | LazyAbort | undefined;
   setProgress: (done: number, total: number | null) => Promise<void>;
+  /** What its dependencies returned, in `dependsOn` order (`ctx.dependencies`). Default none. */
+  dependencies?: TaskDependency[] | undefined;
 }
 
 export type RunOutcome = { ok: true; returnValue: JsonValue; json: string } | { ok: false; error: unknown };
@@ -62,9 +65,13 @@ export async function runTask(options: RunTaskOptions): Promise<RunOutcome> {
   if (task.timeout !== null) {
     timer = setTimeout(() => abort.abort(new TaskTimeoutError(task.name, task.timeout!)), task.timeout * 1000);
   }
+  const dependencies = options.dependencies ?? [];
   const context: TaskContext = {
     taskResult: options.result,
     attempt: options.attempt,
+    dependencies,
+    dependenciesOf: <TReturn>(of: { name: string }) =>
+      dependencies.filter((d) => d.taskName === of.name) as TaskDependency<TReturn>[],
     get signal() {
       return abort.signal;
     },

@@ -1,4 +1,13 @@
 import type { TaskResult } from "../result/task-result";
+import type { TaskDependency } from "../types";
+
+/** A task of any arguments returning `TReturn`, as `dependenciesOf` reads it (structurally, to keep this module light). */
+interface NamedTask<TReturn> {
+  readonly name: string;
+  /** Phantom: carries the task's return type. */
+  run(context: never, args: never): Promise<unknown>;
+  enqueue(...args: never[]): Promise<TaskResult<TReturn>>;
+}
 
 /**
  * What a task defined with `takesContext: true` gets as its first argument.
@@ -17,4 +26,17 @@ export interface TaskContext<TReturn = unknown> {
   signal: AbortSignal;
   /** Stores how far the task is, for progress bars. `total` may be omitted when unknown. */
   setProgress(done: number, total?: number): Promise<void>;
+  /**
+   * What the tasks this one waited for returned (`using({ dependsOn })`), in that order;
+   * `[]` when it waited for nothing. Each dependency succeeded, or this task would not run.
+   */
+  dependencies: TaskDependency[];
+  /**
+   * The dependencies that are runs of `task`, in `dependsOn` order, typed by what `task`
+   * returns.
+   *
+   * @example
+   * const thumbnails = ctx.dependenciesOf(resize).map((d) => d.returnValue.url);
+   */
+  dependenciesOf<TReturn>(task: NamedTask<TReturn>): TaskDependency<TReturn>[];
 }

@@ -1,5 +1,6 @@
 import { InvalidTask } from "../errors";
 import type { EnqueueTransaction, TaskCreator } from "../types";
+import type { TaskResult } from "../result/task-result";
 import type { Delay } from "./repeat";
 
 /** Options of `task()`. Only `name` is required. */
@@ -67,6 +68,13 @@ export interface UsingOptions {
   uniqueKey?: string | undefined;
   /** The caller's Kysely transaction: the task row commits or rolls back with it. */
   transaction?: EnqueueTransaction | undefined;
+  /**
+   * Tasks (their results, or ids) that must all succeed before this one runs; at most 1,000,
+   * stored on the same backend. It stays PENDING until then, and fails with
+   * `DependencyFailed` without running if one of them fails. Its context's `dependencies`
+   * holds their return values, in this order.
+   */
+  dependsOn?: readonly (TaskResult<unknown> | string)[] | undefined;
 }
 
 /** Every option `task()` knows: anything else is a mistake to report, not to ignore. */
@@ -99,6 +107,7 @@ export const USING_OPTION_KEYS = Object.keys({
   maxAttempts: true,
   uniqueKey: true,
   transaction: true,
+  dependsOn: true,
 } satisfies Record<keyof UsingOptions, true>);
 
 /**

@@ -24,6 +24,7 @@ import {
   validateQueueName,
   validateUniqueKey,
 } from "./validate-options";
+import { validateDependsOn } from "./validate-depends-on";
 
 export type { TaskOptions, UsingOptions } from "./task-options";
 
@@ -47,7 +48,9 @@ interface TaskDefinition {
   concurrencyLimit: number;
 }
 
-type UsingState = Readonly<Omit<UsingOptions, "delay" | "runAfter">> & {
+type UsingState = Readonly<Omit<UsingOptions, "delay" | "runAfter" | "dependsOn">> & {
+  /** Ids, validated. */
+  dependsOn?: readonly string[];
   queueName: string;
   priority: number;
   backend: string;
@@ -159,6 +162,8 @@ export class Task<TArgs extends unknown[], TReturn, TName extends string = strin
     if (options.uniqueKey !== undefined && options.uniqueKey !== null)
       next.uniqueKey = validateUniqueKey(options.uniqueKey, name);
     if (options.transaction !== undefined && options.transaction !== null) next.transaction = options.transaction;
+    if (options.dependsOn !== undefined && options.dependsOn !== null)
+      next.dependsOn = validateDependsOn(options.dependsOn, next.backend, name);
     let runAfter = this.#runAfter;
     let delayMs = this.#delayMs;
     if (options.runAfter !== undefined && options.runAfter !== null) {
@@ -271,6 +276,7 @@ export class Task<TArgs extends unknown[], TReturn, TName extends string = strin
       creator: this.#using.creator ?? null,
       uniqueKey: this.#using.uniqueKey ?? null,
       ...this.#concurrency(normalized),
+      dependsOn: [...(this.#using.dependsOn ?? [])],
     };
   }
 

@@ -20,6 +20,7 @@ export function enqueueRequest(overrides: Partial<EnqueueRequest> = {}): Enqueue
     verboseName: null,
     creator: null,
     uniqueKey: null,
+    dependsOn: [],
     ...overrides,
   };
 }

@@ -2,13 +2,13 @@
 
 import { useState } from "react";
 import type { QueueJSON } from "@errand/trpc";
-import type { TaskListFilters } from "../hooks/use-task-list";
+import type { TaskFilter } from "../hooks/use-task-list";
 import { useQueueActions } from "../hooks/use-queue-actions";
 import { ConfirmDialog } from "./confirm-dialog";
 
 export interface BulkActionsProps {
   /** The dashboard's current filter: the actions apply to the tasks it matches. */
-  filters: TaskListFilters;
+  filters: TaskFilter;
   /** The queues (from `useQueues`), for how many tasks each action concerns. */
   queues: readonly QueueJSON[] | undefined;
   /**

@@ -4,6 +4,7 @@ import { useEffect, useId, useMemo, useRef, useState } from "react";
 import type { TaskStatus } from "@errand/trpc";
 import { useQueues } from "../hooks/use-queues";
 import { useTaskActions } from "../hooks/use-task-actions";
+import { useTaskDependents } from "../hooks/use-task-dependents";
 import { useTaskList, type TaskFilter } from "../hooks/use-task-list";
 import { useTaskResult } from "../hooks/use-task-result";
 import { useTaskStats } from "../hooks/use-task-stats";
@@ -87,6 +88,7 @@ export function TaskDashboard({
   });
   const queues = useQueues({ refetchInterval: refreshInterval, enabled: showQueues });
   const { cancel, retry } = useTaskActions();
+  const unblocks = useTaskDependents(selectedId, detail.result?.status);
   // Move keyboard and screen-reader users into the panel once its task has loaded.
   const detailLoaded = Boolean(detail.result);
   useEffect(() => {
@@ -260,6 +262,8 @@ export function TaskDashboard({
                   busy={cancel.isPending || retry.isPending}
                   actionError={actionError}
                   onClose={() => select(null)}
+                  dependents={unblocks.data}
+                  onOpenTask={(id) => select(id)}
                   onCancel={(task) =>
                     cancel.mutate(
                       { id: task.id },

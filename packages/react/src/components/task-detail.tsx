@@ -1,7 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
-import type { TaskRecordJSON } from "@errand/trpc";
+import type { TaskRecordJSON, TaskStatus } from "@errand/trpc";
 import { between, formatDuration, formatJson, formatRelative, formatTimestamp } from "../format";
 import { TaskProgressBar } from "./task-progress-bar";
 import { TaskStatusBadge } from "./task-status-badge";
@@ -21,6 +21,12 @@ export interface TaskDetailProps {
   actionError?: string | null | undefined;
   /** Shows a close button. */
   onClose?: (() => void) | undefined;
+  /** The tasks that wait on this one (tRPC `dependents`), shown as "Unblocks". */
+  dependents?: readonly { id: string; taskName: string; status: TaskStatus }[] | undefined;
+  /** Where a link to another task (a dependency or a dependent) goes. Default `?task=<id>`. */
+  taskHref?: ((id: string) => string) | undefined;
+  /** Opens another task in place instead of following its link (the dashboard's selection). */
+  onOpenTask?: ((id: string) => void) | undefined;
   className?: string | undefined;
 }
 
@@ -30,7 +36,31 @@ export interface TaskDetailProps {
  *
  * @example <TaskDetail task={result} onRetry={(t) => retry.mutate({ id: t.id })} />
  */
-export function TaskDetail({ task, onCancel, onRetry, busy, actionError, onClose, className = "" }: TaskDetailProps) {
+export function TaskDetail({
+  task,
+  onCancel,
+  onRetry,
+  busy,
+  actionError,
+  onClose,
+  dependents = [],
+  taskHref = (id) => `?task=${id}`,
+  onOpenTask,
+  className = "",
+}: TaskDetailProps) {
+  const link = (id: string, label: ReactNode) => (
+    <a
+      href={taskHref(id)}
+      onClick={(event) => {
+        if (!onOpenTask || event.metaKey || event.ctrlKey || event.shiftKey) return;
+        event.preventDefault();
+        onOpenTask(id);
+      }}
+      className="break-all font-mono text-xs text-indigo-600 underline-offset-2 hover:underline dark:text-indigo-400"
+    >
+      {label}
+    </a>
+  );
   const now = Date.now();
   // From enqueue to the first start: includes any delay the task was given.
   const queued = task.startedAt ? between(task.enqueuedAt, task.startedAt, now) : null;
@@ -153,6 +183,32 @@ export function TaskDetail({ task, onCancel, onRetry, busy, actionError, onClose
             <p className="text-sm text-zinc-500 dark:text-zinc-400">Not picked up by a worker yet.</p>
           )}
         </Section>
+
+        {task.dependsOn.length ? (
+          <Section
+            title={`Waits on (${task.dependsOn.length})${task.waitingOn > 0 ? ` · ${task.waitingOn} still to succeed` : ""}`}
+          >
+            <ol aria-label="Waits on" className="space-y-1">
+              {task.dependsOn.map((id) => (
+                <li key={id}>{link(id, id)}</li>
+              ))}
+            </ol>
+          </Section>
+        ) : null}
+
+        {dependents.length ? (
+          <Section title={`Unblocks (${dependents.length})`}>
+            <ul aria-label="Unblocks" className="space-y-1">
+              {dependents.map((d) => (
+                <li key={d.id} className="flex flex-wrap items-center gap-2">
+                  <TaskStatusBadge status={d.status} />
+                  <span className="text-sm">{d.taskName}</span>
+                  {link(d.id, d.id)}
+                </li>
+              ))}
+            </ul>
+          </Section>
+        ) : null}
 
         <Section title="Arguments">
           <Code>{formatJson(task.args)}</Code>

@@ -61,6 +61,11 @@ export async function makeAdapterAsync(key, { url, onTask, needWorker = true }) 
             await kysely.sql.raw(`DROP TRIGGER errand_tasks_${kind}_${op} ON errand_tasks`).execute(k);
           }
         }
+        // ERRAND_BENCH_WITHOUT_TRIGGERS=dependencies: what releasing dependents (0007) costs a
+        // drain of tasks without dependencies (the A/B of worker/bench/README.md).
+        if (without === "dependencies") {
+          await kysely.sql`DROP TRIGGER errand_tasks_dependencies_update ON errand_tasks`.execute(k);
+        }
       } finally {
         await k.destroy();
       }

@@ -96,6 +96,7 @@ export class ImmediateBackend extends StoreBackend {
         task: getRegisteredTask(claimed.taskName),
         result: new TaskResult(structuredClone(claimed), this),
         attempt: claimed.attempts,
+        dependencies: claimed.dependsOn.length > 0 ? await store.taskDependencies({ id }) : [],
         setProgress: async (done, total) => {
           await store.taskSetProgress({ id, workerId, done, total });
         },

@@ -11,6 +11,10 @@ import {
   taskClaimBatch,
   taskComplete,
   taskCountsCompact,
+  taskDependencyInsert,
+  taskDependencyList,
+  taskDependencyLock,
+  taskDependentList,
   taskFail,
   taskGet,
   taskInsert,
@@ -24,6 +28,7 @@ import {
   taskSetProgress,
   taskStats,
   type Executor,
+  type InsertedTask,
   type TaskInsertRow,
 } from "./index";
 import { rowToRecord } from "./row-to-record";
@@ -31,11 +36,15 @@ import type {
   EnqueueRequest,
   QueueInfo,
   QueueSettings,
+  TaskDependency,
+  TaskDependent,
   TaskListFilters,
   TaskListPage,
   TaskRecord,
   TaskStats,
 } from "../../types";
+import { checkDependencies } from "../check-dependencies";
+import { dependencyFailedError } from "../dependency-failed-error";
 import { buildStats } from "../build-stats";
 import { listLimit } from "../list-limit";
 import { newTaskRecord } from "../new-task-record";
@@ -70,20 +79,58 @@ export class PostgresTaskStore implements TaskStore {
 
   async taskInsert(params: TaskInsertParams): Promise<TaskRecord[]> {
     const executor = (params.transaction as Executor | undefined) ?? this.#db;
-    const rows = await taskInsert(
-      executor,
-      params.tasks.map((task) => toInsertRow(params.backend, task)),
-    );
-    return rows.map((row, i) =>
-      row.existing
-        ? { ...rowToRecord(row.existing), deduplicated: true }
-        : newTaskRecord(params.tasks[i]!, {
-            id: row.id,
-            backend: params.backend,
-            enqueuedAt: row.enqueued_at,
-            runAfter: row.run_after,
-          }),
-    );
+    if (params.tasks.every((task) => task.dependsOn.length === 0)) {
+      const rows = await taskInsert(
+        executor,
+        params.tasks.map((task) => toInsertRow(params.backend, task, 0)),
+      );
+      return rows.map((row, i) => toInsertedRecord(params.backend, row, { request: params.tasks[i]!, waitingOn: 0 }));
+    }
+    // The rows, their edges and the check of their dependencies commit together (inside the
+    // caller's transaction when there is one): a refused dependency stores nothing.
+    const insert = async (trx: Executor): Promise<TaskRecord[]> => {
+      const found = await taskDependencyLock(trx, { ids: params.tasks.flatMap((t) => t.dependsOn) });
+      const stored = new Map(
+        found.map((d) => [d.id, { id: d.id, taskName: d.task_name, backend: d.backend, status: d.status }]),
+      );
+      const checked = checkDependencies(params.tasks, params.backend, stored);
+      const rows = await taskInsert(
+        trx,
+        params.tasks.map((task, i) => toInsertRow(params.backend, task, checked[i]!.waitingOn)),
+      );
+      const fresh = rows.flatMap((row, i) => (row.existing || params.tasks[i]!.dependsOn.length === 0 ? [] : [i]));
+      const now = new Date();
+      const failed = fresh.flatMap((i) => {
+        const dependency = checked[i]!.failed;
+        return dependency ? [{ id: rows[i]!.id, error: dependencyFailedError(dependency, 0, now) }] : [];
+      });
+      await taskDependencyInsert(trx, { ids: fresh.map((i) => rows[i]!.id), failed });
+      const failures = new Map(failed.map((f) => [f.id, f.error]));
+      return rows.map((row, i) => {
+        const record = toInsertedRecord(params.backend, row, {
+          request: params.tasks[i]!,
+          waitingOn: checked[i]!.waitingOn,
+        });
+        const failure = row.existing ? undefined : failures.get(record.id);
+        if (failure) {
+          record.status = "FAILED";
+          record.finishedAt = now;
+          record.errors = [{ ...failure, failedAt: now }];
+        }
+        return record;
+      });
+    };
+    return executor.isTransaction ? insert(executor) : (executor as Kysely<Database>).transaction().execute(insert);
+  }
+
+  async taskDependencies(params: { id: string }): Promise<TaskDependency[]> {
+    const rows = await taskDependencyList(this.#db, params);
+    return rows.map((r) => ({ id: r.id, taskName: r.task_name, returnValue: r.return_value }));
+  }
+
+  async taskDependents(params: { id: string; limit: number }): Promise<TaskDependent[]> {
+    const rows = await taskDependentList(this.#db, params);
+    return rows.map((r) => ({ id: r.id, taskName: r.task_name, status: r.status as TaskDependent["status"] }));
   }
 
   async taskGet(params: { id: string }): Promise<TaskRecord | undefined> {
@@ -228,7 +275,20 @@ export class PostgresTaskStore implements TaskStore {
   }
 }
 
-function toInsertRow(backend: string, request: EnqueueRequest): TaskInsertRow {
+/** The record of a row `taskInsert` stored (or, deduplicated, found). */
+function toInsertedRecord(
+  backend: string,
+  row: InsertedTask,
+  { request, waitingOn }: { request: EnqueueRequest; waitingOn: number },
+): TaskRecord {
+  if (row.existing) return { ...rowToRecord(row.existing), deduplicated: true };
+  return newTaskRecord(
+    { ...request, dependsOn: request.dependsOn.map((id) => id.toLowerCase()) },
+    { id: row.id, backend, enqueuedAt: row.enqueued_at, runAfter: row.run_after, waitingOn },
+  );
+}
+
+function toInsertRow(backend: string, request: EnqueueRequest, waitingOn: number): TaskInsertRow {
   return {
     task_name: request.taskName,
     queue_name: request.queueName,
@@ -245,5 +305,7 @@ function toInsertRow(backend: string, request: EnqueueRequest): TaskInsertRow {
     unique_key: request.uniqueKey,
     concurrency_key: request.concurrencyKey ?? null,
     concurrency_limit: request.concurrencyKey ? (request.concurrencyLimit ?? 1) : null,
+    depends_on: request.dependsOn.length > 0 ? request.dependsOn.map((id) => id.toLowerCase()) : null,
+    waiting_on: waitingOn,
   };
 }

@@ -31,5 +31,7 @@ export function rowToRecord(row: TaskRow): TaskRecord {
     cancelRequestedAt: row.cancel_requested_at,
     concurrencyKey: row.concurrency_key,
     concurrencyLimit: row.concurrency_limit,
+    dependsOn: row.depends_on ?? [],
+    waitingOn: row.waiting_on,
   };
 }

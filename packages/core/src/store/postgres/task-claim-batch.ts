@@ -127,6 +127,7 @@ async function claimFree(
       SELECT id FROM errand_tasks
       WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter} ${backendFilter}
         ${flow}
+        AND waiting_on = 0 -- released by the last dependency to succeed (migration 0007)
       ORDER BY priority DESC, run_after, seq
       LIMIT ${params.limit}
       FOR UPDATE SKIP LOCKED

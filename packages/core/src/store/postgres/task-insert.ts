@@ -25,6 +25,9 @@ export interface TaskInsertRow {
   /** See `TaskRecord.concurrencyKey` (both NULL without a key). */
   concurrency_key: string | null;
   concurrency_limit: number | null;
+  /** The tasks it waits for (`null`: none), and how many of them have not succeeded. */
+  depends_on: string[] | null;
+  waiting_on: number;
 }
 
 /** The columns of a multi-row insert, in `INSERT` order, with their Postgres types. */
@@ -44,13 +47,18 @@ const INSERT_COLUMNS = [
   ["unique_key", "text"],
   ["concurrency_key", "text"],
   ["concurrency_limit", "int"],
+  ["depends_on", "uuid[]"],
+  ["waiting_on", "int"],
 ] as const satisfies readonly (readonly [keyof TaskInsertRow, string])[];
 
 /**
  * The columns an enqueue sets, in `INSERT` order, that a repeat's next run copies (not the
- * unique key: the next run is a new task, enqueued by the one that just finished).
+ * unique key nor the dependencies: the next run is a new task, enqueued by the one that just
+ * finished).
  */
-export const ENQUEUE_COLUMNS = INSERT_COLUMNS.map(([column]) => column).filter((c) => c !== "unique_key");
+export const ENQUEUE_COLUMNS = INSERT_COLUMNS.map(([column]) => column).filter(
+  (c) => c !== "unique_key" && c !== "depends_on" && c !== "waiting_on",
+);
 
 /** A compile error naming any `TaskInsertRow` field missing from `INSERT_COLUMNS` or not a `TaskTable` column. */
 type AssertNone<T extends never> = T;
@@ -146,6 +154,7 @@ async function insertRows(db: Executor, rows: TaskInsertRow[]): Promise<(Inserte
         ...(r.concurrency_key !== null
           ? { concurrency_key: r.concurrency_key, concurrency_limit: r.concurrency_limit }
           : {}),
+        ...(r.depends_on !== null ? { depends_on: r.depends_on, waiting_on: r.waiting_on } : {}),
       })
       .$if(keyed, (q) =>
         q.onConflict((oc) =>
@@ -168,14 +177,19 @@ async function insertRows(db: Executor, rows: TaskInsertRow[]): Promise<(Inserte
   const arrays: RawBuilder<unknown>[] = [];
   const names: RawBuilder<unknown>[] = [];
   for (const [column, type] of INSERT_COLUMNS) {
-    const values = rows.map((r) => r[column]);
+    // An array column goes in as its text form, one per row: unnest would flatten a 2-D array.
+    const values = rows.map((r) => {
+      const v = r[column];
+      return Array.isArray(v) ? `{${v.join(",")}}` : v;
+    });
+    const isArray = type.endsWith("[]");
     let value: RawBuilder<unknown>;
     if (values.every((v) => sameValue(v, values[0]))) {
       value = sql`${values[0]}::${sql.raw(type)}`;
     } else {
-      arrays.push(sql`${values}::${sql.raw(type)}[]`);
+      arrays.push(sql`${values}::${sql.raw(isArray ? "text" : type)}[]`);
       names.push(sql.raw(column));
-      value = sql.raw(`i.${column}`);
+      value = sql.raw(isArray ? `i.${column}::${type}` : `i.${column}`);
     }
     // `null`: due at once. The first due time is also what a repeat counts from.
     if (column === "run_after") runAfter = value = sql`coalesce(${value}, now())`;

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Executor } from "./executor";
 import { finishedBy } from "./finished-by";
+import { taskNotAwaited } from "./task-awaited";
 
 export interface TaskPruneParams {
   /** Seconds since `finished_at`. */
@@ -14,7 +15,7 @@ export interface TaskPruneParams {
 
 /**
  * Deletes tasks finished at least `age` seconds ago (`finishedBy`) (django-tasks' `prune_db_task_results`);
- * PENDING and RUNNING rows are never touched. Returns the count deleted, or that would be.
+ * PENDING and RUNNING rows are never touched, nor a task that one of them waits on. Returns the count deleted, or that would be.
  */
 export async function taskPrune(db: Executor, params: TaskPruneParams): Promise<number> {
   const statuses = params.statuses.filter((s) => s === "SUCCESSFUL" || s === "FAILED");
@@ -24,12 +25,17 @@ export async function taskPrune(db: Executor, params: TaskPruneParams): Promise<
       .selectFrom("errand_tasks")
       .select(sql<number>`count(*)::int`.as("count"))
       .where("status", "in", statuses)
-      .where(finishedBy(params.age));
+      .where(finishedBy(params.age))
+      .where(taskNotAwaited("errand_tasks"));
     if (params.queueName) q = q.where("queue_name", "=", params.queueName);
     if (params.backend) q = q.where("backend", "=", params.backend);
     return (await q.executeTakeFirstOrThrow()).count;
   }
-  let d = db.deleteFrom("errand_tasks").where("status", "in", statuses).where(finishedBy(params.age));
+  let d = db
+    .deleteFrom("errand_tasks")
+    .where("status", "in", statuses)
+    .where(finishedBy(params.age))
+    .where(taskNotAwaited("errand_tasks"));
   if (params.queueName) d = d.where("queue_name", "=", params.queueName);
   if (params.backend) d = d.where("backend", "=", params.backend);
   const result = await d.executeTakeFirst();

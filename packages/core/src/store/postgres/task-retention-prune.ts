@@ -3,6 +3,7 @@ import type { Database } from "@errand/db";
 import type { Kysely } from "kysely";
 import type { RetentionBatch, TaskRetentionParams } from "../task-store";
 import { finishedBy } from "./finished-by";
+import { taskNotAwaited } from "./task-awaited";
 
 export type { RetentionBatch };
 
@@ -12,8 +13,8 @@ const RETENTION_LOCK = sql`hashtext('errand_retention')`;
 /**
  * Deletes one batch of at most `limit` finished tasks past their retention: SUCCESSFUL ones
  * finished at least `successfulSeconds` ago, FAILED ones at least `failedSeconds` ago
- * (`null`: kept), by the same cut-off as `taskPrune` (`finishedBy`). Oldest first, through
- * `errand_tasks_finished_idx`.
+ * (`null`: kept), by the same cut-off as `taskPrune` (`finishedBy`), but never one that a
+ * PENDING or RUNNING task waits on. Oldest first, through `errand_tasks_finished_idx`.
  *
  * One batch at a time across every worker: the batch's transaction takes the advisory lock
  * `errand_retention` with `pg_try_advisory_xact_lock`, and answers `null` without deleting
@@ -41,6 +42,7 @@ export async function taskRetentionPrune(
         SELECT id FROM errand_tasks
         WHERE finished_at IS NOT NULL
           AND (${past("SUCCESSFUL", params.successfulSeconds)} OR ${past("FAILED", params.failedSeconds)})
+          AND ${taskNotAwaited("errand_tasks")}
         ORDER BY finished_at
         LIMIT ${params.limit}
         FOR UPDATE SKIP LOCKED
