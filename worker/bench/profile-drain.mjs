@@ -8,6 +8,8 @@ import { configure, task, closeBackends } from "@errand/core";
 import { migrate } from "@errand/db";
 import { Worker } from "@errand/worker";
 
+/** Clock ticks a second of /proc's CPU times (USER_HZ: 100 on Linux). */
+const TICKS_PER_S = 100;
 const n = Number(process.argv[2] ?? 20000);
 const concurrency = Number(process.argv[3] ?? 1);
 const prefetch = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
@@ -35,6 +37,9 @@ try {
   };
   const logger = { debug: note, info: note, warn: note, error: note };
   const worker = new Worker({ concurrency, batch: true, prefetch, logger });
+  const watch = new pg.Client({ connectionString: `${server}/postgres` });
+  await watch.connect();
+  const pg0 = await backendTicks(watch, name);
   const cpu0 = process.cpuUsage();
   const machine0 = machineTicks();
   const t0 = performance.now();
@@ -42,11 +47,20 @@ try {
   const s = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const machine1 = machineTicks();
+  const pg1 = await backendTicks(watch, name);
+  await watch.end();
+  let pgTicks = 0;
+  for (const [pid, t] of pg1) pgTicks += t - (pg0.get(pid) ?? 0);
+  const done = worker.finishedCount;
   const busy = machine1.busy - machine0.busy;
   const all = busy + machine1.idle - machine0.idle;
   console.log(`drained ${worker.finishedCount} in ${s.toFixed(2)} s: ${Math.round(worker.finishedCount / s)} tasks/s`);
+  const workerUs = cpu.user + cpu.system;
   console.log(
-    `worker CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms; machine ${Math.round((100 * busy) / all)} % busy (2 cores = 200 %: ${Math.round((200 * busy) / all)} %)`,
+    `per task: worker CPU ${(workerUs / done).toFixed(1)} µs, Postgres ${((pgTicks * 1e6) / TICKS_PER_S / done).toFixed(1)} µs (its backends serving this database; ${pgTicks} ticks)`,
+  );
+  console.log(
+    `worker CPU ${Math.round(workerUs / 1000)} ms; machine ${Math.round((100 * busy) / all)} % busy (2 cores = 200 %: ${Math.round((200 * busy) / all)} %)`,
   );
   for (const [msg, e] of Object.entries(lines))
     if (e.ms > 0)
@@ -57,6 +71,25 @@ try {
 } finally {
   await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
   await admin.end();
+}
+
+/**
+ * CPU ticks (user + system) each Postgres backend connected to `database` has used so far,
+ * from /proc/<pid>/stat: what the server spent on this worker's statements (the server
+ * runs on this machine). A backend that ends between two readings is not counted.
+ */
+async function backendTicks(client, database) {
+  const { rows } = await client.query("SELECT pid FROM pg_stat_activity WHERE datname = $1", [database]);
+  const ticks = new Map();
+  for (const { pid } of rows) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // the backend ended meanwhile
+    }
+  }
+  return ticks;
 }
 
 /** Busy and idle CPU ticks of the whole machine, from /proc/stat. */

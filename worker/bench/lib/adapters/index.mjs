@@ -12,7 +12,16 @@
 // }
 // `onTask(payload)` is called when a task function starts (used by the latency scenario).
 
-export const SYSTEMS = ["graphile", "graphile-batch", "pgboss", "pgboss-batch", "bare", "errand"];
+export const SYSTEMS = [
+  "graphile",
+  "graphile-batch",
+  "pgboss",
+  "pgboss-batch",
+  "bullmq",
+  "bullmq-tuned",
+  "bare",
+  "errand",
+];
 
 /** Column titles and what each set-up is, for the table and the README. */
 export const SYSTEM_INFO = {
@@ -32,6 +41,14 @@ export const SYSTEM_INFO = {
     label: "pg-boss batch",
     note: "pg-boss 12 with batchSize 50 and burstWhenBatchFull, localConcurrency c, pool max min(c+2, 25)",
   },
+  bullmq: {
+    label: "BullMQ",
+    note: "BullMQ 6 on PostgreSQL (createPostgresBackend) defaults: pg pool max 10, one job claimed per statement, jobs kept, concurrency c",
+  },
+  "bullmq-tuned": {
+    label: "BullMQ tuned",
+    note: "BullMQ 6 on PostgreSQL with its guide's tuning: pool max min(c+2, 25), removeOnComplete, synchronous_commit off on its connections",
+  },
   bare: {
     label: "bare SQL",
     note: "hand-written loop: c loops claim ≤50 rows with FOR UPDATE SKIP LOCKED, complete them in one UPDATE, LISTEN/NOTIFY wake-up",
@@ -47,6 +64,8 @@ export const FAMILY = {
   "graphile-batch": "graphile",
   pgboss: "pgboss",
   "pgboss-batch": "pgboss",
+  bullmq: "bullmq",
+  "bullmq-tuned": "bullmq",
   bare: "bare",
   errand: "errand",
 };
@@ -66,6 +85,8 @@ function importFamily(family) {
       return import("./graphile.mjs");
     case "pgboss":
       return import("./pgboss.mjs");
+    case "bullmq":
+      return import("./bullmq.mjs");
     case "bare":
       return import("./bare.mjs");
     case "errand":
