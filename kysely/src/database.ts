@@ -51,6 +51,9 @@ export interface TaskTable {
   unique_key: string | null;
   /** A cancel of this RUNNING task was asked for; its worker aborts it. */
   cancel_requested_at: NullableTimestamp;
+  /** W3C trace context of the span that enqueued the task (migration 0008); the run span's parent. */
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /** What a worker's periodic job did last: one row per job (`name`, e.g. "retention"). */

@@ -36,6 +36,8 @@ export const TASK_COLUMNS = [
   "progress_total",
   "unique_key",
   "cancel_requested_at",
+  "traceparent",
+  "tracestate",
 ] as const satisfies readonly (keyof TaskTable)[];
 
 export type TaskColumn = (typeof TASK_COLUMNS)[number];

@@ -3,6 +3,7 @@ import { createTasks } from "./0001-create-tasks";
 import { schedulesUniqueKeysCancelRetention } from "./0003-schedules-unique-keys-cancel-retention";
 import { taskCounts } from "./0004-task-counts";
 import { taskChangeFeed } from "./0005-task-change-feed";
+import { traceContext } from "./0008-trace-context";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   "0003-schedules-unique-keys-cancel-retention": schedulesUniqueKeysCancelRetention,
   "0004-task-counts": taskCounts,
   "0005-task-change-feed": taskChangeFeed,
+  "0008-trace-context": traceContext,
 };

@@ -74,6 +74,13 @@ export interface TaskRecord {
   /** When a cancel of this RUNNING task was asked for; its worker aborts it. */
   cancelRequestedAt: Date | null;
   /**
+   * The W3C `traceparent` of the span that enqueued the task, when tracing was on
+   * (`00-<trace id>-<span id>-<flags>`); the worker's run span is its child.
+   */
+  traceparent?: string | null;
+  /** The W3C `tracestate` that came with `traceparent`. */
+  tracestate?: string | null;
+  /**
    * Only on what `enqueue` returns: `true` when a task with the same `uniqueKey` was already
    * PENDING or RUNNING, so nothing was stored and this is that task.
    */
@@ -95,6 +102,9 @@ export interface EnqueueRequest {
   creator: TaskCreator | null;
   /** See `TaskRecord.uniqueKey`. */
   uniqueKey: string | null;
+  /** See `TaskRecord.traceparent`. Set by `enqueue()` from the active span. */
+  traceparent?: string | null;
+  tracestate?: string | null;
 }
 
 /** Filters and paging of `Backend.list`. Newest first. */

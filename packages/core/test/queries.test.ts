@@ -33,6 +33,8 @@ function insertRow(overrides: Partial<queries.TaskInsertRow> = {}): queries.Task
     creator_type: null,
     creator_id: null,
     unique_key: null,
+    traceparent: null,
+    tracestate: null,
     ...overrides,
   };
 }

@@ -33,5 +33,7 @@ export function newTaskRecord(
     creator: request.creator,
     uniqueKey: request.uniqueKey,
     cancelRequestedAt: null,
+    traceparent: request.traceparent ?? null,
+    tracestate: request.tracestate ?? null,
   };
 }

@@ -180,5 +180,7 @@ function toInsertRow(backend: string, request: EnqueueRequest): TaskInsertRow {
     creator_type: request.creator?.type ?? null,
     creator_id: request.creator?.id ?? null,
     unique_key: request.uniqueKey,
+    traceparent: request.traceparent ?? null,
+    tracestate: request.tracestate ?? null,
   };
 }

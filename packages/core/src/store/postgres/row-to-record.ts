@@ -29,5 +29,7 @@ export function rowToRecord(row: TaskRow): TaskRecord {
       row.creator_type !== null && row.creator_id !== null ? { type: row.creator_type, id: row.creator_id } : null,
     uniqueKey: row.unique_key,
     cancelRequestedAt: row.cancel_requested_at,
+    traceparent: row.traceparent,
+    tracestate: row.tracestate,
   };
 }

@@ -21,6 +21,9 @@ export interface TaskInsertRow {
   creator_id: string | null;
   /** See `TaskRecord.uniqueKey`. */
   unique_key: string | null;
+  /** W3C trace context of the enqueue's span (see `TaskRecord.traceparent`). */
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /** The columns of a multi-row insert, in `INSERT` order, with their Postgres types. */
@@ -38,13 +41,18 @@ const INSERT_COLUMNS = [
   ["creator_type", "text"],
   ["creator_id", "text"],
   ["unique_key", "text"],
+  ["traceparent", "text"],
+  ["tracestate", "text"],
 ] as const satisfies readonly (readonly [keyof TaskInsertRow, string])[];
 
 /**
  * The columns an enqueue sets, in `INSERT` order, that a repeat's next run copies (not the
- * unique key: the next run is a new task, enqueued by the one that just finished).
+ * unique key: the next run is a new task, enqueued by the one that just finished; nor the
+ * trace context: the next run starts a trace of its own, not one that never ends).
  */
-export const ENQUEUE_COLUMNS = INSERT_COLUMNS.map(([column]) => column).filter((c) => c !== "unique_key");
+export const ENQUEUE_COLUMNS = INSERT_COLUMNS.map(([column]) => column).filter(
+  (c) => c !== "unique_key" && c !== "traceparent" && c !== "tracestate",
+);
 
 /** A compile error naming any `TaskInsertRow` field missing from `INSERT_COLUMNS` or not a `TaskTable` column. */
 type AssertNone<T extends never> = T;
@@ -137,6 +145,7 @@ async function insertRows(db: Executor, rows: TaskInsertRow[]): Promise<(Inserte
         ...(r.verbose_name !== null ? { verbose_name: r.verbose_name } : {}),
         ...(r.creator_type !== null ? { creator_type: r.creator_type, creator_id: r.creator_id } : {}),
         ...(r.unique_key !== null ? { unique_key: r.unique_key } : {}),
+        ...(r.traceparent !== null ? { traceparent: r.traceparent, tracestate: r.tracestate } : {}),
       })
       .$if(keyed, (q) =>
         q.onConflict((oc) =>
