@@ -95,3 +95,10 @@ export {
   toErrandError,
   type ErrorCode,
 } from "./errors";
+
+export {
+  createMetricsHandler,
+  type MetricsHandler,
+  type MetricsHandlerOptions,
+  type NodeMetricsResponse,
+} from "./telemetry/metrics-handler";

@@ -131,3 +131,8 @@ export async function readDepths(): Promise<QueueDepth[]> {
 export function setPrometheusSink(metrics: PrometheusMetrics): void {
   prometheus = metrics;
 }
+
+/** Whether anything records metrics (`@opentelemetry/api` loaded, or `/metrics` served): else callers skip the work. */
+export function metricsActive(): boolean {
+  return prometheus !== undefined || otelApi() !== null;
+}
