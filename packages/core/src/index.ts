@@ -52,6 +52,8 @@ export type {
   TaskListPage,
   TaskRecordSource,
   TaskStats,
+  QueueTimings,
+  TimingPercentiles,
 } from "./types";
 export type { Backend, DatabaseBackendLike } from "./backends/backend";
 export type { TaskChange, TaskChangeEvent, TaskChangeListener, Unsubscribe } from "./feed/task-change";

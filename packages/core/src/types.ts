@@ -131,6 +131,25 @@ export interface TaskStats {
   throughput: { minute: Date; successful: number; failed: number }[];
   /** `run_after` of the oldest PENDING task that is due, if any. */
   oldestDueAt: Date | null;
+  /** Per queue, lag and duration percentiles over the last hour; queues without samples omitted. */
+  timings?: QueueTimings[];
+}
+
+/** How long a queue's tasks waited to start and ran, over the last hour (milliseconds). */
+export interface QueueTimings {
+  queueName: string;
+  /** From when an attempt was due to when a worker claimed it; `null` without samples. */
+  lag: TimingPercentiles | null;
+  /** From an attempt's start to its task's finish; `null` without samples. */
+  duration: TimingPercentiles | null;
+}
+
+/** Percentiles of a set of samples, in milliseconds, to within ±9 % (see migration 0008). */
+export interface TimingPercentiles {
+  p50: number;
+  p95: number;
+  /** How many samples. */
+  count: number;
 }
 
 /** What `prune` removes: finished tasks older than `age` seconds. */

@@ -1,3 +1,5 @@
+import { taskTimings } from "./task-timings";
+import { queueTimingsOf } from "../timing-buckets";
 import type { Kysely } from "kysely";
 import type { Database } from "@errand/db";
 import {
@@ -152,11 +154,11 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async taskStats(): Promise<TaskStats> {
-    const s = await taskStats(this.#db);
+    const [s, timings] = await Promise.all([taskStats(this.#db), taskTimings(this.#db)]);
     return buildStats(
       s.counts.map((c) => ({ queueName: c.queue_name, status: c.status, count: c.count })),
       s.throughput,
-      s.oldestDueAt,
+      { oldestDueAt: s.oldestDueAt, timings: queueTimingsOf(timings) },
     );
   }
 
