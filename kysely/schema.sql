@@ -245,6 +245,40 @@ CREATE FUNCTION public.errand_task_dependencies_update() RETURNS trigger
       END
       $$;
 
+CREATE FUNCTION public.errand_task_timings_compact() RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+      BEGIN
+        IF NOT pg_try_advisory_xact_lock(hashtext('errand_task_timings_compact')) THEN RETURN; END IF;
+        WITH gone AS (DELETE FROM errand_task_timings RETURNING queue_name, minute, kind, bucket, count)
+        INSERT INTO errand_task_timings (queue_name, minute, kind, bucket, count)
+        SELECT queue_name, minute, kind, bucket, sum(count) FROM gone
+        WHERE minute > now() - interval '2 hours'
+        GROUP BY 1, 2, 3, 4;
+      END
+      $$;
+
+CREATE FUNCTION public.errand_task_timings_update() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      BEGIN
+        INSERT INTO errand_task_timings (queue_name, minute, kind, bucket, count)
+        SELECT queue_name, date_trunc('minute', now()), kind,
+          floor(4 * ln(greatest(ms, 1)) / ln(2))::smallint, count(*)
+        FROM (
+          SELECT queue_name, 'lag' AS kind, extract(epoch FROM now() - run_after) * 1000 AS ms
+          FROM new_rows WHERE status = 'RUNNING' AND last_attempted_at = now()
+          UNION ALL
+          SELECT queue_name, 'duration', extract(epoch FROM finished_at - last_attempted_at) * 1000
+          FROM new_rows
+          WHERE status IN ('SUCCESSFUL', 'FAILED') AND finished_at = now() AND last_attempted_at IS NOT NULL
+        ) AS s
+        GROUP BY 1, 3, 4;
+        IF random() < 0.002 THEN PERFORM errand_task_timings_compact(); END IF;
+        RETURN NULL;
+      END
+      $$;
+
 CREATE FUNCTION public.errand_tasks_notify() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -328,6 +362,15 @@ CREATE TABLE public.errand_task_throughput (
     failed bigint NOT NULL
 );
 
+CREATE TABLE public.errand_task_timings (
+    queue_name character varying(32) NOT NULL,
+    minute timestamp with time zone NOT NULL,
+    kind text NOT NULL,
+    bucket smallint NOT NULL,
+    count bigint NOT NULL,
+    CONSTRAINT errand_task_timings_kind CHECK ((kind = ANY (ARRAY['lag'::text, 'duration'::text])))
+);
+
 CREATE TABLE public.errand_tasks (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     seq bigint NOT NULL,
@@ -363,6 +406,8 @@ CREATE TABLE public.errand_tasks (
     concurrency_limit integer,
     depends_on uuid[],
     waiting_on integer DEFAULT 0 NOT NULL,
+    traceparent text,
+    tracestate text,
     CONSTRAINT errand_tasks_args_array CHECK ((jsonb_typeof(args) = 'array'::text)),
     CONSTRAINT errand_tasks_attempts_counted CHECK ((attempts = cardinality(worker_ids))),
     CONSTRAINT errand_tasks_cancel_only_running CHECK (((cancel_requested_at IS NULL) OR (status <> 'PENDING'::text))),
@@ -381,6 +426,8 @@ CREATE TABLE public.errand_tasks (
     CONSTRAINT errand_tasks_started_once_attempted CHECK (((attempts = 0) = ((started_at IS NULL) AND (last_attempted_at IS NULL)))),
     CONSTRAINT errand_tasks_status_valid CHECK ((status = ANY (ARRAY['PENDING'::text, 'RUNNING'::text, 'SUCCESSFUL'::text, 'FAILED'::text]))),
     CONSTRAINT errand_tasks_task_name_length CHECK (((char_length(task_name) >= 1) AND (char_length(task_name) <= 255))),
+    CONSTRAINT errand_tasks_traceparent_length CHECK ((char_length(traceparent) <= 55)),
+    CONSTRAINT errand_tasks_tracestate_length CHECK ((char_length(tracestate) <= 512)),
     CONSTRAINT errand_tasks_unique_key_length CHECK (((unique_key IS NULL) OR ((char_length(unique_key) >= 1) AND (char_length(unique_key) <= 255)))),
     CONSTRAINT errand_tasks_waiting_on_range CHECK (((waiting_on >= 0) AND (waiting_on <= COALESCE(cardinality(depends_on), 0))))
 );
@@ -462,6 +509,8 @@ CREATE TRIGGER errand_tasks_count_update AFTER UPDATE ON public.errand_tasks REF
 CREATE TRIGGER errand_tasks_dependencies_update AFTER UPDATE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_dependencies_update();
 
 CREATE TRIGGER errand_tasks_notify_insert AFTER INSERT ON public.errand_tasks REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_tasks_notify();
+
+CREATE TRIGGER errand_tasks_timings_update AFTER UPDATE ON public.errand_tasks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_timings_update();
 
 ALTER TABLE ONLY public.errand_task_dependencies
     ADD CONSTRAINT errand_task_dependencies_depends_on_id_fkey FOREIGN KEY (depends_on_id) REFERENCES public.errand_tasks(id) ON DELETE CASCADE;

@@ -76,7 +76,16 @@ const APPS = {
   },
   express: {
     errand: ["@errand/db", "@errand/core", "@errand/trpc", "@errand/worker"],
-    dependencies: { express: "^5.3.0", "@trpc/server": TRPC, "@trpc/client": TRPC },
+    dependencies: {
+      express: "^5.3.0",
+      "@trpc/server": TRPC,
+      "@trpc/client": TRPC,
+      // Telemetry with an OpenTelemetry SDK and prom-client (the plain app has neither).
+      "@opentelemetry/api": "^1.9.0",
+      "@opentelemetry/context-async-hooks": "^2.0.0",
+      "@opentelemetry/sdk-trace-base": "^2.0.0",
+      "prom-client": "^15.1.3",
+    },
     devDependencies: {},
   },
 };
@@ -453,6 +462,9 @@ async function plainScenario(ctx) {
   check(result.returnValue?.sum === 5, `returnValue ${JSON.stringify(result.returnValue)}`);
   check(result.returnValue.node === node.version, `the worker ran on ${result.returnValue.node}, not ${node.version}`);
 
+  const telemetry = await must(node.bin, ["telemetry.mjs"], { cwd: dir, env, log, timeoutMs: 30_000 });
+  scenarioResult(telemetry.stdout);
+
   const noDb = nodeEnv(node);
   delete noDb.DATABASE_URL;
   await must(node.bin, ["no-embedded.mjs"], { cwd: dir, env: noDb, log, timeoutMs: 30_000 });
@@ -591,7 +603,14 @@ async function expressScenario(ctx) {
     result.returnValue?.node === node.version,
     `the worker ran on ${result.returnValue?.node}, not ${node.version}`,
   );
-  return `returnValue ${JSON.stringify(result.returnValue)}`;
+  const telemetry = await must(node.bin, ["telemetry.mjs"], {
+    cwd: dir,
+    env: nodeEnv(node, { DATABASE_URL: db.url }),
+    log,
+    timeoutMs: 90_000,
+  });
+  const traced = scenarioResult(telemetry.stdout);
+  return `returnValue ${JSON.stringify(result.returnValue)}; traceparent ${traced.traceparent}`;
 }
 
 /** Next.js: build, start, a worker, Chromium clicks the server action's button. */

@@ -58,6 +58,9 @@ export interface TaskTable {
   depends_on: string[] | null;
   /** How many of `depends_on` have not succeeded yet; claimed only at 0. */
   waiting_on: Generated<number>;
+  /** W3C trace context of the span that enqueued the task (migration 0008); the run span's parent. */
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /** A queue's persisted flow state: one row per queue ever paused or resumed. */

@@ -40,6 +40,8 @@ export const TASK_COLUMNS = [
   "concurrency_limit",
   "depends_on",
   "waiting_on",
+  "traceparent",
+  "tracestate",
 ] as const satisfies readonly (keyof TaskTable)[];
 
 export type TaskColumn = (typeof TASK_COLUMNS)[number];

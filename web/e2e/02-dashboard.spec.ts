@@ -14,6 +14,20 @@ test.describe("dashboard", () => {
     await expect(page.getByTestId("count-SUCCESSFUL")).not.toHaveText("0");
   });
 
+  test("per queue, the lag and duration p50/p95 of the last hour", async ({ page, request }) => {
+    const { id } = await enqueueViaApi(request, { task: "demo.add", args: [2, 3] });
+    await page.goto("/");
+    await expect(page.locator(`tr[data-task-id="${id}"] [data-status]`)).toHaveAttribute("data-status", "SUCCESSFUL", {
+      timeout: 20_000,
+    });
+    const queue = page.getByTestId("queue-timings-default");
+    await expect(queue).toBeVisible();
+    for (const cell of ["lag-p50", "lag-p95", "duration-p50", "duration-p95"]) {
+      await expect(queue.getByTestId(cell)).toHaveText(/^\d+(\.\d)? (ms|s|min \d+ s)$/);
+    }
+    await expect(queue.getByTestId("duration-count")).not.toHaveText("0");
+  });
+
   test("cancel a pending task, then retry it, from the detail panel", async ({ page, request }) => {
     const { id } = await enqueueViaApi(request, { task: "demo.add", args: [20, 22], options: { delay: 600 } });
     await page.goto("/");

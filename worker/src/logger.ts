@@ -1,3 +1,5 @@
+import { otelApi } from "@errand/core/internal";
+
 /** Log levels, least to most severe. `silent` logs nothing. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -38,6 +40,7 @@ export function isLogLevel(value: unknown): value is LogLevel {
  * @example
  * const logger = createLogger({ level: "debug" });
  * logger.info("task finished", { taskId, durationMs: 12 });
+ * // Inside a traced task, lines also carry traceId and spanId.
  */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const stream = options.stream ?? process.stdout;
@@ -54,7 +57,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const write = (level: Exclude<LogLevel, "silent">, message: string, fields?: LogFields) => {
     if (RANK[level] < min) return;
     const time = new Date().toISOString();
-    const all = { ...base, ...fields };
+    const all = { ...base, ...activeSpanFields(), ...fields };
     if (json) {
       stream.write(`${JSON.stringify({ time, level, msg: message, ...all }, jsonReplacer)}\n`);
       return;
@@ -71,6 +74,17 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
   };
+}
+
+/**
+ * `traceId` and `spanId` of the active span (a task's run span, or a span of the app's) when
+ * `@opentelemetry/api` is loaded and an SDK made a real one; nothing otherwise.
+ */
+function activeSpanFields(): { traceId: string; spanId: string } | undefined {
+  const api = otelApi();
+  const context = api?.trace.getActiveSpan()?.spanContext();
+  if (!context || !api!.isSpanContextValid(context)) return undefined;
+  return { traceId: context.traceId, spanId: context.spanId };
 }
 
 /** A logger that drops everything. */

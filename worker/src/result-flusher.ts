@@ -1,6 +1,6 @@
 import type { TaskErrorRow } from "@errand/db";
 import { type TaskRecord } from "@errand/core";
-import { type TaskOutcomeBrief, type TaskStore, toErrandError } from "@errand/core/internal";
+import { recordFinished, type TaskOutcomeBrief, type TaskStore, toErrandError } from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
 import type { LogFields, Logger } from "./logger";
 
@@ -11,6 +11,15 @@ export interface PendingCompletion {
   returnValue: string;
   /** When the function started: stored as the attempt's start. */
   startedAt?: Date | undefined;
+  /** For `errand.tasks.finished` and `errand.task.duration`, once stored; only while metrics are on. */
+  metric?: FinishedMetric | undefined;
+}
+
+/** What the finished counter and the duration histogram need of a stored outcome. */
+export interface FinishedMetric {
+  queue: string;
+  task: string;
+  durationSeconds: number;
 }
 
 /** A failed attempt waiting to be stored. */
@@ -23,6 +32,8 @@ export interface PendingFailure {
   startedAt?: Date | undefined;
   /** Fields of its "task failed" line, written once the outcome is stored and its status known. */
   log?: LogFields | undefined;
+  /** See `PendingCompletion.metric`: counted if the task is FAILED for good, not if it is retried. */
+  metric?: FinishedMetric | undefined;
 }
 
 export interface ResultFlusherOptions {
@@ -204,6 +215,7 @@ export class ResultFlusher {
         ids: dropped,
       });
     }
+    if ((sent[0] as PendingCompletion).metric) countFinished(sent as PendingCompletion[], tasks);
     this.#options.onStored?.(
       sent.map((s) => s.id),
       tasks.length > 0 && isRecord(tasks[0]!) ? (tasks as TaskRecord[]) : null,
@@ -226,6 +238,15 @@ export class ResultFlusher {
         retryInSeconds: status === "PENDING" ? (failure.retryDelay ?? undefined) : undefined,
       });
     }
+  }
+}
+
+/** Counts the stored outcomes that finished their task (SUCCESSFUL, or FAILED with no retry). */
+function countFinished(sent: (PendingCompletion | PendingFailure)[], tasks: (TaskRecord | TaskOutcomeBrief)[]): void {
+  const status = new Map(tasks.map((t) => [t.id, t.status]));
+  for (const { id, metric } of sent) {
+    const stored = status.get(id);
+    if (metric && (stored === "SUCCESSFUL" || stored === "FAILED")) recordFinished({ ...metric, status: stored });
   }
 }
 

@@ -4,6 +4,7 @@ import {
   errorToTaskError,
   LazyAbort,
   registeredTasks,
+  RunSpan,
   runTask,
   type RunOutcome,
   type TaskStore,
@@ -51,12 +52,23 @@ export class TaskAttempt {
   readonly #abort = new LazyAbort();
   readonly #startedAt = performance.now();
 
+  /** The attempt's consumer span (`errand.run <task name>`); `null` without `@opentelemetry/api`. */
+  readonly span: RunSpan | null;
+
   constructor(options: TaskAttemptOptions) {
     this.task = options.task;
     this.startedAt = options.startedAt ?? new Date();
-    this.outcome = this.#run(options).then(
-      (outcome) => this.#toOutcome(outcome),
-      (error: unknown) => this.#toOutcome({ ok: false, error }),
+    const span = (this.span = RunSpan.start(options.task, this.startedAt));
+    const run = span ? span.run(() => this.#run(options)) : this.#run(options);
+    this.outcome = run.then(
+      (outcome) => {
+        span?.end(outcome.ok ? outcome : { ok: false, error: outcome.error });
+        return this.#toOutcome(outcome);
+      },
+      (error: unknown) => {
+        span?.end({ ok: false, error });
+        return this.#toOutcome({ ok: false, error });
+      },
     );
   }
 

@@ -63,6 +63,11 @@ export interface WorkerOptions {
    * pooler in transaction mode (PgBouncer). Default the backend's `listenUrl`, else its `url`.
    */
   listenUrl?: string | undefined;
+  /**
+   * Serve Errand's metrics in the Prometheus text format at `http://0.0.0.0:<port>/metrics`
+   * (needs the `prom-client` package). A port already in use fails `start()`. Default: none.
+   */
+  metricsPort?: number | null | undefined;
   /** Default: warnings and errors to stdout. The CLI passes an "info" logger. */
   logger?: Logger | undefined;
 }
@@ -204,6 +209,13 @@ export const WORKER_OPTIONS = {
     default: null,
     help: "LISTEN on this connection, direct to Postgres when the backend's url is a pooler (PgBouncer); default the backend's listenUrl, else its url",
   },
+  metricsPort: {
+    flag: "metrics-port",
+    arg: "N",
+    rule: { type: "number", integer: true, min: 0 },
+    default: null,
+    help: "serve Prometheus metrics at http://0.0.0.0:N/metrics (needs prom-client)",
+  },
 } as const satisfies Record<Exclude<keyof WorkerOptions, "logger" | "retention" | "schedules">, OptionSpec>;
 
 /** The options a worker runs with: checked, defaults applied. */
@@ -227,6 +239,7 @@ export interface ResolvedWorkerOptions {
   retention: ResolvedRetention | null;
   schedules: ResolvedSchedule[];
   listenUrl: string | null;
+  metricsPort: number | null;
   logger: Logger;
 }
 
@@ -306,8 +319,19 @@ export function resolveWorkerOptions(
     retention: resolveRetention(options.retention),
     schedules: resolveSchedules(options.schedules),
     listenUrl: checkListenUrl(options.listenUrl, label),
+    metricsPort: options.metricsPort == null ? null : checkPort(number("metricsPort", options.metricsPort), label),
     logger: options.logger ?? createLogger({ level: "warn" }),
   };
+}
+
+function checkPort(port: number, label: OptionLabel): number {
+  if (port > 65535) {
+    throw new InvalidWorkerOption(
+      "metricsPort",
+      `${label("metricsPort")} must be a port number (0 to 65535), got ${port}.`,
+    );
+  }
+  return port;
 }
 
 function checkListenUrl(value: unknown, label: OptionLabel): string | null {

@@ -1,6 +1,7 @@
 // The parts a running worker is made of, and how each is built and wired back to the
 // worker: the backend it needs, the flusher, heartbeat, lease keeper and claim loop.
 // Kept apart from `Worker` so its class reads as the lifecycle only.
+import type { MetricsServer } from "./metrics-server";
 import { getBackend, getSettings, InvalidTaskBackend, type DatabaseBackendLike, type TaskRecord } from "@errand/core";
 import type { TaskStore } from "@errand/core/internal";
 import type { BackgroundJobs } from "./background-jobs";
@@ -28,6 +29,8 @@ export interface Parts {
   loop: ClaimLoop;
   /** Cancels of running tasks, retention, cron schedules. */
   jobs: BackgroundJobs;
+  /** `/metrics` (`metricsPort`), if served. */
+  metrics: MetricsServer | null;
 }
 
 /** What the parts call back into their worker for. */

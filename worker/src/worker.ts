@@ -2,7 +2,14 @@ import { EventEmitter } from "node:events";
 import type { TaskErrorRow } from "@errand/db";
 import type { TaskRecord } from "@errand/core";
 import { QUEUES_CHANNEL } from "@errand/db";
-import { PostgresTaskStore, toErrandError } from "@errand/core/internal";
+import {
+  addQueueDepthSource,
+  loadOtelApi,
+  metricsActive,
+  PostgresTaskStore,
+  recordQueueLag,
+  toErrandError,
+} from "@errand/core/internal";
 import { sleep } from "./backoff";
 import { InvalidWorkerOption, WorkerShutdown } from "./errors";
 import type { Heartbeat } from "./heartbeat/heartbeat";
@@ -10,6 +17,7 @@ import type { Logger } from "./logger";
 import { openNotifyListener, type NotifyListener } from "./notify-listener";
 import { BackgroundJobs } from "./background-jobs";
 import { TaskAttempt, type AttemptOutcome } from "./task-attempt";
+import { serveMetrics, type MetricsServer } from "./metrics-server";
 import { trackLiveWorker } from "./live-workers";
 import { TaskEventAnnouncer, type WorkerEvents } from "./worker-events";
 import {
@@ -64,6 +72,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #stopped: Promise<void>;
 
   readonly #running = new Map<string, TaskAttempt>();
+  /** Takes this worker's store out of `errand.queue.depth`'s sources. */
+  #removeDepthSource: () => void = () => {};
   #finished = 0;
 
   constructor(options: WorkerOptions = {}) {
@@ -122,10 +132,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     trackLiveWorker(this, this.#stopped);
     let listener: NotifyListener | null = null;
     let heartbeat: Heartbeat | null = null;
+    let metrics: MetricsServer | null = null;
     try {
+      // Before the first attempt: each attempt's span needs the API at hand, not a promise.
+      await loadOtelApi();
       const backend = databaseBackend(this.#options.backend);
       const db = await backend.getDb();
       const store = new PostgresTaskStore(db);
+      if (this.#options.metricsPort !== null) metrics = await serveMetrics(this.#options.metricsPort);
+      this.#removeDepthSource = addQueueDepthSource(async () => (await store.taskStats()).byQueue);
       const { startupDelay, listen } = this.#options;
       const jobs = new BackgroundJobs({
         db: await backend.getDb(),
@@ -166,16 +181,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
         // stop() was called while starting; it has already finished.
         await listener?.close();
         await heartbeat?.stop();
+        await metrics?.close();
+        this.#removeDepthSource();
         return;
       }
       const flusher = newResultFlusher(this.#host, store);
       const leases = newLeaseKeeper(this.#host, store, heartbeat);
       const loop = newClaimLoop(this.#host, store, flusher);
-      this.#parts = { backend, store, listener, flusher, heartbeat, leases, loop, jobs };
+      this.#parts = { backend, store, listener, flusher, heartbeat, leases, loop, jobs, metrics };
     } catch (error) {
       this.#state = "stopped";
       await listener?.close();
       await heartbeat?.stop();
+      await metrics?.close();
+      this.#removeDepthSource();
       this.#resolveStopped();
       throw error;
     }
@@ -187,6 +206,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       batch: this.#options.batch || undefined,
       listening: listener?.connected ?? false,
       heartbeat: this.#parts.heartbeat !== null,
+      metricsPort: metrics?.port,
     });
     this.#parts.leases.start();
     this.#parts.jobs.start();
@@ -299,6 +319,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await parts?.jobs.stop();
     await parts?.heartbeat?.stop();
     await parts?.listener?.close();
+    await parts?.metrics?.close();
+    this.#removeDepthSource();
     this.#state = "stopped";
     this.#logger.info("worker stopped", { workerId: this.workerId, finished: this.#finished });
     this.emit("stopped");
@@ -329,11 +351,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
     });
     this.#running.set(task.id, attempt);
     parts.leases.hold(task.id);
+    if (metricsActive())
+      recordQueueLag(task.queueName, task.taskName, (now.getTime() - task.runAfter.getTime()) / 1000);
     this.#logger.info("task started", {
       taskId: task.id,
       taskName: task.taskName,
       attempt: task.attempts,
       queue: task.queueName,
+      ...attempt.span?.logFields,
     });
     this.#announcer.announce("started", task);
     void attempt.outcome.then((outcome) => this.#attemptDone(parts, attempt, outcome));
@@ -343,12 +368,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { task } = attempt;
     this.#running.delete(task.id);
     this.#finished += 1;
-    const fields = { taskId: task.id, taskName: task.taskName, attempt: task.attempts, durationMs: attempt.elapsedMs };
+    const durationMs = attempt.elapsedMs;
+    const fields = {
+      taskId: task.id,
+      taskName: task.taskName,
+      attempt: task.attempts,
+      durationMs,
+      ...attempt.span?.logFields,
+    };
+    const metric = metricsActive()
+      ? { queue: task.queueName, task: task.taskName, durationSeconds: durationMs / 1000 }
+      : undefined;
     if (attempt.lost) {
       parts.leases.release(task.id);
       this.#logger.warn("task finished after its lease was lost; result dropped", fields);
     } else if (outcome.ok) {
-      parts.flusher.complete({ id: task.id, returnValue: outcome.returnValue, startedAt: attempt.startedAt });
+      parts.flusher.complete({ id: task.id, returnValue: outcome.returnValue, startedAt: attempt.startedAt, metric });
       this.#logger.info("task finished", { ...fields, status: "SUCCESSFUL" });
     } else {
       // Logged by the flusher once stored: whether it is retried is taskFail's decision.
@@ -359,6 +394,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         retryDelay: outcome.retryDelay,
         startedAt: attempt.startedAt,
         log: fields,
+        metric,
       });
     }
     parts.loop.slotFreed();

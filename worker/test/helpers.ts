@@ -197,9 +197,9 @@ export function workerProcessSuite(options: { ready: (tdb: TestDatabase) => void
     await tearDownDatabase(tdb);
   });
   return {
-    /** `errand worker <args>` on the suite's database, killed after the test. */
-    startWorker(args: readonly string[]): CliProcess {
-      const p = spawnCli(["worker", ...args], { databaseUrl: tdb!.url });
+    /** `errand worker <args>` on the suite's database (`env` added to the process's), killed after the test. */
+    startWorker(args: readonly string[], env?: Record<string, string>): CliProcess {
+      const p = spawnCli(["worker", ...args], { databaseUrl: tdb!.url, ...(env ? { env } : {}) });
       procs.push(p);
       return p;
     },

@@ -111,6 +111,7 @@ describe("errand worker flags", () => {
       "--rescue-interval=7",
       "--max-stall=90",
       "--listen-url=postgres://app@db:5432/app",
+      "--metrics-port=9464",
       "--log-level=warn",
       "--migrate",
     ]);
@@ -131,8 +132,12 @@ describe("errand worker flags", () => {
       rescueIntervalSeconds: 7,
       maxStallSeconds: 90,
       listenUrl: "postgres://app@db:5432/app",
+      metricsPort: 9464,
     });
     expect(flags).toMatchObject({ logLevel: "warn", migrate: true });
+    expect(() => parse(["--metrics-port=70000"])).toThrow(
+      /--metrics-port must be a port number \(0 to 65535\), got 70000/,
+    );
     expect(() => parse(["--listen-url=db:5432"])).toThrow(
       /--listen-url must be a postgres:\/\/ connection string \(direct to Postgres, not through the pooler\), got "db:5432"/,
     );

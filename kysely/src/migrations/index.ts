@@ -5,6 +5,7 @@ import { taskCounts } from "./0004-task-counts";
 import { taskChangeFeed } from "./0005-task-change-feed";
 import { flowControl } from "./0006-flow-control";
 import { taskDependencies } from "./0007-task-dependencies";
+import { traceContext } from "./0008-trace-context";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   "0005-task-change-feed": taskChangeFeed,
   "0006-flow-control": flowControl,
   "0007-task-dependencies": taskDependencies,
+  "0008-trace-context": traceContext,
 };

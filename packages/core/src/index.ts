@@ -59,6 +59,8 @@ export type {
   TaskListPage,
   TaskRecordSource,
   TaskStats,
+  QueueTimings,
+  TimingPercentiles,
 } from "./types";
 export type { Backend, DatabaseBackendLike } from "./backends/backend";
 export type { TaskChange, TaskChangeEvent, TaskChangeListener, Unsubscribe } from "./feed/task-change";
@@ -104,3 +106,10 @@ export {
   UniqueKeyContended,
   type ErrorCode,
 } from "./errors";
+
+export {
+  createMetricsHandler,
+  type MetricsHandler,
+  type MetricsHandlerOptions,
+  type NodeMetricsResponse,
+} from "./telemetry/metrics-handler";

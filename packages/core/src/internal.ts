@@ -42,3 +42,14 @@ export {
   type NotifySession,
 } from "./feed/notify-connection";
 export { TaskChangeFeed, type TaskChangeFeedOptions, type TaskChangeFeedTarget } from "./feed/task-change-feed";
+export { loadOtelApi, otelApi, type OtelApiModule } from "./telemetry/otel-api";
+export { RunSpan, type RunSpanOutcome } from "./telemetry/run-span";
+export {
+  addQueueDepthSource,
+  metricsActive,
+  recordFinished,
+  recordQueueLag,
+  type FinishedTask,
+  type QueueDepth,
+} from "./telemetry/errand-metrics";
+export { prometheusMetrics, type PrometheusMetrics } from "./telemetry/prometheus-metrics";

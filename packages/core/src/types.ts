@@ -82,6 +82,13 @@ export interface TaskRecord {
   /** How many of `dependsOn` have not succeeded yet; a worker claims the task only at 0. */
   waitingOn: number;
   /**
+   * The W3C `traceparent` of the span that enqueued the task, when tracing was on
+   * (`00-<trace id>-<span id>-<flags>`); the worker's run span is its child.
+   */
+  traceparent?: string | null;
+  /** The W3C `tracestate` that came with `traceparent`. */
+  tracestate?: string | null;
+  /**
    * Only on what `enqueue` returns: `true` when a task with the same `uniqueKey` was already
    * PENDING or RUNNING, so nothing was stored and this is that task.
    */
@@ -109,6 +116,9 @@ export interface EnqueueRequest {
   concurrencyLimit?: number | null | undefined;
   /** Ids of stored tasks of the same backend to wait for (at most 1,000, no repeats); `[]`: none. */
   dependsOn: string[];
+  /** See `TaskRecord.traceparent`. Set by `enqueue()` from the active span. */
+  traceparent?: string | null;
+  tracestate?: string | null;
 }
 
 /** What a task that waited gets of each dependency (`ctx.dependencies`), in `dependsOn` order. */
@@ -155,6 +165,25 @@ export interface TaskStats {
   throughput: { minute: Date; successful: number; failed: number }[];
   /** `run_after` of the oldest PENDING task that is due, if any. */
   oldestDueAt: Date | null;
+  /** Per queue, lag and duration percentiles over the last hour; queues without samples omitted. */
+  timings?: QueueTimings[];
+}
+
+/** How long a queue's tasks waited to start and ran, over the last hour (milliseconds). */
+export interface QueueTimings {
+  queueName: string;
+  /** From when an attempt was due to when a worker claimed it; `null` without samples. */
+  lag: TimingPercentiles | null;
+  /** From an attempt's start to its task's finish; `null` without samples. */
+  duration: TimingPercentiles | null;
+}
+
+/** Percentiles of a set of samples, in milliseconds, to within ±9 % (see migration 0008). */
+export interface TimingPercentiles {
+  p50: number;
+  p95: number;
+  /** How many samples. */
+  count: number;
 }
 
 /** What `prune` removes: finished tasks older than `age` seconds. */

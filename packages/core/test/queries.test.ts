@@ -37,6 +37,8 @@ function insertRow(overrides: Partial<queries.TaskInsertRow> = {}): queries.Task
     concurrency_limit: null,
     depends_on: null,
     waiting_on: 0,
+    traceparent: null,
+    tracestate: null,
     ...overrides,
   };
 }

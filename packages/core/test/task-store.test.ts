@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MemoryTaskStore, PostgresTaskStore, type TaskStore, type EnqueueRequest } from "@errand/core/internal";
 import { createTestDatabase, enqueueRequest, type TestDatabase } from "@errand/core/testing";
@@ -15,6 +16,8 @@ const stores = [
     name: "PostgresTaskStore",
     make: async (): Promise<TaskStore> => {
       await tdb.db.deleteFrom("errand_tasks").execute();
+      // The lag and duration histograms outlive the tasks they sampled.
+      await sql`DELETE FROM errand_task_timings`.execute(tdb.db);
       return new PostgresTaskStore(tdb.db);
     },
   },
@@ -463,5 +466,8 @@ describe.each(stores)("$name", ({ make }) => {
     expect(stats.throughput.reduce((n, m) => n + m.successful, 0)).toBe(1);
     expect(stats.oldestDueAt).toBeInstanceOf(Date);
     expect(stats.oldestDueAt!.getTime()).toBeLessThanOrEqual(Date.now());
+    // The finished task was due 30 s before its claim: one lag and one duration sample.
+    expect(stats.timings!.map((t) => [t.queueName, t.lag?.count, t.duration?.count])).toEqual([["default", 1, 1]]);
+    expect(stats.timings![0]!.lag!.p50).toBeGreaterThan(30_000 * 0.9);
   });
 });

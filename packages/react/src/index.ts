@@ -13,6 +13,7 @@ export { TaskTable, type TaskTableProps } from "./components/task-table";
 export { TaskDetail, type TaskDetailProps } from "./components/task-detail";
 export { TaskStatsCards, type TaskStatsCardsProps } from "./components/task-stats-cards";
 export { ThroughputChart, type ThroughputChartProps } from "./components/throughput-chart";
+export { QueueTimingsTable, type QueueTimingsTableProps } from "./components/queue-timings-table";
 export { LiveIndicator, type LiveIndicatorProps } from "./components/live-indicator";
 export { TaskDashboard, type TaskDashboardProps } from "./components/task-dashboard";
 export { QueuesPanel, type QueuesPanelProps } from "./components/queues-panel";

@@ -1,4 +1,4 @@
-import type { TaskError, TaskRecord, TaskStatus } from "@errand/core";
+import type { QueueTimings, TaskError, TaskRecord, TaskStatus } from "@errand/core";
 
 /** `T` as it travels as JSON: every `Date` (also in arrays, objects and `| null`) an ISO 8601 string. */
 export type DatesAsStrings<T> = T extends Date
@@ -38,6 +38,8 @@ export interface TaskStatsJSON {
   throughput: { minute: string; successful: number; failed: number }[];
   /** When the oldest due PENDING task became due, if any: how far behind the workers are. */
   oldestDueAt: string | null;
+  /** Per queue, lag (due → start) and duration p50/p95 in ms over the last hour. */
+  timings: QueueTimings[];
   /** The server's clock when the stats were read. */
   generatedAt: string;
 }
@@ -95,6 +97,7 @@ export function toTaskStatsJSON(
     byQueue: { queueName: string; status: TaskStatus; count: number }[];
     throughput: { minute: Date; successful: number; failed: number }[];
     oldestDueAt: Date | null;
+    timings?: QueueTimings[] | undefined;
   },
   now: Date = new Date(),
 ): TaskStatsJSON {
@@ -120,6 +123,7 @@ export function toTaskStatsJSON(
     byQueue: stats.byQueue,
     throughput,
     oldestDueAt: isoOrNull(stats.oldestDueAt),
+    timings: stats.timings ?? [],
     generatedAt: now.toISOString(),
   };
 }

@@ -1,5 +1,6 @@
 import type { TaskRecord, TaskStats, TaskStatus } from "../types";
 import { buildStats } from "./build-stats";
+import { queueTimingsOf, timingBucket, type TimingBucketRow } from "./timing-buckets";
 
 /** `taskStats` over records in memory, computed as the Postgres store's SQL does. */
 export function memoryTaskStats(records: Iterable<TaskRecord>): TaskStats {
@@ -8,7 +9,17 @@ export function memoryTaskStats(records: Iterable<TaskRecord>): TaskStats {
   const now = Date.now();
   const hourAgo = now - 3_600_000;
   let oldestDueAt: Date | null = null;
+  // Like the trigger's histograms, from what the records keep: the last attempt's lag and
+  // duration of each task finished in the last hour.
+  const timings: TimingBucketRow[] = [];
   for (const r of records) {
+    if (r.finishedAt && r.finishedAt.getTime() > hourAgo && r.lastAttemptedAt) {
+      const ran = r.lastAttemptedAt.getTime();
+      const sample = (kind: TimingBucketRow["kind"], ms: number) =>
+        timings.push({ queueName: r.queueName, kind, bucket: timingBucket(ms), count: 1 });
+      sample("lag", ran - r.runAfter.getTime());
+      sample("duration", r.finishedAt.getTime() - ran);
+    }
     const key = `${r.queueName}\u0000${r.status}`;
     const c = counts.get(key) ?? { queueName: r.queueName, status: r.status, count: 0 };
     c.count += 1;
@@ -27,6 +38,6 @@ export function memoryTaskStats(records: Iterable<TaskRecord>): TaskStats {
   return buildStats(
     [...counts.values()].sort((a, b) => a.queueName.localeCompare(b.queueName)),
     [...minutes.values()].sort((a, b) => a.minute.getTime() - b.minute.getTime()),
-    oldestDueAt,
+    { oldestDueAt, timings: queueTimingsOf(timings) },
   );
 }

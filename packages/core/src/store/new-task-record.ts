@@ -37,5 +37,7 @@ export function newTaskRecord(
     concurrencyLimit: request.concurrencyKey ? (request.concurrencyLimit ?? 1) : null,
     dependsOn: request.dependsOn,
     waitingOn: stored.waitingOn ?? 0,
+    traceparent: request.traceparent ?? null,
+    tracestate: request.tracestate ?? null,
   };
 }

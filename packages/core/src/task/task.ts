@@ -1,3 +1,4 @@
+import { tracedEnqueue } from "../telemetry/enqueue-span";
 import { InvalidTask, InvalidTaskArgumentsError, TaskResultMismatch } from "../errors";
 import type { Backend } from "../backends/backend";
 import { getBackend, getSettings } from "../config/configure";
@@ -193,8 +194,10 @@ export class Task<TArgs extends unknown[], TReturn, TName extends string = strin
     const request = this.#request(args, "args");
     const backend = this.#validateForBackend(request.runAfter);
     // The backend emits `enqueued` (before an immediate backend runs the task).
-    const record = await backend.enqueue(request, { transaction: this.#using.transaction });
-    return new TaskResult<TReturn>(record, backend);
+    const [record] = await tracedEnqueue(this.name, [request], async ([traced]) => [
+      await backend.enqueue(traced!, { transaction: this.#using.transaction }),
+    ]);
+    return new TaskResult<TReturn>(record!, backend);
   }
 
   /**
@@ -215,7 +218,9 @@ export class Task<TArgs extends unknown[], TReturn, TName extends string = strin
     });
     if (requests.length === 0) return [];
     const backend = this.#validateForBackend(requests[0]!.runAfter);
-    const records = await backend.enqueueMany(requests, { transaction: this.#using.transaction });
+    const records = await tracedEnqueue(this.name, requests, (traced) =>
+      backend.enqueueMany(traced, { transaction: this.#using.transaction }),
+    );
     return records.map((record) => new TaskResult<TReturn>(record, backend));
   }
 

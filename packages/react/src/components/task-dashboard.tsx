@@ -1,5 +1,6 @@
 "use client";
 
+import { QueueTimingsTable } from "./queue-timings-table";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import type { TaskStatus } from "@errand/trpc";
 import { useQueues } from "../hooks/use-queues";
@@ -139,6 +140,10 @@ export function TaskDashboard({
 
       <section className="rounded-xl border border-zinc-200 bg-white p-4 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
         <ThroughputChart throughput={stats.data?.throughput ?? []} />
+      </section>
+
+      <section className="rounded-xl border border-zinc-200 bg-white p-4 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+        <QueueTimingsTable timings={stats.data?.timings ?? []} />
       </section>
 
       <div className="grid gap-6 lg:grid-cols-5">

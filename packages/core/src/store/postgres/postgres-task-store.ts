@@ -1,3 +1,5 @@
+import { taskTimings } from "./task-timings";
+import { queueTimingsOf } from "../timing-buckets";
 import type { Kysely } from "kysely";
 import type { Database } from "@errand/db";
 import {
@@ -120,7 +122,7 @@ export class PostgresTaskStore implements TaskStore {
         return record;
       });
     };
-    return executor.isTransaction ? insert(executor) : (executor).transaction().execute(insert);
+    return executor.isTransaction ? insert(executor) : executor.transaction().execute(insert);
   }
 
   async taskDependencies(params: { id: string }): Promise<TaskDependency[]> {
@@ -262,11 +264,11 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async taskStats(): Promise<TaskStats> {
-    const s = await taskStats(this.#db);
+    const [s, timings] = await Promise.all([taskStats(this.#db), taskTimings(this.#db)]);
     return buildStats(
       s.counts.map((c) => ({ queueName: c.queue_name, status: c.status, count: c.count })),
       s.throughput,
-      s.oldestDueAt,
+      { oldestDueAt: s.oldestDueAt, timings: queueTimingsOf(timings) },
     );
   }
 
@@ -307,5 +309,7 @@ function toInsertRow(backend: string, request: EnqueueRequest, waitingOn: number
     concurrency_limit: request.concurrencyKey ? (request.concurrencyLimit ?? 1) : null,
     depends_on: request.dependsOn.length > 0 ? request.dependsOn.map((id) => id.toLowerCase()) : null,
     waiting_on: waitingOn,
+    traceparent: request.traceparent ?? null,
+    tracestate: request.tracestate ?? null,
   };
 }

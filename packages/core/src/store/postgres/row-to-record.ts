@@ -33,5 +33,7 @@ export function rowToRecord(row: TaskRow): TaskRecord {
     concurrencyLimit: row.concurrency_limit,
     dependsOn: row.depends_on ?? [],
     waitingOn: row.waiting_on,
+    traceparent: row.traceparent,
+    tracestate: row.tracestate,
   };
 }

@@ -28,6 +28,9 @@ export interface TaskInsertRow {
   /** The tasks it waits for (`null`: none), and how many of them have not succeeded. */
   depends_on: string[] | null;
   waiting_on: number;
+  /** W3C trace context of the enqueue's span (see `TaskRecord.traceparent`). */
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /** The columns of a multi-row insert, in `INSERT` order, with their Postgres types. */
@@ -49,15 +52,17 @@ const INSERT_COLUMNS = [
   ["concurrency_limit", "int"],
   ["depends_on", "uuid[]"],
   ["waiting_on", "int"],
+  ["traceparent", "text"],
+  ["tracestate", "text"],
 ] as const satisfies readonly (readonly [keyof TaskInsertRow, string])[];
 
 /**
  * The columns an enqueue sets, in `INSERT` order, that a repeat's next run copies (not the
  * unique key nor the dependencies: the next run is a new task, enqueued by the one that just
- * finished).
+ * finished; nor the trace context: the next run starts a trace of its own, not one that never ends).
  */
 export const ENQUEUE_COLUMNS = INSERT_COLUMNS.map(([column]) => column).filter(
-  (c) => c !== "unique_key" && c !== "depends_on" && c !== "waiting_on",
+  (c) => c !== "unique_key" && c !== "depends_on" && c !== "waiting_on" && c !== "traceparent" && c !== "tracestate",
 );
 
 /** A compile error naming any `TaskInsertRow` field missing from `INSERT_COLUMNS` or not a `TaskTable` column. */
@@ -155,6 +160,7 @@ async function insertRows(db: Executor, rows: TaskInsertRow[]): Promise<(Inserte
           ? { concurrency_key: r.concurrency_key, concurrency_limit: r.concurrency_limit }
           : {}),
         ...(r.depends_on !== null ? { depends_on: r.depends_on, waiting_on: r.waiting_on } : {}),
+        ...(r.traceparent !== null ? { traceparent: r.traceparent, tracestate: r.tracestate } : {}),
       })
       .$if(keyed, (q) =>
         q.onConflict((oc) =>

@@ -1,0 +1,138 @@
+import type { Counter, Histogram } from "@opentelemetry/api";
+import type { TaskStatus } from "../types";
+import { INSTRUMENTATION_NAME } from "./messaging-attributes";
+import { otelApi } from "./otel-api";
+import type { PrometheusMetrics } from "./prometheus-metrics";
+
+/** How many tasks a queue holds in a status, as the dashboard's counters say. */
+export interface QueueDepth {
+  queueName: string;
+  status: TaskStatus;
+  count: number;
+}
+
+/** Reads queue depths (a worker's store, the app's backend). */
+export type QueueDepthSource = () => Promise<QueueDepth[]>;
+
+interface OtelInstruments {
+  enqueued: Counter;
+  finished: Counter;
+  duration: Histogram;
+  lag: Histogram;
+}
+
+/** `undefined`: not made yet; `null`: no `@opentelemetry/api`. */
+let instruments: OtelInstruments | null | undefined;
+/** Set once something serves `/metrics` (see `prometheusMetrics()`). */
+let prometheus: PrometheusMetrics | undefined;
+const depthSources = new Set<QueueDepthSource>();
+
+/**
+ * The meter `errand`'s instruments, made on first use: after the app registered its SDK
+ * (a `--import` file, Next.js's `instrumentation.ts`), since a meter taken from the API
+ * before that stays a no-op.
+ */
+function otel(): OtelInstruments | null {
+  if (instruments !== undefined) return instruments;
+  const api = otelApi();
+  if (!api) return null;
+  const meter = api.metrics.getMeter(INSTRUMENTATION_NAME);
+  instruments = {
+    enqueued: meter.createCounter("errand.tasks.enqueued", { description: "Tasks stored by enqueue()." }),
+    finished: meter.createCounter("errand.tasks.finished", {
+      description: "Tasks that reached SUCCESSFUL or FAILED, by status.",
+    }),
+    duration: meter.createHistogram("errand.task.duration", {
+      description: "How long a task's last attempt ran.",
+      unit: "s",
+    }),
+    lag: meter.createHistogram("errand.task.queue_lag", {
+      description: "From when an attempt was due to when it started.",
+      unit: "s",
+    }),
+  };
+  // Depth is read when the SDK collects, from whichever sources are registered then.
+  meter
+    .createObservableGauge("errand.queue.depth", { description: "Tasks in a queue, by status." })
+    .addCallback(async (result) => {
+      for (const depth of await readDepths()) {
+        result.observe(depth.count, { queue: depth.queueName, status: depth.status });
+      }
+    });
+  return instruments;
+}
+
+/** Counts tasks stored by an enqueue. */
+export function recordEnqueued(queue: string, task: string, count: number): void {
+  otel()?.enqueued.add(count, { queue, task });
+  prometheus?.enqueued.inc({ queue, task }, count);
+}
+
+/** A task that finished: its queue, name, final status and how long its last attempt ran. */
+export interface FinishedTask {
+  queue: string;
+  task: string;
+  status: TaskStatus;
+  durationSeconds: number;
+}
+
+/** Counts a task that finished and records its last attempt's duration. */
+export function recordFinished({ queue, task, status, durationSeconds }: FinishedTask): void {
+  const attributes = { queue, task };
+  const instruments = otel();
+  instruments?.finished.add(1, { ...attributes, status });
+  instruments?.duration.record(durationSeconds, attributes);
+  prometheus?.finished.inc({ ...attributes, status });
+  prometheus?.duration.observe(attributes, durationSeconds);
+}
+
+/** Records how long an attempt waited between being due and starting. */
+export function recordQueueLag(queue: string, task: string, seconds: number): void {
+  const attributes = { queue, task };
+  otel()?.lag.record(Math.max(0, seconds), attributes);
+  prometheus?.lag.observe(attributes, Math.max(0, seconds));
+}
+
+/**
+ * Adds a source of `errand.queue.depth` (a worker adds its store's counters). Returns the
+ * function that removes it.
+ */
+export function addQueueDepthSource(source: QueueDepthSource): () => void {
+  depthSources.add(source);
+  otel();
+  return () => depthSources.delete(source);
+}
+
+const STATUSES: readonly TaskStatus[] = ["PENDING", "RUNNING", "SUCCESSFUL", "FAILED"];
+
+/**
+ * Every source's depths, each status of each queue they know (0 where the counters have none,
+ * so a drained queue reads 0 rather than vanishing); the first source that answers for a
+ * queue wins (sources share a database).
+ */
+export async function readDepths(): Promise<QueueDepth[]> {
+  const counts = new Map<string, Map<TaskStatus, number>>();
+  for (const source of depthSources) {
+    const fromSource = new Map<string, Map<TaskStatus, number>>();
+    for (const depth of await source()) {
+      if (counts.has(depth.queueName)) continue;
+      const byStatus = fromSource.get(depth.queueName) ?? new Map<TaskStatus, number>();
+      byStatus.set(depth.status, (byStatus.get(depth.status) ?? 0) + depth.count);
+      fromSource.set(depth.queueName, byStatus);
+    }
+    for (const [queue, byStatus] of fromSource) counts.set(queue, byStatus);
+  }
+  return [...counts].flatMap(([queueName, byStatus]) =>
+    STATUSES.map((status) => ({ queueName, status, count: byStatus.get(status) ?? 0 })),
+  );
+}
+
+/** Where recordings also go once `/metrics` is served (see `prometheusMetrics()`). */
+export function setPrometheusSink(metrics: PrometheusMetrics): void {
+  prometheus = metrics;
+}
+
+/** Whether anything records metrics (`@opentelemetry/api` loaded, or `/metrics` served): else callers skip the work. */
+export function metricsActive(): boolean {
+  return prometheus !== undefined || otelApi() !== null;
+}

@@ -1,0 +1,43 @@
+import type * as OtelApi from "@opentelemetry/api";
+
+/** `@opentelemetry/api`, as loaded: an optional peer dependency. */
+export type OtelApiModule = typeof OtelApi;
+
+// A variable, not a literal: bundlers must not try to resolve a package the app may not have.
+const OTEL_API = "@opentelemetry/api";
+
+/** `undefined`: not looked for yet; `null`: not installed. */
+let loaded: OtelApiModule | null | undefined;
+let loading: Promise<OtelApiModule | null> | undefined;
+
+/**
+ * Loads `@opentelemetry/api` once, if the app has it. Without it (or if it fails to load)
+ * every telemetry call is skipped; with it and no SDK registered, the API's own no-op
+ * tracer and meter answer, at a cost of well under a microsecond a call.
+ *
+ * @example
+ * const api = await loadOtelApi();
+ * api?.trace.getActiveSpan();
+ */
+export function loadOtelApi(): Promise<OtelApiModule | null> {
+  if (loaded !== undefined) return Promise.resolve(loaded);
+  loading ??= import(/* webpackIgnore: true */ /* @vite-ignore */ OTEL_API).then(
+    (module: OtelApiModule & { default?: OtelApiModule }) => {
+      // The CommonJS build seen through `import()` may only have a default export.
+      loaded = typeof module.trace === "object" ? module : (module.default ?? null);
+      return loaded;
+    },
+    () => (loaded = null),
+  );
+  return loading;
+}
+
+/** The API if `loadOtelApi()` has found it; `null` before that or without it. */
+export function otelApi(): OtelApiModule | null {
+  return loaded ?? null;
+}
+
+/** Whether `loadOtelApi()` has finished (found it or not): `otelApi()` is then final. */
+export function otelApiLooked(): boolean {
+  return loaded !== undefined;
+}

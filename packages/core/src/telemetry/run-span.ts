@@ -1,0 +1,81 @@
+import type { Span } from "@opentelemetry/api";
+import type { TaskRecord } from "../types";
+import { ERRAND_ATTRIBUTES, INSTRUMENTATION_NAME, MESSAGING, MESSAGING_SYSTEM } from "./messaging-attributes";
+import { otelApi, type OtelApiModule } from "./otel-api";
+import { fromTraceContext } from "./trace-context";
+
+/** What ended an attempt, for its span. */
+export type RunSpanOutcome = { ok: true } | { ok: false; error: unknown };
+
+/**
+ * The consumer span of one attempt, `errand.run <task name>`: a child of the span that
+ * enqueued the task (read back from the row's `traceparent`), so the trace runs on from the
+ * request into the task and whatever the task calls. Each attempt is a span of its own in
+ * that trace, with `errand.attempt`.
+ *
+ * @example
+ * const span = RunSpan.start(task, startedAt);
+ * const outcome = await span.run(() => runTheFunction());
+ * span.end(outcome.ok ? { ok: true } : { ok: false, error: outcome.error });
+ */
+export class RunSpan {
+  readonly #api: OtelApiModule;
+  readonly #span: Span;
+
+  private constructor(api: OtelApiModule, span: Span) {
+    this.#api = api;
+    this.#span = span;
+  }
+
+  /** Starts the span; `null` without `@opentelemetry/api` (see `loadOtelApi`). */
+  static start(task: TaskRecord, startedAt: Date): RunSpan | null {
+    const api = otelApi();
+    if (!api) return null;
+    const parent = fromTraceContext(api, task, api.context.active());
+    const span = api.trace.getTracer(INSTRUMENTATION_NAME).startSpan(
+      `errand.run ${task.taskName}`,
+      {
+        kind: api.SpanKind.CONSUMER,
+        startTime: startedAt,
+        attributes: {
+          [MESSAGING.SYSTEM]: MESSAGING_SYSTEM,
+          [MESSAGING.OPERATION_TYPE]: "process",
+          [MESSAGING.OPERATION_NAME]: "run",
+          [MESSAGING.DESTINATION_NAME]: task.queueName,
+          [MESSAGING.MESSAGE_ID]: task.id,
+          [ERRAND_ATTRIBUTES.TASK]: task.taskName,
+          [ERRAND_ATTRIBUTES.ATTEMPT]: task.attempts,
+        },
+      },
+      parent,
+    );
+    return new RunSpan(api, span);
+  }
+
+  /** Runs `fn` with this span active: spans the task starts, and tasks it enqueues, are its children. */
+  run<T>(fn: () => T): T {
+    return this.#api.context.with(this.#api.trace.setSpan(this.#api.context.active(), this.#span), fn);
+  }
+
+  /** The ids to put on log lines about this attempt; `undefined` for a no-op span. */
+  get logFields(): { traceId: string; spanId: string } | undefined {
+    const context = this.#span.spanContext();
+    if (!this.#api.isSpanContextValid(context)) return undefined;
+    return { traceId: context.traceId, spanId: context.spanId };
+  }
+
+  /** Ends the span; a failure records the exception and sets the error status. */
+  end(outcome: RunSpanOutcome): void {
+    if (!outcome.ok) {
+      const { error } = outcome;
+      const exception = error instanceof Error ? error : String(error);
+      this.#span.recordException(exception);
+      if (error instanceof Error) this.#span.setAttribute("error.type", error.name);
+      this.#span.setStatus({
+        code: this.#api.SpanStatusCode.ERROR,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+    this.#span.end();
+  }
+}
