@@ -58,6 +58,10 @@ export type { TaskChange, TaskChangeEvent, TaskChangeListener, Unsubscribe } fro
 export { DatabaseBackend } from "./backends/database/database-backend";
 export { ImmediateBackend } from "./backends/immediate/immediate-backend";
 export { DummyBackend } from "./backends/dummy/dummy-backend";
+export { BaseBackend, type BackendOptions } from "./backends/base-backend";
+export type { BackendClass, BackendFactory, CustomBackendSettings } from "./backends/custom/custom-backend-settings";
+/** The PENDING record of a request just stored, for backends of your own to return from `enqueue`. */
+export { newTaskRecord } from "./store/new-task-record";
 
 export {
   configure,
