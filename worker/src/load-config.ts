@@ -105,11 +105,11 @@ function ensureTypeScriptLoader(href: string): Promise<void> {
     ({ register }) => {
       register();
     },
-    (error: unknown) => {
+    () => {
       typeScriptLoader = null;
       throw new InvalidWorkerOption(
         "config",
-        `${fileURLToPath(href)} is TypeScript and the tsx loader could not be loaded (${(error as Error).message}). Run "npm install tsx", or use a JavaScript file (errand.config.mjs).`,
+        `${fileURLToPath(href)} is TypeScript, which needs tsx (an optional peer of @errand/worker): run "npm install -D tsx", or use a JavaScript file (errand.config.mjs).`,
       );
     },
   );

@@ -63,10 +63,16 @@ export type {
   TimingPercentiles,
 } from "./types";
 export type { Backend, DatabaseBackendLike } from "./backends/backend";
+/** What `Backend.enqueue` is given: one validated task row to store (public for backends of your own). */
+export type { EnqueueRequest } from "./types";
 export type { TaskChange, TaskChangeEvent, TaskChangeListener, Unsubscribe } from "./feed/task-change";
 export { DatabaseBackend } from "./backends/database/database-backend";
 export { ImmediateBackend } from "./backends/immediate/immediate-backend";
 export { DummyBackend } from "./backends/dummy/dummy-backend";
+export { BaseBackend, type BackendOptions } from "./backends/base-backend";
+export type { BackendClass, BackendFactory, CustomBackendSettings } from "./backends/custom/custom-backend-settings";
+/** The PENDING record of a request just stored, for backends of your own to return from `enqueue`. */
+export { newTaskRecord } from "./store/new-task-record";
 
 export {
   configure,

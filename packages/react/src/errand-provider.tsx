@@ -1,18 +1,25 @@
 "use client";
 
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
-import { EventSource as FetchEventSource } from "eventsource";
+import type { TRPCClient } from "@trpc/client";
 import { useState, type ReactNode } from "react";
 import type { TaskRouter } from "@errand/trpc";
+import { createErrandClient, type ErrandTransformer } from "./create-errand-client";
 import { ErrandTRPCProvider } from "./errand-provider-context";
 import { TaskFeedProvider } from "./live/task-feed";
 
 export { useErrandTRPC, useErrandClient } from "./errand-provider-context";
 
 export interface ErrandProviderProps {
-  /** Where the task router is mounted. Default "/api/trpc". */
+  /** Where the task router is mounted, or your app's endpoint when it is nested there. Default "/api/trpc". */
   url?: string | undefined;
+  /**
+   * Where Errand's procedures sit in your app's router, e.g. "tasks" for
+   * `createTRPCRouter({ post, tasks: tasksRouter })`. Default: the root of `url`.
+   */
+  path?: string | undefined;
+  /** Your app's transformer (superjson) when Errand is nested in its router. */
+  transformer?: ErrandTransformer | undefined;
   /** Headers for every request (the push stream too), e.g. an authorization token. */
   headers?: Record<string, string> | (() => Record<string, string>) | undefined;
   /**
@@ -51,29 +58,6 @@ function makeQueryClient(): QueryClient {
   });
 }
 
-function makeClient(url: string, headers: ErrandProviderProps["headers"]): TRPCClient<TaskRouter> {
-  const readHeaders = typeof headers === "function" ? headers : () => headers ?? {};
-  return createTRPCClient<TaskRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === "subscription",
-        // The browser's EventSource cannot send headers: with headers, one built on fetch.
-        true: headers
-          ? httpSubscriptionLink({
-              url,
-              EventSource: FetchEventSource,
-              eventSourceOptions: () => ({
-                fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...readHeaders() } }),
-              }),
-            })
-          : httpSubscriptionLink({ url }),
-        // Within a server's `maxBatchSize` of 10 (the web app's): more calls go in more batches.
-        false: httpBatchLink({ url, headers: readHeaders, maxItems: 10 }),
-      }),
-    ],
-  });
-}
-
 /**
  * Connects the hooks and components below it to a mounted `createTaskRouter()`, and keeps
  * them fresh through one push stream (`watch`), polling while it is down.
@@ -82,9 +66,13 @@ function makeClient(url: string, headers: ErrandProviderProps["headers"]): TRPCC
  * <ErrandProvider url="/api/trpc" headers={{ authorization: `Bearer ${token}` }}>
  *   <TaskDashboard />
  * </ErrandProvider>
+ * // Nested in a create-t3-app router at `tasks`, with its superjson:
+ * <ErrandProvider url="/api/trpc" path="tasks" transformer={superjson}><TaskDashboard /></ErrandProvider>
  */
 export function ErrandProvider({
   url = "/api/trpc",
+  path,
+  transformer,
   headers,
   client,
   queryClient,
@@ -93,7 +81,7 @@ export function ErrandProvider({
   children,
 }: ErrandProviderProps) {
   const [ownQueryClient] = useState(() => queryClient ?? makeQueryClient());
-  const [trpcClient] = useState(() => client ?? makeClient(url, headers));
+  const [trpcClient] = useState(() => client ?? createErrandClient({ url, path, transformer, headers }));
   const activeQueryClient = queryClient ?? ownQueryClient;
   return (
     <QueryClientProvider client={activeQueryClient}>

@@ -1,4 +1,5 @@
 export { ErrandProvider, useErrandTRPC, useErrandClient, type ErrandProviderProps } from "./errand-provider";
+export { createErrandClient, type ErrandClientOptions, type ErrandTransformer } from "./create-errand-client";
 export { useTaskResult, isFinishedStatus, type UseTaskResultOptions } from "./hooks/use-task-result";
 export { useTaskList, type TaskFilter, type UseTaskListOptions } from "./hooks/use-task-list";
 export { useTaskStats } from "./hooks/use-task-stats";

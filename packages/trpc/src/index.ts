@@ -1,5 +1,11 @@
 export {
   createTaskRouter,
+  type AppProcedure,
+  type CreateTaskRouterFromProcedureOptions,
+  type ProcedureContext,
+  type TaskRouterRecord,
+} from "./create-task-router-from-procedure";
+export {
   type TaskRouter,
   type CreateTaskRouterOptions,
   type AuthorizeRequest,

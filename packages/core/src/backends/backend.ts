@@ -17,13 +17,17 @@ import type {
 } from "../types";
 
 /**
- * Where tasks are stored. Every backend passes the same conformance suite
- * (`packages/core/test/conformance.test.ts`).
+ * Where tasks are stored (Django's `BaseTaskBackend`). The built-ins are "database",
+ * "immediate" and "dummy"; your own extends `BaseBackend` (or implements this interface) and
+ * is configured as `{ backend: YourBackend, ...options }`. The capability flags decide what
+ * `task.using()` may ask of it. Every backend passes the same conformance suite, which
+ * `@errand/core/testing` exports for yours (`backendConformanceCases`).
  */
 export interface Backend extends TaskRecordSource {
   /** The key it is configured under, e.g. "default". */
   readonly alias: string;
-  readonly kind: "database" | "immediate" | "dummy";
+  /** "database" | "immediate" | "dummy" for the built-ins; your backend's name otherwise (shown in messages). */
+  readonly kind: string;
   /** `runAfter`/`delay` can be honoured. */
   readonly supportsDefer: boolean;
   /** Results can be fetched by id later. */

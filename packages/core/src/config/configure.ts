@@ -10,10 +10,14 @@ import type { ImmediateBackendSettings } from "../backends/immediate/immediate-b
 import type { QueueSettings } from "../types";
 import { validateQueueSettings } from "./queue-settings";
 import { setCurrentQueueSettings } from "./current-queue-settings";
+import { createCustomBackend } from "../backends/custom/create-custom-backend";
+import type { CustomBackendSettings } from "../backends/custom/custom-backend-settings";
 
-export type { DatabaseBackendSettings, DummyBackendSettings, ImmediateBackendSettings };
+export type { CustomBackendSettings, DatabaseBackendSettings, DummyBackendSettings, ImmediateBackendSettings };
 
-export type BackendSettings = DatabaseBackendSettings | ImmediateBackendSettings | DummyBackendSettings;
+/** One entry of `backends`: a built-in by name, or your own class or factory (`CustomBackendSettings`). */
+export type BackendSettings =
+  DatabaseBackendSettings | ImmediateBackendSettings | DummyBackendSettings | CustomBackendSettings;
 
 /** Everything `configure()` takes. */
 export interface ErrandSettings {
@@ -59,10 +63,10 @@ function resolve(settings: ErrandSettings): ResolvedSettings {
       );
     }
     const kind = (s as { backend?: unknown } | undefined)?.backend;
-    if (kind !== "database" && kind !== "immediate" && kind !== "dummy") {
+    if (kind !== "database" && kind !== "immediate" && kind !== "dummy" && typeof kind !== "function") {
       throw new InvalidTaskBackend(
         alias,
-        `Backend "${alias}" has unknown type ${JSON.stringify(kind)}: use "database", "immediate" or "dummy".`,
+        `Backend "${alias}" has unknown type ${typeof kind === "string" ? JSON.stringify(kind) : typeof kind}: use "database", "immediate", "dummy" or a backend class (extend BaseBackend).`,
       );
     }
   }
@@ -114,17 +118,19 @@ export function getBackend(alias = "default"): Backend {
     );
   }
   let backend: Backend;
-  switch (settings.backend) {
-    case "database":
-      backend = new DatabaseBackend(alias, settings);
-      break;
-    case "immediate":
-      backend = new ImmediateBackend(alias, settings);
-      break;
-    case "dummy":
-      backend = new DummyBackend(alias, settings);
-      break;
-  }
+  if (typeof settings.backend === "function") backend = createCustomBackend(alias, settings);
+  else
+    switch (settings.backend) {
+      case "database":
+        backend = new DatabaseBackend(alias, settings);
+        break;
+      case "immediate":
+        backend = new ImmediateBackend(alias, settings);
+        break;
+      case "dummy":
+        backend = new DummyBackend(alias, settings);
+        break;
+    }
   state.backends.set(alias, backend);
   return backend;
 }

@@ -1,6 +1,7 @@
 import { tracedEnqueue } from "../telemetry/enqueue-span";
-import { InvalidTask, InvalidTaskArgumentsError, TaskResultMismatch } from "../errors";
+import { ERROR_CODES, ErrandError, InvalidTask, InvalidTaskArgumentsError, TaskResultMismatch } from "../errors";
 import type { Backend } from "../backends/backend";
+import { describeBackend } from "../backends/describe-backend";
 import { getBackend, getSettings } from "../config/configure";
 import { normalizeJson, type JsonValue } from "../json/normalize-json";
 import { TaskResult } from "../result/task-result";
@@ -246,6 +247,12 @@ export class Task<TArgs extends unknown[], TReturn, TName extends string = strin
    */
   async getResult(id: string): Promise<TaskResult<TReturn>> {
     const backend = this.backend;
+    if (!backend.supportsGetResult) {
+      throw new ErrandError(
+        ERROR_CODES.NOT_SUPPORTED,
+        `${describeBackend(backend)} cannot fetch results (supportsGetResult is false): keep what you need from enqueue()'s result, or use a backend that stores results.`,
+      );
+    }
     const record = await backend.getRecord(id);
     if (record.taskName !== this.name) throw new TaskResultMismatch(record.id, this.name, record.taskName);
     return new TaskResult<TReturn>(record, backend);
@@ -315,6 +322,7 @@ export class Task<TArgs extends unknown[], TReturn, TName extends string = strin
       priority: this.#using.priority,
       runAfter,
       queueName: this.#using.queueName,
+      isAsync: this.#def.fn.constructor.name === "AsyncFunction",
     });
     return backend;
   }

@@ -1,6 +1,7 @@
 import { InvalidTask } from "../errors";
 import { MAX_PRIORITY, MAX_QUEUE_NAME_LENGTH, MAX_UNIQUE_KEY_LENGTH, MIN_PRIORITY } from "@errand/db";
 import type { Backend } from "../backends/backend";
+import { describeBackend } from "../backends/describe-backend";
 
 export function validatePriority(priority: unknown, taskName?: string): number {
   if (typeof priority !== "number" || !Number.isInteger(priority)) {
@@ -57,22 +58,29 @@ export function validateDate(value: unknown, what: string, taskName?: string): D
 }
 
 /**
- * The backend-dependent checks of Django's `validate_task`, in its order: priority
- * support, defer support, queue allow-list.
+ * The backend-dependent checks of Django's `validate_task`, in its order: async support,
+ * priority support, defer support, queue allow-list. Each message names the backend and the
+ * capability flag it lacks.
  */
 export function validateForBackend(
   backend: Backend,
-  options: { taskName: string; priority: number; runAfter: Date | null; queueName: string },
+  options: { taskName: string; priority: number; runAfter: Date | null; queueName: string; isAsync?: boolean },
 ): void {
+  if (!backend.supportsAsyncTask && options.isAsync === true) {
+    throw new InvalidTask(
+      `${describeBackend(backend)} does not support async tasks (supportsAsyncTask is false): make the function synchronous or use another backend.`,
+      options.taskName,
+    );
+  }
   if (!backend.supportsPriority && options.priority !== 0) {
     throw new InvalidTask(
-      `Backend "${backend.alias}" does not support priority; leave priority at 0.`,
+      `${describeBackend(backend)} does not support priority (supportsPriority is false): leave priority at 0.`,
       options.taskName,
     );
   }
   if (!backend.supportsDefer && options.runAfter !== null) {
     throw new InvalidTask(
-      `Backend "${backend.alias}" (${backend.kind}) cannot defer tasks: remove runAfter/delay or use a database backend.`,
+      `${describeBackend(backend)} cannot defer tasks (supportsDefer is false): remove runAfter/delay or use a database backend.`,
       options.taskName,
     );
   }
