@@ -38,6 +38,7 @@ function fetchAdapterServer(): Server {
       endpoint: "/api/trpc",
       req: new Request(request, { signal: gone.signal }),
       router: tasksRouter,
+      maxBatchSize: 10,
       createContext: () => ({ authorized: request.headers.get("authorization") === "Bearer dev-token" }),
     });
     res.writeHead(response.status, Object.fromEntries(response.headers));
@@ -95,6 +96,14 @@ function watch(api: ReturnType<typeof client>, input: Parameters<ReturnType<type
       ),
   });
   return { events, errors, states, completed: () => completed, stop: () => subscription.unsubscribe() };
+}
+
+async function countTasks(): Promise<number> {
+  const row = await tdb.db
+    .selectFrom("errand_tasks")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** Claims the task as a worker would. */
@@ -175,6 +184,47 @@ describe.each(mounts)("over HTTP with the %s", (_name, start) => {
       .stats.query()
       .catch((e: unknown) => e);
     expect((forbidden as TRPCClientError<TaskRouter>).data?.httpStatus).toBe(403);
+  });
+  it("answers a refused caller with the same 403 whatever its input, and stores nothing", async () => {
+    const before = await countTasks();
+    const post = (path: string, body: string) =>
+      fetch(`${url}/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const bodies = new Set<string>();
+    for (const body of [
+      JSON.stringify({ task: "example.add", args: [1, 2] }),
+      JSON.stringify({ task: "no.such.task", args: [] }),
+      JSON.stringify({ task: "example.add", args: [1, 2], options: { priority: 1000 } }),
+      JSON.stringify({ nonsense: true }),
+      "{not json",
+    ]) {
+      const response = await post("enqueue", body);
+      expect(response.status).toBe(403);
+      bodies.add(await response.text());
+    }
+    // One answer, naming no task and repeating nothing of the input.
+    expect(bodies.size).toBe(1);
+    const [only] = [...bodies];
+    expect(only).toContain("Not allowed to enqueue.");
+    expect(only).not.toMatch(/example\.add|no\.such|priority|issues":\[/);
+    for (const input of [{ id: "00000000-0000-4000-8000-000000000000" }, { id: "" }]) {
+      const response = await fetch(`${url}/getResult?input=${encodeURIComponent(JSON.stringify(input))}`);
+      expect(response.status).toBe(403);
+    }
+    expect(await countTasks()).toBe(before);
+  });
+
+  it("keeps refusing oversized batches and bodies, other media types and unknown procedures", async () => {
+    const batch = Array.from({ length: 11 }, () => "stats").join(",");
+    const tooMany = await fetch(`${url}/${batch}?batch=1&input={}`, { headers: { authorization: "Bearer dev-token" } });
+    expect(tooMany.status).toBe(400);
+    const text = await fetch(`${url}/enqueue`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", authorization: "Bearer dev-token" },
+      body: "hello",
+    });
+    expect(text.status).toBe(415);
+    const unknown = await fetch(`${url}/nope`, { headers: { authorization: "Bearer dev-token" } });
+    expect(unknown.status).toBe(404);
   });
 });
 
