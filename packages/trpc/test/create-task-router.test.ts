@@ -334,8 +334,12 @@ describe("authorize", () => {
       const error = await expectCode(anonymous.getResult(input as never), "FORBIDDEN");
       expect(error.message).toBe("Not allowed to getResult.");
     }
+    const typedAnonymous = createTaskRouter({
+      tasks: [add],
+      authorize: ({ ctx }: AuthorizeRequest<Ctx>) => ctx.user !== null,
+    }).createCaller({ user: null });
     for (const input of [{ args: [1, 1] }, { args: "nope" }, null]) {
-      const error = await expectCode(anonymous.tasks["trpc-test"].add.enqueue(input as never), "FORBIDDEN");
+      const error = await expectCode(typedAnonymous.tasks["trpc-test"].add.enqueue(input as never), "FORBIDDEN");
       expect(error.message).toBe("Not allowed to enqueue.");
     }
     for (const input of [{}, { status: "DONE" }, { id: "" }]) {
@@ -347,7 +351,7 @@ describe("authorize", () => {
     const spy = new Proxy(
       { task: "trpc-test.add", args: [1, 2] },
       {
-        get: (target, key, receiver) => (touched.push(key), Reflect.get(target, key, receiver)),
+        get: (target, key, receiver) => (touched.push(key), Reflect.get(target, key, receiver) as unknown),
         ownKeys: (target) => (touched.push("ownKeys"), Reflect.ownKeys(target)),
       },
     );
@@ -357,9 +361,9 @@ describe("authorize", () => {
   });
 
   it("lets a per-task authorize refuse a task by name, without listing the others", async () => {
-    const perTask = createTaskRouter<Ctx>({
+    const perTask = createTaskRouter({
       tasks: [add, greet],
-      authorize: ({ ctx, action, taskName, beforeInput }) =>
+      authorize: ({ ctx, action, taskName, beforeInput }: AuthorizeRequest<Ctx>) =>
         ctx.user !== null && (action !== "enqueue" || beforeInput === true || taskName === "trpc-test.add"),
     });
     const caller = perTask.createCaller({ user: { id: "3", admin: false } });
