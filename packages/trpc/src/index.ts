@@ -16,6 +16,12 @@ export {
   type TaskStatsJSON,
 } from "./task-record-json";
 export { watchTasks, type TaskWatchEvent, type WatchInput } from "./watch-tasks";
+export {
+  withStreamLimit,
+  DEFAULT_MAX_STREAMS,
+  type StreamLimitOptions,
+  type StreamLimitedHandler,
+} from "./with-stream-limit";
 export type { TaskChange } from "@errand/core";
 export { toTRPCError, TRPC_CODE_BY_ERRAND_CODE } from "./to-trpc-error";
 export { formatZodIssues, readableInput, InvalidInputError } from "./format-zod-issues";
