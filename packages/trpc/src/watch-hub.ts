@@ -277,7 +277,7 @@ const hubs = new WeakMap<Backend, Map<number, WatchHub>>();
 /** The hub of `backend` in this process (one per coalescing interval). */
 export function watchHubOf(backend: Backend, coalesceMs = DEFAULT_COALESCE_MS): WatchHub {
   let byInterval = hubs.get(backend);
-  if (!byInterval) hubs.set(backend, (byInterval = new Map()));
+  if (!byInterval) hubs.set(backend, (byInterval = new Map<number, WatchHub>()));
   let hub = byInterval.get(coalesceMs);
   if (!hub) byInterval.set(coalesceMs, (hub = new WatchHub(backend, { coalesceMs })));
   return hub;
