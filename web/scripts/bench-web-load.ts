@@ -151,6 +151,7 @@ async function openStream(): Promise<Stream> {
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let first = true;
+    let ended = false;
     const pump = async () => {
       for (;;) {
         const { done, value } = await reader.read();
@@ -158,10 +159,16 @@ async function openStream(): Promise<Stream> {
         const text = decoder.decode(value);
         stream.events += (text.match(/"changes"/g) ?? []).length;
         if (first && text.includes("subscribed")) first = false;
+        if (first && text.includes("serialized-error")) stream.status = "error event";
       }
     };
-    void pump().catch(() => undefined);
-    while (first && !abort.signal.aborted) await sleep(20);
+    void pump()
+      .catch(() => undefined)
+      .finally(() => (ended = true));
+    // Served once its first event arrived; a stream that errs or ends first is not counted as open.
+    const deadline = performance.now() + 120_000;
+    while (first && !ended && !abort.signal.aborted && performance.now() < deadline) await sleep(20);
+    if (first) stream.status = ended ? "ended" : "no first event";
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
     stream.status = cause?.code ?? (error as Error).name;
