@@ -8,7 +8,12 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
-    include: ["kysely/test/**/*.test.ts", "packages/*/test/**/*.test.ts", "worker/test/**/*.test.ts"],
+    include: [
+      "kysely/test/**/*.test.ts",
+      "packages/*/test/**/*.test.ts",
+      "worker/test/**/*.test.ts",
+      "web/test/**/*.test.ts",
+    ],
     // Every file makes its own database; files run in parallel processes.
     pool: "forks",
     // Fails a test that leaves a worker running.

@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { TOKEN_COOKIE } from "./lib/auth";
+import { isHttpsRequest, TOKEN_COOKIE } from "./lib/auth";
 
 /**
  * `/?token=<ERRAND_DASHBOARD_TOKEN>` once stores the token in an HTTP-only cookie, so the
@@ -14,7 +14,8 @@ export function proxy(request: NextRequest) {
   response.cookies.set(TOKEN_COOKIE, token, {
     httpOnly: true,
     sameSite: "lax",
-    secure: request.nextUrl.protocol === "https:",
+    // Secure when a trusted proxy says the client came over HTTPS (ERRAND_TRUST_PROXY=1).
+    secure: isHttpsRequest(request),
     path: "/",
     maxAge: 60 * 60 * 24 * 30,
   });

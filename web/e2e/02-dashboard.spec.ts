@@ -114,6 +114,17 @@ test.describe("API access", () => {
     const remote = await request.get("/api/trpc/stats", { headers: { host: "errand.example.com" } });
     expect(remote.status()).toBe(403);
     expect(await remote.text()).toContain("Not allowed to stats");
+    // A forwarded loopback host is not trusted unless ERRAND_TRUST_PROXY=1.
+    const forwarded = await request.get("/api/trpc/stats", {
+      headers: { host: "evil.example", "x-forwarded-host": "localhost" },
+    });
+    expect(forwarded.status()).toBe(403);
+    // A refused caller learns nothing from its input: an unknown task is the same 403.
+    const headers = { host: "evil.example" };
+    const valid = await request.post("/api/trpc/enqueue", { headers, data: { task: "demo.add", args: [1, 2] } });
+    const unknown = await request.post("/api/trpc/enqueue", { headers, data: { task: "os.exec", args: [] } });
+    expect([valid.status(), unknown.status()]).toEqual([403, 403]);
+    expect(await unknown.text()).toBe(await valid.text());
   });
 
   test("?token= stores the token in an HTTP-only cookie and drops it from the URL", async ({ page, context }) => {

@@ -10,6 +10,7 @@
  *   npm run bench:web -- --rows 1000000
  *   npm run bench:web -- --reuse --calls 50
  *   DATABASE_URL=postgres://me@db:5432/postgres npm run bench:web
+ *   npm run bench:web -- --load      the endpoint under HTTP load and 2,000 streams (bench-web-load.ts)
  *
  * 10M rows take ≈6 GB of disk and several minutes to fill on 2 cores: the script checks the
  * free space first.
@@ -23,6 +24,9 @@ import { closeBackends, configure } from "@errand/core";
 import { migrate, type Database } from "@errand/db";
 import { createTaskRouter } from "@errand/trpc";
 import { DEFAULT_SERVER_URL } from "./database-url";
+
+// `--load`: the HTTP load run instead (bench-web-load.ts), which exits when done.
+if (process.argv.includes("--load")) await import("./bench-web-load");
 
 const { values: opts } = parseArgs({
   options: {

@@ -27,33 +27,9 @@ import { toTRPCError } from "./to-trpc-error";
 import { formatZodIssues, readableInput } from "./format-zod-issues";
 import { watchTasks, type TaskWatchEvent } from "./watch-tasks";
 import { queueProcedures } from "./queue-procedures";
+import { askAuthorize, authorizeFirst, type Authorize, type AuthorizeRequest } from "./authorize-first";
 
-/** What `authorize` is asked about. */
-export type TaskRouterAction =
-  | "enqueue"
-  | "getResult"
-  | "list"
-  | "stats"
-  | "cancel"
-  | "retry"
-  | "watch"
-  | "queues"
-  | "pauseQueue"
-  | "resumeQueue"
-  | "retryMany"
-  | "cancelMany";
-
-/** The question `authorize` answers before every procedure runs. */
-export interface AuthorizeRequest<TContext> {
-  ctx: TContext;
-  action: TaskRouterAction;
-  /** The task to enqueue, for `enqueue`; the task name filter of `watch`. */
-  taskName?: string | undefined;
-  /** The result concerned, for `getResult`, `cancel`, `retry` and `watch` of one task. */
-  id?: string | undefined;
-  /** The queue concerned, for `pauseQueue`, `resumeQueue`, and the filter of `retryMany`/`cancelMany`. */
-  queueName?: string | undefined;
-}
+export type { AuthorizeRequest, TaskRouterAction } from "./authorize-first";
 
 /**
  * A task the router may enqueue, optionally with a schema (zod or anything with `parse`)
@@ -78,12 +54,16 @@ export interface CreateTaskRouterOptions<
    */
   tasks: TTasks;
   /**
-   * Asked before every procedure; `false` (or a rejected promise) is `FORBIDDEN`. This is
-   * where your session or token check goes.
+   * Asked before every procedure, before its input is read (`beforeInput: true`, no
+   * `taskName`/`id` yet), and again with the validated `taskName`/`id` for the procedures that
+   * name one; `false` (or a throw) is `FORBIDDEN`, the same whatever the input. This is where
+   * your session or token check goes.
    *
    * @example authorize: ({ ctx, action }) => action === "list" || ctx.user?.isStaff === true
+   * @example authorize: ({ ctx, action, taskName, beforeInput }) =>
+   *   action !== "enqueue" || beforeInput || ctx.user?.mayEnqueue(taskName!) === true
    */
-  authorize: (request: AuthorizeRequest<TContext>) => boolean | Promise<boolean>;
+  authorize: Authorize<TContext>;
   /** The backend to read and cancel through, or its alias. Default: the "default" backend. */
   backend?: Backend | string | undefined;
   /** Who to record as the creator of tasks enqueued through the router. */
@@ -150,7 +130,8 @@ const watchSchema = z.union([
 
 /**
  * A tRPC router over Errand: enqueue the tasks you list, follow results, list, count,
- * cancel and retry. Every procedure asks `authorize` first. Dates travel as ISO strings.
+ * cancel and retry. Every procedure asks `authorize` first, before its input is read: a refused
+ * caller gets the same FORBIDDEN whatever it sent. Dates travel as ISO strings.
  *
  * @example
  * export const tasksRouter = createTaskRouter({
@@ -174,12 +155,14 @@ export function createTaskRouter<
   const resolveBackend = (): Backend =>
     typeof options.backend === "object" ? options.backend : getBackend(options.backend ?? "default");
 
-  const t = initTRPC.context<TContext>().create({
+  const root = initTRPC.context<TContext>().create({
     // `watch` streams: a ping every 10 s keeps proxies from closing a quiet stream, and a
     // client that hears nothing for 25 s reconnects.
     sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
     errorFormatter({ shape, error }) {
-      const cause = error.cause as { issues?: unknown; code?: unknown } | undefined;
+      // A refusal says nothing but FORBIDDEN: not what `authorize` threw.
+      const cause =
+        error.code === "FORBIDDEN" ? undefined : (error.cause as { issues?: unknown; code?: unknown } | undefined);
       const issues = cause && Array.isArray(cause.issues) ? (cause.issues as z.core.$ZodIssue[]) : null;
       return {
         ...shape,
@@ -193,29 +176,28 @@ export function createTaskRouter<
     },
   });
 
-  /** Asks `authorize`, then runs the procedure, mapping anything thrown to a tRPC code. */
-  async function guarded<T>(request: AuthorizeRequest<TContext>, run: () => Promise<T>): Promise<T> {
-    await authorized(request);
+  /**
+   * The base of every procedure of this router: `authorize` is asked about the procedure's
+   * action (its name) before anything else, its input unread. A procedure added here gets
+   * that by construction.
+   */
+  const t = { router: root.router, procedure: root.procedure.use(authorizeFirst(options.authorize)) };
+
+  /** Asks `authorize` again, now with the validated task name or id, then runs the procedure. */
+  async function guarded<T>(
+    request: Omit<AuthorizeRequest<TContext>, "beforeInput">,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    await askAuthorize(options.authorize, { ...request, beforeInput: false });
+    return mapped(run);
+  }
+
+  /** Runs the procedure, mapping anything thrown to a tRPC code. */
+  async function mapped<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
       throw toTRPCError(error);
-    }
-  }
-
-  /** Throws `FORBIDDEN` unless `authorize` answers `true`. */
-  async function authorized(request: AuthorizeRequest<TContext>): Promise<void> {
-    let allowed: boolean;
-    try {
-      allowed = await options.authorize(request);
-    } catch (error) {
-      throw new TRPCError({ code: "FORBIDDEN", message: `Not allowed to ${request.action}.`, cause: error });
-    }
-    if (allowed !== true) {
-      throw new TRPCError({
-        code: "FORBIDDEN",
-        message: `Not allowed to ${request.action}${request.taskName ? ` "${request.taskName}"` : ""}.`,
-      });
     }
   }
 
@@ -227,7 +209,13 @@ export function createTaskRouter<
     ctx: TContext;
   }): Promise<TaskRecordJSON> {
     const { name, args: input, options: o = {}, ctx } = request;
-    const entry = exposed.get(name)!;
+    const entry = exposed.get(name);
+    if (!entry) {
+      throw new TRPCError({
+        code: "BAD_REQUEST",
+        message: `Unknown task ${JSON.stringify(name)}: this endpoint enqueues only ${taskNames.map((n) => `"${n}"`).join(", ") || "no tasks"}.`,
+      });
+    }
     let args = input;
     if (entry.schema) {
       const parsed = entry.schema.safeParse(args);
@@ -277,10 +265,8 @@ export function createTaskRouter<
 
   const enqueueInput = z
     .object({
-      task: z.string().refine((name) => exposed.has(name), {
-        error: (issue) =>
-          `Unknown task ${JSON.stringify(issue.input)}: this endpoint enqueues only ${taskNames.map((n) => `"${n}"`).join(", ") || "no tasks"}.`,
-      }),
+      // Whether it is listed is said after `authorize` has seen the name (enqueueExposed).
+      task: z.string().min(1, "task must not be empty").max(MAX_TASK_NAME_LENGTH),
       args: argsSchema,
       options: enqueueOptionsSchema.optional(),
     })
@@ -312,19 +298,19 @@ export function createTaskRouter<
         ),
       ),
 
-    /** The tasks that wait (or waited) on this one: what it unblocks. Asked of `authorize` as "getResult". */
+    /** The tasks that wait (or waited) on this one: what it unblocks. Asked of `authorize` as "dependents". */
     dependents: t.procedure
       .input(readableInput(idSchema))
       .query(({ ctx, input }) =>
         guarded(
-          { ctx: ctx as unknown as TContext, action: "getResult", id: input.id },
+          { ctx: ctx as unknown as TContext, action: "dependents", id: input.id },
           async (): Promise<TaskDependent[]> => resolveBackend().dependents(input.id),
         ),
       ),
 
     /** Tasks newest first, filtered, a page at a time. */
-    list: t.procedure.input(readableInput(listSchema.optional())).query(({ ctx, input }) =>
-      guarded({ ctx: ctx as unknown as TContext, action: "list" }, async (): Promise<TaskListPageJSON> => {
+    list: t.procedure.input(readableInput(listSchema.optional())).query(({ input }) =>
+      mapped(async (): Promise<TaskListPageJSON> => {
         const { direction: _direction, ...filters } = input ?? { limit: 50 };
         const page = await resolveBackend().list(filters);
         return { items: page.items.map(toTaskRecordJSON), nextCursor: page.nextCursor };
@@ -332,10 +318,8 @@ export function createTaskRouter<
     ),
 
     /** Counts by status and queue, and tasks finished per minute over the last hour. */
-    stats: t.procedure.query(({ ctx }) =>
-      guarded({ ctx: ctx as unknown as TContext, action: "stats" }, async (): Promise<TaskStatsJSON> =>
-        toTaskStatsJSON(await resolveBackend().stats()),
-      ),
+    stats: t.procedure.query(() =>
+      mapped(async (): Promise<TaskStatsJSON> => toTaskStatsJSON(await resolveBackend().stats())),
     ),
 
     /**
@@ -351,9 +335,10 @@ export function createTaskRouter<
       input,
       signal,
     }): AsyncGenerator<TaskWatchEvent, void, undefined> {
-      await authorized({
+      await askAuthorize(options.authorize, {
         ctx: ctx as unknown as TContext,
         action: "watch",
+        beforeInput: false,
         id: "id" in input ? input.id : undefined,
         taskName: "taskName" in input ? input.taskName : undefined,
       });

@@ -1,12 +1,6 @@
-import {
-  ERROR_CODES,
-  ErrandError,
-  type Backend,
-  type TaskChange,
-  type TaskChangeEvent,
-  type TaskStatus,
-} from "@errand/core";
+import { ERROR_CODES, ErrandError, type Backend, type TaskChange, type TaskStatus } from "@errand/core";
 import { toTaskRecordJSON, type TaskRecordJSON } from "./task-record-json";
+import { watchHubOf, WatchMember } from "./watch-hub";
 
 /** What `watch` follows: one task by id, or every task matching the filters (none: all). */
 export type WatchInput =
@@ -25,81 +19,21 @@ export type TaskWatchEvent =
   | { type: "changes"; changes: TaskChange[] }
   | { type: "resync"; reason: "subscribed" | "overflow" | "deleted" | "reconnected" };
 
-/** Changes kept for a subscriber that reads slowly; past this they become one `resync`. */
-const MAX_BUFFERED_CHANGES = 1000;
 /** A watched task is refetched at most this often for changes the feed could not list. */
 const RESYNC_REFETCH_MS = 250;
 
-/**
- * Bridges the backend's push feed (callbacks, shared by every subscriber of this process) to
- * one subscriber's async generator: events are buffered between reads, coalesced when they
- * pile up, and the wait ends when the subscriber leaves (`signal`).
- */
-class ChangeInbox {
-  changes: TaskChange[] = [];
-  resync: Extract<TaskWatchEvent, { type: "resync" }>["reason"] | null = null;
-  interrupted = false;
-  #wake: (() => void) | null = null;
-
-  readonly push = (event: TaskChangeEvent): void => {
-    if (event.type === "interrupted") this.interrupted = true;
-    else if (event.type === "resync") this.resync = event.reason;
-    else if (this.changes.length + event.changes.length > MAX_BUFFERED_CHANGES) {
-      this.changes = [];
-      this.resync = "overflow";
-    } else this.changes.push(...event.changes);
-    this.#wake?.();
-  };
-
-  get empty(): boolean {
-    return this.changes.length === 0 && this.resync === null && !this.interrupted;
-  }
-
-  /** Resolves when an event arrives, after `timeoutMs`, or when `signal` aborts. */
-  wait(signal: AbortSignal | undefined, timeoutMs?: number): Promise<void> {
-    if (!this.empty || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.#wake = null;
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
-      this.#wake = done;
-      signal?.addEventListener("abort", done, { once: true });
-    });
-  }
-
-  /** Takes what arrived; throws if the feed dropped (the client polls, and reconnects). */
-  take(): { changes: TaskChange[]; resync: ChangeInbox["resync"] } {
-    if (this.interrupted) {
-      throw new ErrandError(
-        ERROR_CODES.FEED_UNAVAILABLE,
-        "The push feed lost its connection to Postgres; reconnect (polling meanwhile).",
-      );
-    }
-    const taken = { changes: this.changes, resync: this.resync };
-    this.changes = [];
-    this.resync = null;
-    return taken;
-  }
-}
-
-function matches(change: TaskChange, filters: Exclude<WatchInput, { id: string }>): boolean {
-  if (filters.queueName !== undefined && change.queueName !== filters.queueName) return false;
-  if (filters.taskName !== undefined && change.taskName !== filters.taskName) return false;
-  // A task leaving the status is news too: it drops out of that list.
-  if (filters.status !== undefined && change.status !== filters.status && change.previousStatus !== filters.status) {
-    return false;
-  }
-  return true;
+function feedLost(): ErrandError {
+  return new ErrandError(
+    ERROR_CODES.FEED_UNAVAILABLE,
+    "The push feed lost its connection to Postgres; reconnect (polling meanwhile).",
+  );
 }
 
 /**
  * The events of one `watch` subscription, until `signal` aborts (the client left) or the
- * watched task finishes. Subscribes to the backend's feed before reading anything, so no
- * change between the first read and the first event is lost.
+ * watched task finishes. Joins this process's `WatchHub` of the backend (one feed
+ * subscription for every stream) before reading anything, so no change between the first
+ * read and the first event is lost. Changes arrive batched, at most every `coalesceMs`.
  *
  * @example
  * for await (const event of watchTasks({ backend, input: { id }, signal })) send(event);
@@ -110,10 +44,12 @@ export async function* watchTasks(options: {
   signal?: AbortSignal | undefined;
   /** Checked for each task before it is sent (the caller's `authorize`); throw to refuse. */
   check?: ((record: TaskRecordJSON) => void) | undefined;
+  /** Changes reach the stream at most this often, batched. Default 100 ms. */
+  coalesceMs?: number | undefined;
 }): AsyncGenerator<TaskWatchEvent, void, undefined> {
   const { backend, input, signal } = options;
-  const inbox = new ChangeInbox();
-  const unsubscribe = await backend.watchChanges(inbox.push);
+  const member = "id" in input ? new WatchMember(null, input.id) : new WatchMember(input, null);
+  const leave = await watchHubOf(backend, options.coalesceMs).join(member);
   try {
     if ("id" in input) {
       let lastText = "";
@@ -131,10 +67,11 @@ export async function* watchTasks(options: {
         // this task's), refetch too, but not more often than RESYNC_REFETCH_MS.
         let resyncDue = false;
         for (;;) {
-          await inbox.wait(signal, resyncDue ? Math.max(0, lastFetch + RESYNC_REFETCH_MS - Date.now()) : undefined);
+          await member.wait(signal, resyncDue ? Math.max(0, lastFetch + RESYNC_REFETCH_MS - Date.now()) : undefined);
           if (signal?.aborted) return;
-          const { changes, resync } = inbox.take();
-          if (changes.some((change) => change.id === task.id)) break;
+          if (member.interrupted) throw feedLost();
+          const { touched, resync } = member.take();
+          if (touched) break;
           if (resync !== null) resyncDue = true;
           if (resyncDue && Date.now() - lastFetch >= RESYNC_REFETCH_MS) break;
         }
@@ -142,16 +79,14 @@ export async function* watchTasks(options: {
     }
     yield { type: "resync", reason: "subscribed" };
     for (;;) {
-      await inbox.wait(signal);
+      await member.wait(signal);
       if (signal?.aborted) return;
-      const { changes, resync } = inbox.take();
+      if (member.interrupted) throw feedLost();
+      const { changes, resync } = member.take();
       if (resync !== null) yield { type: "resync", reason: resync };
-      else {
-        const matching = changes.filter((change) => matches(change, input));
-        if (matching.length > 0) yield { type: "changes", changes: matching };
-      }
+      else if (changes) yield changes;
     }
   } finally {
-    unsubscribe();
+    leave();
   }
 }

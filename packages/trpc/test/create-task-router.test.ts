@@ -286,7 +286,7 @@ describe("authorize", () => {
     await expectCode(
       anonymous.enqueue({ task: "trpc-test.add", args: [1, 2] }),
       "FORBIDDEN",
-      /enqueue "trpc-test\.add"/,
+      /^Not allowed to enqueue\.$/,
     );
     await expectCode(anonymous.getResult({ id: existing.id }), "FORBIDDEN");
     await expectCode(anonymous.list(), "FORBIDDEN");
@@ -297,6 +297,84 @@ describe("authorize", () => {
     await expectCode(member.retry({ id: existing.id }), "FORBIDDEN", /retry/);
     expect(await count()).toBe(before + 1);
     expect((await admin.getResult({ id: existing.id })).status).toBe("PENDING");
+  });
+
+  it("is asked before the input is read, then again with the validated task name or id", async () => {
+    asked.length = 0;
+    const created = await member.enqueue({ task: "trpc-test.add", args: [1, 1] });
+    await member.getResult({ id: ` ${created.id} ` });
+    await member.stats();
+    expect(asked.map(({ ctx: _ctx, ...rest }) => rest)).toEqual([
+      { action: "enqueue", beforeInput: true },
+      { action: "enqueue", beforeInput: false, taskName: "trpc-test.add" },
+      { action: "getResult", beforeInput: true },
+      { action: "getResult", beforeInput: false, id: created.id },
+      { action: "stats", beforeInput: true },
+    ]);
+  });
+
+  it("refuses a refused caller with the same FORBIDDEN whatever its input, without reading it", async () => {
+    const existing = await admin.enqueue({ task: "trpc-test.add", args: [0, 0] });
+    const before = await count();
+    // Valid, unknown, unlisted, malformed, wrongly typed: the caller is told nothing but FORBIDDEN.
+    const enqueueInputs: unknown[] = [
+      { task: "trpc-test.add", args: [1, 2] },
+      { task: "trpc-test.secret", args: [] },
+      { task: "nope", args: [] },
+      { task: "trpc-test.greet", args: [42] },
+      { task: "trpc-test.add", args: [1, 2], options: { priority: 1000 } },
+      { args: [1, 2], extra: true },
+      "not an object",
+      undefined,
+    ];
+    const refusals: TRPCError[] = [];
+    for (const input of enqueueInputs) refusals.push(await expectCode(anonymous.enqueue(input as never), "FORBIDDEN"));
+    expect(new Set(refusals.map((e) => e.message))).toEqual(new Set(["Not allowed to enqueue."]));
+    for (const input of [{ id: existing.id }, { id: "" }, { id: "x".repeat(500) }, {}, 42]) {
+      const error = await expectCode(anonymous.getResult(input as never), "FORBIDDEN");
+      expect(error.message).toBe("Not allowed to getResult.");
+    }
+    const typedAnonymous = createTaskRouter({
+      tasks: [add],
+      authorize: ({ ctx }: AuthorizeRequest<Ctx>) => ctx.user !== null,
+    }).createCaller({ user: null });
+    for (const input of [{ args: [1, 1] }, { args: "nope" }, null]) {
+      const error = await expectCode(typedAnonymous.tasks["trpc-test"].add.enqueue(input as never), "FORBIDDEN");
+      expect(error.message).toBe("Not allowed to enqueue.");
+    }
+    for (const input of [{}, { status: "DONE" }, { id: "" }]) {
+      const error = await expectCode(anonymous.watch(input as never), "FORBIDDEN");
+      expect(error.message).toBe("Not allowed to watch.");
+    }
+    // The input is not even looked at: no property of it is read.
+    const touched: PropertyKey[] = [];
+    const spy = new Proxy(
+      { task: "trpc-test.add", args: [1, 2] },
+      {
+        get: (target, key, receiver) => (touched.push(key), Reflect.get(target, key, receiver) as unknown),
+        ownKeys: (target) => (touched.push("ownKeys"), Reflect.ownKeys(target)),
+      },
+    );
+    await expectCode(anonymous.enqueue(spy), "FORBIDDEN");
+    expect(touched).toEqual([]);
+    expect(await count()).toBe(before);
+  });
+
+  it("lets a per-task authorize refuse a task by name, without listing the others", async () => {
+    const perTask = createTaskRouter({
+      tasks: [add, greet],
+      authorize: ({ ctx, action, taskName, beforeInput }: AuthorizeRequest<Ctx>) =>
+        ctx.user !== null && (action !== "enqueue" || beforeInput === true || taskName === "trpc-test.add"),
+    });
+    const caller = perTask.createCaller({ user: { id: "3", admin: false } });
+    const before = await count();
+    expect((await caller.enqueue({ task: "trpc-test.add", args: [1, 2] })).taskName).toBe("trpc-test.add");
+    for (const name of ["trpc-test.greet", "trpc-test.secret", "nope"]) {
+      const error = await expectCode(caller.enqueue({ task: name, args: ["x"] }), "FORBIDDEN");
+      expect(error.message).toBe("Not allowed to enqueue.");
+    }
+    await expectCode(caller.tasks["trpc-test"].greet.enqueue({ args: ["x"] }), "FORBIDDEN");
+    expect(await count()).toBe(before + 1);
   });
 
   it("treats a throwing authorize as a denial", async () => {

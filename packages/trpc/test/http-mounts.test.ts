@@ -8,7 +8,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { closeBackends, configure } from "@errand/core";
 import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
 import { queries } from "@errand/core/internal";
-import type { TaskRouter, TaskWatchEvent } from "../src/index";
+import { withStreamLimit, type TaskRouter, type TaskWatchEvent } from "../src/index";
 import { createApp, createContext, tasksRouter } from "../examples/express/server";
 
 let tdb: TestDatabase;
@@ -22,7 +22,16 @@ function listen(server: Server): Promise<string> {
 }
 
 /** A bare Node server that hands each request to the fetch adapter, as Next's route handler does. */
-function fetchAdapterServer(): Server {
+function fetchAdapterServer(maxStreams?: number): Server {
+  const serve = (req: Request) =>
+    fetchRequestHandler({
+      endpoint: "/api/trpc",
+      req,
+      router: tasksRouter,
+      maxBatchSize: 10,
+      createContext: () => ({ authorized: req.headers.get("authorization") === "Bearer dev-token" }),
+    });
+  const handler = withStreamLimit(serve, { router: tasksRouter, endpoint: "/api/trpc", maxStreams });
   return createServer((req, res) => void handle(req, res));
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
@@ -34,12 +43,7 @@ function fetchAdapterServer(): Server {
     // The stream of a `watch` ends when the client goes away, as in a real server.
     const gone = new AbortController();
     res.on("close", () => gone.abort());
-    const response = await fetchRequestHandler({
-      endpoint: "/api/trpc",
-      req: new Request(request, { signal: gone.signal }),
-      router: tasksRouter,
-      createContext: () => ({ authorized: request.headers.get("authorization") === "Bearer dev-token" }),
-    });
+    const response = await handler(new Request(request, { signal: gone.signal }));
     res.writeHead(response.status, Object.fromEntries(response.headers));
     // Streamed, not buffered: a subscription's response never ends by itself.
     const reader = response.body?.getReader();
@@ -95,6 +99,14 @@ function watch(api: ReturnType<typeof client>, input: Parameters<ReturnType<type
       ),
   });
   return { events, errors, states, completed: () => completed, stop: () => subscription.unsubscribe() };
+}
+
+async function countTasks(): Promise<number> {
+  const row = await tdb.db
+    .selectFrom("errand_tasks")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** Claims the task as a worker would. */
@@ -175,6 +187,47 @@ describe.each(mounts)("over HTTP with the %s", (_name, start) => {
       .stats.query()
       .catch((e: unknown) => e);
     expect((forbidden as TRPCClientError<TaskRouter>).data?.httpStatus).toBe(403);
+  });
+  it("answers a refused caller with the same 403 whatever its input, and stores nothing", async () => {
+    const before = await countTasks();
+    const post = (path: string, body: string) =>
+      fetch(`${url}/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const bodies = new Set<string>();
+    for (const body of [
+      JSON.stringify({ task: "example.add", args: [1, 2] }),
+      JSON.stringify({ task: "no.such.task", args: [] }),
+      JSON.stringify({ task: "example.add", args: [1, 2], options: { priority: 1000 } }),
+      JSON.stringify({ nonsense: true }),
+      "{not json",
+    ]) {
+      const response = await post("enqueue", body);
+      expect(response.status).toBe(403);
+      bodies.add(await response.text());
+    }
+    // One answer, naming no task and repeating nothing of the input.
+    expect(bodies.size).toBe(1);
+    const [only] = [...bodies];
+    expect(only).toContain("Not allowed to enqueue.");
+    expect(only).not.toMatch(/example\.add|no\.such|priority|issues":\[/);
+    for (const input of [{ id: "00000000-0000-4000-8000-000000000000" }, { id: "" }]) {
+      const response = await fetch(`${url}/getResult?input=${encodeURIComponent(JSON.stringify(input))}`);
+      expect(response.status).toBe(403);
+    }
+    expect(await countTasks()).toBe(before);
+  });
+
+  it("keeps refusing oversized batches and bodies, other media types and unknown procedures", async () => {
+    const batch = Array.from({ length: 11 }, () => "stats").join(",");
+    const tooMany = await fetch(`${url}/${batch}?batch=1&input={}`, { headers: { authorization: "Bearer dev-token" } });
+    expect(tooMany.status).toBe(400);
+    const text = await fetch(`${url}/enqueue`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", authorization: "Bearer dev-token" },
+      body: "hello",
+    });
+    expect(text.status).toBe(415);
+    const unknown = await fetch(`${url}/nope`, { headers: { authorization: "Bearer dev-token" } });
+    expect(unknown.status).toBe(404);
   });
 });
 
@@ -267,4 +320,46 @@ describe.each(mounts)("watch over SSE with the %s", (_name, start) => {
 it("reads the bearer token in the Express example's context", () => {
   const ctx = createContext({ req: { headers: { authorization: "Bearer dev-token" } } } as never);
   expect(ctx.authorized).toBe(true);
+});
+
+describe("the cap on open streams (withStreamLimit)", () => {
+  /** Opens a raw SSE stream and waits for its first event: the stream is being served. */
+  async function openStream(url: string, signal: AbortSignal): Promise<Response> {
+    const response = await fetch(`${url}/watch?input=${encodeURIComponent("{}")}`, {
+      headers: { authorization: "Bearer dev-token", accept: "text/event-stream" },
+      signal,
+    });
+    if (response.status === 200) {
+      const reader = response.body!.getReader();
+      let text = "";
+      while (!text.includes("subscribed")) text += new TextDecoder().decode((await reader.read()).value);
+      reader.releaseLock();
+    }
+    return response;
+  }
+
+  it("answers a stream past the cap with 503 and Retry-After, and takes one again once a stream closes", async () => {
+    const url = `${await listen(fetchAdapterServer(2))}/api/trpc`;
+    const first = new AbortController();
+    const second = new AbortController();
+    expect((await openStream(url, first.signal)).status).toBe(200);
+    expect((await openStream(url, second.signal)).status).toBe(200);
+    const refused = await openStream(url, new AbortController().signal);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/holds 2 streams/);
+    // Calls that are not streams pass.
+    expect((await fetch(`${url}/stats`, { headers: { authorization: "Bearer dev-token" } })).status).toBe(200);
+    first.abort();
+    const third = new AbortController();
+    await expect.poll(async () => (await openStream(url, third.signal)).status).toBe(200);
+    second.abort();
+    third.abort();
+  });
+
+  it("refuses a cap that is not a whole number", () => {
+    expect(() =>
+      withStreamLimit(async () => new Response(), { router: tasksRouter, endpoint: "/x", maxStreams: -1 }),
+    ).toThrow(/maxStreams/);
+  });
 });

@@ -1,4 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { withStreamLimit } from "@errand/trpc";
 import { createRequestContext } from "@/lib/auth";
 import { taskRouter } from "@/lib/task-router";
 
@@ -7,7 +8,10 @@ const MAX_BATCH_SIZE = 10;
 /** Bytes of a request body; an enqueue's arguments are small JSON. */
 const MAX_BODY_BYTES = 256 * 1024;
 
-async function handler(req: Request): Promise<Response> {
+/** `watch` streams this process holds open at once; one more is answered 503 with Retry-After. */
+const MAX_STREAMS = Number(process.env.ERRAND_MAX_STREAMS ?? 1000);
+
+async function serve(req: Request): Promise<Response> {
   const tooLarge = () =>
     Response.json({ error: { message: `Request body over ${MAX_BODY_BYTES} bytes.` } }, { status: 413 });
   if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return tooLarge();
@@ -37,5 +41,7 @@ async function handler(req: Request): Promise<Response> {
     createContext: () => createRequestContext(request),
   });
 }
+
+const handler = withStreamLimit(serve, { router: taskRouter, endpoint: "/api/trpc", maxStreams: MAX_STREAMS });
 
 export { handler as GET, handler as POST };
