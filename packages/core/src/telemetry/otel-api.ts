@@ -21,15 +21,29 @@ let loading: Promise<OtelApiModule | null> | undefined;
  */
 export function loadOtelApi(): Promise<OtelApiModule | null> {
   if (loaded !== undefined) return Promise.resolve(loaded);
-  loading ??= import(/* webpackIgnore: true */ /* @vite-ignore */ OTEL_API).then(
-    (module: OtelApiModule & { default?: OtelApiModule }) => {
-      // The CommonJS build seen through `import()` may only have a default export.
-      loaded = typeof module.trace === "object" ? module : (module.default ?? null);
-      return loaded;
-    },
-    () => (loaded = null),
-  );
+  loading ??= load().then((module) => (loaded = module));
   return loading;
+}
+
+async function load(): Promise<OtelApiModule | null> {
+  try {
+    const module = (await import(/* webpackIgnore: true */ /* @vite-ignore */ OTEL_API)) as OtelApiModule & {
+      default?: OtelApiModule;
+    };
+    // The CommonJS build seen through `import()` may only have a default export.
+    return typeof module.trace === "object" ? module : (module.default ?? null);
+  } catch {
+    // Where `import()` goes through a loader that picks the package's untranspiled ESM build
+    // (Vite's "module" condition), Node's `require` still finds the CommonJS one. Without the
+    // package, both fail: telemetry is off.
+    try {
+      const nodeModule = globalThis.process?.getBuiltinModule?.("node:module") as
+        typeof import("node:module") | undefined;
+      return (nodeModule?.createRequire(import.meta.url)(OTEL_API) as OtelApiModule | undefined) ?? null;
+    } catch {
+      return null;
+    }
+  }
 }
 
 /** The API if `loadOtelApi()` has found it; `null` before that or without it. */
