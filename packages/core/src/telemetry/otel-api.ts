@@ -33,16 +33,8 @@ async function load(): Promise<OtelApiModule | null> {
     // The CommonJS build seen through `import()` may only have a default export.
     return typeof module.trace === "object" ? module : (module.default ?? null);
   } catch {
-    // Where `import()` goes through a loader that picks the package's untranspiled ESM build
-    // (Vite's "module" condition), Node's `require` still finds the CommonJS one. Without the
-    // package, both fail: telemetry is off.
-    try {
-      const nodeModule = globalThis.process?.getBuiltinModule?.("node:module") as
-        typeof import("node:module") | undefined;
-      return (nodeModule?.createRequire(import.meta.url)(OTEL_API) as OtelApiModule | undefined) ?? null;
-    } catch {
-      return null;
-    }
+    // Not installed (or not loadable here): telemetry is off.
+    return null;
   }
 }
 
