@@ -27,7 +27,9 @@ export function loadOtelApi(): Promise<OtelApiModule | null> {
 
 async function load(): Promise<OtelApiModule | null> {
   try {
-    const module = (await import(/* webpackIgnore: true */ /* @vite-ignore */ OTEL_API)) as OtelApiModule & {
+    const module = (await import(
+      /* webpackIgnore: true */ /* turbopackIgnore: true */ /* @vite-ignore */ OTEL_API
+    )) as OtelApiModule & {
       default?: OtelApiModule;
     };
     // The CommonJS build seen through `import()` may only have a default export.

@@ -40,7 +40,9 @@ export function prometheusMetrics(): Promise<PrometheusMetrics> {
 async function make(): Promise<PrometheusMetrics> {
   let client: typeof PromClient;
   try {
-    const module = (await import(/* webpackIgnore: true */ /* @vite-ignore */ PROM_CLIENT)) as typeof PromClient & {
+    const module = (await import(
+      /* webpackIgnore: true */ /* turbopackIgnore: true */ /* @vite-ignore */ PROM_CLIENT
+    )) as typeof PromClient & {
       default?: typeof PromClient;
     };
     client = typeof module.Registry === "function" ? module : module.default!;
