@@ -3,10 +3,10 @@ import type { TaskErrorRow } from "@errand/db";
 import type { TaskRecord } from "@errand/core";
 import {
   addQueueDepthSource,
-  loadOtelApi,
   metricsActive,
   PostgresTaskStore,
   recordQueueLag,
+  telemetryReady,
 } from "@errand/core/internal";
 import { sleep } from "./backoff";
 import { InvalidWorkerOption, WorkerShutdown } from "./errors";
@@ -133,7 +133,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let metrics: MetricsServer | null = null;
     try {
       // Before the first attempt: each attempt's span needs the API at hand, not a promise.
-      await loadOtelApi();
+      await telemetryReady();
       const backend = databaseBackend(this.#options.backend);
       const db = await backend.getDb();
       const store = new PostgresTaskStore(db);

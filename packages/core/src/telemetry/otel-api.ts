@@ -49,3 +49,19 @@ export function otelApi(): OtelApiModule | null {
 export function otelApiLooked(): boolean {
   return loaded !== undefined;
 }
+
+/**
+ * Resolves once `@opentelemetry/api` has been looked for (found or not): a worker awaits it
+ * before its first attempt, whose span needs the API at hand.
+ */
+export async function telemetryReady(): Promise<void> {
+  await loadOtelApi();
+}
+
+/** `traceId` and `spanId` of the active span, when an SDK made a real one; else `undefined`. */
+export function activeSpanIds(): { traceId: string; spanId: string } | undefined {
+  const api = loaded;
+  const context = api?.trace.getActiveSpan()?.spanContext();
+  if (!api || !context || !api.isSpanContextValid(context)) return undefined;
+  return { traceId: context.traceId, spanId: context.spanId };
+}
