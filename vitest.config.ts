@@ -2,7 +2,9 @@ import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
 /** Workspace packages resolve to their TypeScript sources (the `@errand/source` export condition): tests need no build. */
-const conditions = ["@errand/source", ...defaultServerConditions];
+// Not "module": Vitest hands these to Node as --conditions too, and Node would then load
+// packages' bundler-only ESM builds (@opentelemetry/api's, whose imports lack extensions).
+const conditions = ["@errand/source", ...defaultServerConditions.filter((c) => c !== "module")];
 
 export default defineConfig({
   resolve: { conditions },

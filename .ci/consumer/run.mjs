@@ -82,7 +82,8 @@ const APPS = {
       "@trpc/server": TRPC,
       "@trpc/client": TRPC,
       // Telemetry with an OpenTelemetry SDK and prom-client (the plain app has neither).
-      "@opentelemetry/api": "^1.9.0",
+      // The SDK 2.x packages accept the API below 1.10.
+      "@opentelemetry/api": "~1.9.0",
       "@opentelemetry/context-async-hooks": "^2.0.0",
       "@opentelemetry/sdk-trace-base": "^2.0.0",
       "prom-client": "^15.1.3",

@@ -1,4 +1,4 @@
-import { otelApi } from "@errand/core/internal";
+import { activeSpanIds } from "@errand/core/internal";
 
 /** Log levels, least to most severe. `silent` logs nothing. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -57,7 +57,8 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const write = (level: Exclude<LogLevel, "silent">, message: string, fields?: LogFields) => {
     if (RANK[level] < min) return;
     const time = new Date().toISOString();
-    const all = { ...base, ...activeSpanFields(), ...fields };
+    // Inside a span (a traced task's run), the line carries its traceId and spanId.
+    const all = { ...base, ...activeSpanIds(), ...fields };
     if (json) {
       stream.write(`${JSON.stringify({ time, level, msg: message, ...all }, jsonReplacer)}\n`);
       return;
@@ -74,17 +75,6 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
   };
-}
-
-/**
- * `traceId` and `spanId` of the active span (a task's run span, or a span of the app's) when
- * `@opentelemetry/api` is loaded and an SDK made a real one; nothing otherwise.
- */
-function activeSpanFields(): { traceId: string; spanId: string } | undefined {
-  const api = otelApi();
-  const context = api?.trace.getActiveSpan()?.spanContext();
-  if (!context || !api!.isSpanContextValid(context)) return undefined;
-  return { traceId: context.traceId, spanId: context.spanId };
 }
 
 /** A logger that drops everything. */

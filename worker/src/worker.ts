@@ -4,11 +4,11 @@ import type { TaskRecord } from "@errand/core";
 import { QUEUES_CHANNEL } from "@errand/db";
 import {
   addQueueDepthSource,
-  loadOtelApi,
   metricsActive,
   PostgresTaskStore,
   recordQueueLag,
   toErrandError,
+  telemetryReady,
 } from "@errand/core/internal";
 import { sleep } from "./backoff";
 import { InvalidWorkerOption, WorkerShutdown } from "./errors";
@@ -135,7 +135,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let metrics: MetricsServer | null = null;
     try {
       // Before the first attempt: each attempt's span needs the API at hand, not a promise.
-      await loadOtelApi();
+      await telemetryReady();
       const backend = databaseBackend(this.#options.backend);
       const db = await backend.getDb();
       const store = new PostgresTaskStore(db);

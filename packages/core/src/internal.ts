@@ -42,7 +42,7 @@ export {
   type NotifySession,
 } from "./feed/notify-connection";
 export { TaskChangeFeed, type TaskChangeFeedOptions, type TaskChangeFeedTarget } from "./feed/task-change-feed";
-export { loadOtelApi, otelApi, type OtelApiModule } from "./telemetry/otel-api";
+export { activeSpanIds, telemetryReady } from "./telemetry/otel-api";
 export { RunSpan, type RunSpanOutcome } from "./telemetry/run-span";
 export {
   addQueueDepthSource,

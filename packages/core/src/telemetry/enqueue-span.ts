@@ -1,5 +1,6 @@
 import type { EnqueueRequest, TaskRecord } from "../types";
-import { ERRAND_ATTRIBUTES, INSTRUMENTATION_NAME, MESSAGING, MESSAGING_SYSTEM } from "./messaging-attributes";
+import { ERRAND_ATTRIBUTES, MESSAGING, MESSAGING_SYSTEM } from "./messaging-attributes";
+import { tracerOf } from "./run-span";
 import { loadOtelApi, otelApi, otelApiLooked } from "./otel-api";
 import { toTraceContext } from "./trace-context";
 import { recordEnqueued } from "./errand-metrics";
@@ -21,8 +22,7 @@ export async function tracedEnqueue(
   const api = otelApiLooked() ? otelApi() : await loadOtelApi();
   if (!api) return counted(taskName, await store(requests));
   const queueName = requests[0]!.queueName;
-  const tracer = api.trace.getTracer(INSTRUMENTATION_NAME);
-  const span = tracer.startSpan(`errand.enqueue ${taskName}`, {
+  const span = tracerOf(api).startSpan(`errand.enqueue ${taskName}`, {
     kind: api.SpanKind.PRODUCER,
     attributes: {
       [MESSAGING.SYSTEM]: MESSAGING_SYSTEM,

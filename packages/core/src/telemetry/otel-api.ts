@@ -21,15 +21,23 @@ let loading: Promise<OtelApiModule | null> | undefined;
  */
 export function loadOtelApi(): Promise<OtelApiModule | null> {
   if (loaded !== undefined) return Promise.resolve(loaded);
-  loading ??= import(/* webpackIgnore: true */ /* @vite-ignore */ OTEL_API).then(
-    (module: OtelApiModule & { default?: OtelApiModule }) => {
-      // The CommonJS build seen through `import()` may only have a default export.
-      loaded = typeof module.trace === "object" ? module : (module.default ?? null);
-      return loaded;
-    },
-    () => (loaded = null),
-  );
+  loading ??= load().then((module) => (loaded = module));
   return loading;
+}
+
+async function load(): Promise<OtelApiModule | null> {
+  try {
+    const module = (await import(
+      /* webpackIgnore: true */ /* turbopackIgnore: true */ /* @vite-ignore */ OTEL_API
+    )) as OtelApiModule & {
+      default?: OtelApiModule;
+    };
+    // The CommonJS build seen through `import()` may only have a default export.
+    return typeof module.trace === "object" ? module : (module.default ?? null);
+  } catch {
+    // Not installed (or not loadable here): telemetry is off.
+    return null;
+  }
 }
 
 /** The API if `loadOtelApi()` has found it; `null` before that or without it. */
@@ -40,4 +48,20 @@ export function otelApi(): OtelApiModule | null {
 /** Whether `loadOtelApi()` has finished (found it or not): `otelApi()` is then final. */
 export function otelApiLooked(): boolean {
   return loaded !== undefined;
+}
+
+/**
+ * Resolves once `@opentelemetry/api` has been looked for (found or not): a worker awaits it
+ * before its first attempt, whose span needs the API at hand.
+ */
+export async function telemetryReady(): Promise<void> {
+  await loadOtelApi();
+}
+
+/** `traceId` and `spanId` of the active span, when an SDK made a real one; else `undefined`. */
+export function activeSpanIds(): { traceId: string; spanId: string } | undefined {
+  const api = loaded;
+  const context = api?.trace.getActiveSpan()?.spanContext();
+  if (!api || !context || !api.isSpanContextValid(context)) return undefined;
+  return { traceId: context.traceId, spanId: context.spanId };
 }

@@ -2,13 +2,23 @@ import type * as PromClient from "prom-client";
 import { ErrandError, ERROR_CODES } from "../errors";
 import { readDepths, setPrometheusSink } from "./errand-metrics";
 
+/** What Errand uses of a prom-client counter (declared here: prom-client is optional, so no published type names it). */
+export interface PrometheusCounter<L extends string> {
+  inc(labels: Partial<Record<L, string>>, value?: number): void;
+}
+
+/** What Errand uses of a prom-client histogram. */
+export interface PrometheusHistogram<L extends string> {
+  observe(labels: Partial<Record<L, string>>, value: number): void;
+}
+
 /** The Prometheus side of Errand's metrics: one prom-client registry of its own. */
 export interface PrometheusMetrics {
-  registry: PromClient.Registry;
-  enqueued: PromClient.Counter<"queue" | "task">;
-  finished: PromClient.Counter<"queue" | "task" | "status">;
-  duration: PromClient.Histogram<"queue" | "task">;
-  lag: PromClient.Histogram<"queue" | "task">;
+  registry: { readonly contentType: string; metrics(): Promise<string> };
+  enqueued: PrometheusCounter<"queue" | "task">;
+  finished: PrometheusCounter<"queue" | "task" | "status">;
+  duration: PrometheusHistogram<"queue" | "task">;
+  lag: PrometheusHistogram<"queue" | "task">;
 }
 
 // A variable, not a literal: bundlers must not try to resolve a package the app may not have.
@@ -40,7 +50,9 @@ export function prometheusMetrics(): Promise<PrometheusMetrics> {
 async function make(): Promise<PrometheusMetrics> {
   let client: typeof PromClient;
   try {
-    const module = (await import(/* webpackIgnore: true */ /* @vite-ignore */ PROM_CLIENT)) as typeof PromClient & {
+    const module = (await import(
+      /* webpackIgnore: true */ /* turbopackIgnore: true */ /* @vite-ignore */ PROM_CLIENT
+    )) as typeof PromClient & {
       default?: typeof PromClient;
     };
     client = typeof module.Registry === "function" ? module : module.default!;

@@ -1,8 +1,16 @@
-import type { Span } from "@opentelemetry/api";
+import type { Span, Tracer } from "@opentelemetry/api";
 import type { TaskRecord } from "../types";
 import { ERRAND_ATTRIBUTES, INSTRUMENTATION_NAME, MESSAGING, MESSAGING_SYSTEM } from "./messaging-attributes";
 import { otelApi, type OtelApiModule } from "./otel-api";
 import { fromTraceContext } from "./trace-context";
+
+let tracer: { api: OtelApiModule; tracer: Tracer } | undefined;
+
+/** The tracer `errand`, taken once (the API's proxy tracer follows an SDK registered later). */
+export function tracerOf(api: OtelApiModule): Tracer {
+  if (tracer?.api !== api) tracer = { api, tracer: api.trace.getTracer(INSTRUMENTATION_NAME) };
+  return tracer.tracer;
+}
 
 /** What ended an attempt, for its span. */
 export type RunSpanOutcome = { ok: true } | { ok: false; error: unknown };
@@ -27,12 +35,15 @@ export class RunSpan {
     this.#span = span;
   }
 
-  /** Starts the span; `null` without `@opentelemetry/api` (see `loadOtelApi`). */
+  /**
+   * Starts the span; `null` without `@opentelemetry/api` (see `loadOtelApi`), or when no SDK
+   * is registered and the task carries no trace context (a no-op span would cost for nothing).
+   */
   static start(task: TaskRecord, startedAt: Date): RunSpan | null {
     const api = otelApi();
     if (!api) return null;
     const parent = fromTraceContext(api, task, api.context.active());
-    const span = api.trace.getTracer(INSTRUMENTATION_NAME).startSpan(
+    const span = tracerOf(api).startSpan(
       `errand.run ${task.taskName}`,
       {
         kind: api.SpanKind.CONSUMER,
@@ -49,6 +60,8 @@ export class RunSpan {
       },
       parent,
     );
+    // No SDK and no trace to continue: nothing would record or propagate it.
+    if (!span.isRecording() && !api.isSpanContextValid(span.spanContext())) return null;
     return new RunSpan(api, span);
   }
 
