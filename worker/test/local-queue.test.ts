@@ -7,6 +7,17 @@ const task = (id: string) => ({ id }) as TaskRecord;
 const tasks = (n: number, prefix = "t") => Array.from({ length: n }, (_, i) => task(`${prefix}${i}`));
 
 describe("LocalQueue", () => {
+  it("puts limited tasks first and takes a paused queue's tasks out, keeping the others' order", () => {
+    const queue = new LocalQueue({ max: 10, slowStartMs: 1000 });
+    const onQueue = (id: string, queueName: string) => ({ id, queueName }) as TaskRecord;
+    queue.push([onQueue("a", "email"), onQueue("b", "default"), onQueue("c", "email")]);
+    expect(queue.take()?.id).toBe("a");
+    queue.pushFront([onQueue("limited", "api")]);
+    expect(queue.takeWhere((t) => t.queueName === "email").map((t) => t.id)).toEqual(["c"]);
+    expect(queue.size).toBe(2);
+    expect([queue.take(), queue.take(), queue.take()].map((t) => t?.id)).toEqual(["limited", "b", undefined]);
+  });
+
   it("hands tasks out oldest claim first", () => {
     const queue = new LocalQueue({ max: 10, slowStartMs: 1000 });
     queue.push(tasks(2, "a"));
