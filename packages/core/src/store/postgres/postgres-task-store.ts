@@ -108,7 +108,7 @@ export class PostgresTaskStore implements TaskStore {
         return record;
       });
     };
-    return executor.isTransaction ? insert(executor) : (executor as Kysely<Database>).transaction().execute(insert);
+    return executor.isTransaction ? insert(executor) : executor.transaction().execute(insert);
   }
 
   async taskDependencies(params: { id: string }): Promise<TaskDependency[]> {
