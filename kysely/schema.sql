@@ -160,6 +160,25 @@ CREATE FUNCTION public.errand_task_counts_update() RETURNS trigger
       END
       $$;
 
+CREATE FUNCTION public.errand_task_dependencies_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      BEGIN
+        DELETE FROM errand_task_dependencies e USING old_rows o WHERE e.task_id = o.id;
+        DELETE FROM errand_task_dependencies e USING old_rows o WHERE e.depends_on_id = o.id;
+        RETURN NULL;
+      END
+      $$;
+
+CREATE FUNCTION public.errand_task_dependencies_truncate() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      BEGIN
+        DELETE FROM errand_task_dependencies;
+        RETURN NULL;
+      END
+      $$;
+
 CREATE FUNCTION public.errand_task_dependencies_update() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -506,14 +525,12 @@ CREATE TRIGGER errand_tasks_count_truncate AFTER TRUNCATE ON public.errand_tasks
 
 CREATE TRIGGER errand_tasks_count_update AFTER UPDATE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_counts_update();
 
+CREATE TRIGGER errand_tasks_dependencies_delete AFTER DELETE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_dependencies_delete();
+
+CREATE TRIGGER errand_tasks_dependencies_truncate AFTER TRUNCATE ON public.errand_tasks FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_dependencies_truncate();
+
 CREATE TRIGGER errand_tasks_dependencies_update AFTER UPDATE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_dependencies_update();
 
 CREATE TRIGGER errand_tasks_notify_insert AFTER INSERT ON public.errand_tasks REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_tasks_notify();
 
 CREATE TRIGGER errand_tasks_timings_update AFTER UPDATE ON public.errand_tasks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_timings_update();
-
-ALTER TABLE ONLY public.errand_task_dependencies
-    ADD CONSTRAINT errand_task_dependencies_depends_on_id_fkey FOREIGN KEY (depends_on_id) REFERENCES public.errand_tasks(id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY public.errand_task_dependencies
-    ADD CONSTRAINT errand_task_dependencies_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.errand_tasks(id) ON DELETE CASCADE;

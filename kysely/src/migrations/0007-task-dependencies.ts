@@ -44,8 +44,8 @@ export const taskDependencies: Migration = {
 
     await sql`
       CREATE TABLE errand_task_dependencies (
-        task_id uuid NOT NULL REFERENCES errand_tasks (id) ON DELETE CASCADE,
-        depends_on_id uuid NOT NULL REFERENCES errand_tasks (id) ON DELETE CASCADE,
+        task_id uuid NOT NULL,
+        depends_on_id uuid NOT NULL,
         position integer NOT NULL,
         PRIMARY KEY (task_id, position),
         CONSTRAINT errand_task_dependencies_not_self CHECK (task_id <> depends_on_id),
@@ -141,12 +141,36 @@ export const taskDependencies: Migration = {
     await sql`CREATE TRIGGER errand_tasks_dependencies_update AFTER UPDATE ON errand_tasks
       REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
       FOR EACH STATEMENT EXECUTE FUNCTION errand_task_dependencies_update()`.execute(db);
+
+    // The edges of deleted tasks go with them, both ways. Not foreign keys: those would refuse
+    // a plain TRUNCATE errand_tasks (tests, resets) and add two row-level checks per deleted row.
+    await sql`CREATE FUNCTION errand_task_dependencies_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM errand_task_dependencies e USING old_rows o WHERE e.task_id = o.id;
+        DELETE FROM errand_task_dependencies e USING old_rows o WHERE e.depends_on_id = o.id;
+        RETURN NULL;
+      END
+      $$`.execute(db);
+    await sql`CREATE TRIGGER errand_tasks_dependencies_delete AFTER DELETE ON errand_tasks
+      REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION errand_task_dependencies_delete()`.execute(
+      db,
+    );
+    await sql`CREATE FUNCTION errand_task_dependencies_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM errand_task_dependencies;
+        RETURN NULL;
+      END
+      $$`.execute(db);
+    await sql`CREATE TRIGGER errand_tasks_dependencies_truncate AFTER TRUNCATE ON errand_tasks
+      FOR EACH STATEMENT EXECUTE FUNCTION errand_task_dependencies_truncate()`.execute(db);
   },
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async down(db: Kysely<any>) {
-    await sql`DROP TRIGGER IF EXISTS errand_tasks_dependencies_update ON errand_tasks`.execute(db);
-    await sql`DROP FUNCTION IF EXISTS errand_task_dependencies_update()`.execute(db);
+    for (const op of ["update", "delete", "truncate"]) {
+      await sql.raw(`DROP TRIGGER IF EXISTS errand_tasks_dependencies_${op} ON errand_tasks`).execute(db);
+      await sql.raw(`DROP FUNCTION IF EXISTS errand_task_dependencies_${op}()`).execute(db);
+    }
     await sql`DROP TABLE IF EXISTS errand_task_dependencies`.execute(db);
     await sql`ALTER TABLE errand_tasks
       DROP CONSTRAINT IF EXISTS errand_tasks_waiting_on_range,

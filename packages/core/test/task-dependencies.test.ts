@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { TaskRecord } from "@errand/core";
 import type { EnqueueRequest } from "@errand/core/internal";
 import { MemoryTaskStore, PostgresTaskStore, type TaskStore } from "@errand/core/internal";
+import { sql } from "kysely";
 import { createTestDatabase, enqueueRequest, type TestDatabase } from "@errand/core/testing";
 
 // Dependencies between tasks, in one conformance suite run against both stores.
@@ -246,5 +247,20 @@ describe("PostgresTaskStore: dependencies inside the caller's transaction", () =
     expect(await tdb.db.selectFrom("errand_task_dependencies").selectAll().execute()).toEqual([
       { task_id: b!.id, depends_on_id: a!.id, position: 0 },
     ]);
+  });
+
+  it("drops the edges of deleted and truncated tasks, both ways", async () => {
+    await tdb.db.deleteFrom("errand_tasks").execute();
+    const store = new PostgresTaskStore(tdb.db);
+    const [a] = await store.taskInsert({ backend: "default", tasks: [enqueueRequest()] });
+    await store.taskInsert({ backend: "default", tasks: [enqueueRequest({ dependsOn: [a!.id] })] });
+    const edges = () => tdb.db.selectFrom("errand_task_dependencies").selectAll().execute();
+    expect(await edges()).toHaveLength(1);
+    await tdb.db.deleteFrom("errand_tasks").where("id", "=", a!.id).execute();
+    expect(await edges()).toEqual([]);
+    const [b] = await store.taskInsert({ backend: "default", tasks: [enqueueRequest()] });
+    await store.taskInsert({ backend: "default", tasks: [enqueueRequest({ dependsOn: [b!.id] })] });
+    await sql`TRUNCATE errand_tasks`.execute(tdb.db);
+    expect(await edges()).toEqual([]);
   });
 });
