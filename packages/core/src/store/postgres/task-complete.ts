@@ -4,6 +4,7 @@ import type { Executor } from "./executor";
 import { taskColumns } from "./task-columns";
 import { ENQUEUE_COLUMNS } from "./task-insert";
 import { cancelledWhileRunningText } from "../task-cancelled-error";
+import { heldBy } from "./task-held-by";
 
 const ISO_8601 = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 import type { TaskCompleteParams } from "../task-store";
@@ -34,7 +35,7 @@ export async function taskComplete(db: Executor, params: TaskCompleteParams): Pr
   const { rows } = await sql<TaskRow>`
     WITH input AS (
       SELECT * FROM unnest(${ids}::uuid[], ${values}::jsonb[], ${started}::timestamptz[]) AS i(id, return_value, started)
-    ), done AS (
+    ), held AS MATERIALIZED (${heldBy(params.workerId)}), done AS (
       UPDATE errand_tasks AS t SET
         status = CASE WHEN t.cancel_requested_at IS NULL THEN 'SUCCESSFUL' ELSE 'FAILED' END,
         return_value = CASE WHEN t.cancel_requested_at IS NULL THEN input.return_value END,
@@ -50,8 +51,8 @@ export async function taskComplete(db: Executor, params: TaskCompleteParams): Pr
         finished_at = now(),
         locked_by = NULL,
         locked_until = NULL
-      FROM input
-      WHERE t.id = input.id AND t.status = 'RUNNING' AND t.locked_by = ${params.workerId}::text
+      FROM held AS input
+      WHERE t.id = input.id AND t.locked_by = ${params.workerId}::text
       RETURNING ${taskColumns("t")}
     ), next_run AS (
       SELECT done.*,

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
+import { heldBy } from "./task-held-by";
 import { taskColumns } from "./task-columns";
 import type { TaskFailParams } from "../task-store";
 import type { BriefRow } from "./task-complete";
@@ -26,7 +27,7 @@ export async function taskFail(db: Executor, params: TaskFailParams): Promise<Ta
     WITH input AS (
       SELECT * FROM unnest(${ids}::uuid[], ${errors}::jsonb[], ${delays}::double precision[], ${started}::timestamptz[])
         AS i(id, error, retry_delay, started)
-    )
+    ), held AS MATERIALIZED (${heldBy(params.workerId)})
     UPDATE errand_tasks AS t SET
       errors = t.errors || jsonb_build_array(input.error),
       started_at = CASE WHEN t.attempts = 1 AND input.started IS NOT NULL THEN input.started ELSE t.started_at END,
@@ -36,8 +37,8 @@ export async function taskFail(db: Executor, params: TaskFailParams): Promise<Ta
       finished_at = CASE WHEN ${retry} THEN NULL ELSE now() END,
       locked_by = NULL,
       locked_until = NULL
-    FROM input
-    WHERE t.id = input.id AND t.status = 'RUNNING' AND t.locked_by = ${params.workerId}::text
+    FROM held AS input
+    WHERE t.id = input.id AND t.locked_by = ${params.workerId}::text
     RETURNING ${params.brief ? sql`t.id, t.status` : taskColumns("t")}`.execute(db);
   return rows;
 }
