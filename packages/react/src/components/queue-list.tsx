@@ -84,7 +84,7 @@ export function QueueList({ queues, onPausedChange, busyQueue, isLoading, now = 
                       {queue.paused ? (
                         <span className="inline-flex items-center gap-1.5 rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-inset ring-amber-600/20 dark:bg-amber-400/10 dark:text-amber-300 dark:ring-amber-400/25">
                           <span aria-hidden="true">❚❚</span>
-                          Paused
+                          <span>Paused</span>
                         </span>
                       ) : null}
                     </span>
