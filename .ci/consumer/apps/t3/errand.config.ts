@@ -1,0 +1,6 @@
+import { defineConfig } from "@errand/core";
+
+export default defineConfig({
+  backends: { default: { backend: "database", url: process.env.DATABASE_URL } },
+  tasks: ["./src/server/tasks.ts"],
+});
