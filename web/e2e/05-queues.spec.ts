@@ -79,6 +79,9 @@ test.describe("queues panel and bulk actions", () => {
     for (const { id } of failing) {
       await expect(statusOf(page, id)).toHaveAttribute("data-status", "FAILED", { timeout: 30_000 });
     }
+    // Count only once the list shows the filter's rows alone.
+    await expect(page.locator('tbody tr[data-task-id] [data-status]:not([data-status="FAILED"])')).toHaveCount(0);
+    await expect(page.locator("tbody tr[data-task-id]").filter({ hasNotText: "demo.chargeCard" })).toHaveCount(0);
     const shown = await page.locator("tbody tr[data-task-id]").count();
     const retry = page.getByRole("button", { name: `Retry ${shown} failed` });
     await expect(retry).toBeVisible();
@@ -106,6 +109,8 @@ test.describe("queues panel and bulk actions", () => {
     await page.goto("/");
     await filterTasks(page, "PENDING", "demo.add");
     for (const { id } of pending) await expect(statusOf(page, id)).toHaveAttribute("data-status", "PENDING");
+    await expect(page.locator('tbody tr[data-task-id] [data-status]:not([data-status="PENDING"])')).toHaveCount(0);
+    await expect(page.locator("tbody tr[data-task-id]").filter({ hasNotText: "demo.add" })).toHaveCount(0);
     const shown = await page.locator("tbody tr[data-task-id]").count();
     await page.getByRole("button", { name: `Cancel ${shown} pending` }).click();
     const dialog = page.getByRole("dialog");

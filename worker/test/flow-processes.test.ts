@@ -112,6 +112,10 @@ describe("three worker processes", () => {
     await pausableWork.enqueue("while-paused", 0);
     await getBackend().resumeQueue("pausable");
     await ranAll(601);
+    // A run's start is recorded before its result is stored: wait for the last results.
+    await waitFor("601 results stored", async () => (await statusCounts(tdb)).SUCCESSFUL === 601, {
+      timeoutMs: 30_000,
+    });
     expect(await statusCounts(tdb)).toEqual({ SUCCESSFUL: 601 });
     // Nothing given back counted an attempt.
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM errand_tasks WHERE attempts <> 1`.execute(
