@@ -14,10 +14,8 @@ const send = task({ name: "metrics.send", queueName: "email" }, async (to: strin
 
 describe("createMetricsHandler", () => {
   it("serves Prometheus text to a Next.js route and to a node:http handler", async () => {
+    // Counted from when the handler is made, before prom-client has loaded or anyone scraped.
     const handler = createMetricsHandler();
-    // Counted from the first scrape on: make the registry, then enqueue.
-    const first = await handler(new Request("http://localhost/metrics"));
-    expect(first.status, await first.clone().text()).toBe(200);
     await send.enqueue("ada@example.com");
     await send.enqueueMany([["a@example.com"], ["b@example.com"]]);
     recordFinished({ queue: "email", task: "metrics.send", status: "FAILED", durationSeconds: 0.3 });

@@ -25,6 +25,19 @@ interface OtelInstruments {
 let instruments: OtelInstruments | null | undefined;
 /** Set once something serves `/metrics` (see `prometheusMetrics()`). */
 let prometheus: PrometheusMetrics | undefined;
+/**
+ * Recordings made while prom-client loads (a metrics handler was made, its registry is not
+ * ready yet), replayed into it once it is; `undefined` when nothing is loading.
+ */
+let backlog: Array<(metrics: PrometheusMetrics) => void> | undefined;
+/** Past this many, a backlog stops growing (prom-client may never come). */
+const BACKLOG_LIMIT = 10_000;
+
+/** Sends a recording to the Prometheus registry, or keeps it until the registry is made. */
+function toPrometheus(record: (metrics: PrometheusMetrics) => void): void {
+  if (prometheus) record(prometheus);
+  else if (backlog && backlog.length < BACKLOG_LIMIT) backlog.push(record);
+}
 const depthSources = new Set<QueueDepthSource>();
 
 /**
@@ -65,7 +78,7 @@ function otel(): OtelInstruments | null {
 /** Counts tasks stored by an enqueue. */
 export function recordEnqueued(queue: string, task: string, count: number): void {
   otel()?.enqueued.add(count, { queue, task });
-  prometheus?.enqueued.inc({ queue, task }, count);
+  toPrometheus((m) => m.enqueued.inc({ queue, task }, count));
 }
 
 /** A task that finished: its queue, name, final status and how long its last attempt ran. */
@@ -82,15 +95,17 @@ export function recordFinished({ queue, task, status, durationSeconds }: Finishe
   const instruments = otel();
   instruments?.finished.add(1, { ...attributes, status });
   instruments?.duration.record(durationSeconds, attributes);
-  prometheus?.finished.inc({ ...attributes, status });
-  prometheus?.duration.observe(attributes, durationSeconds);
+  toPrometheus((m) => {
+    m.finished.inc({ ...attributes, status });
+    m.duration.observe(attributes, durationSeconds);
+  });
 }
 
 /** Records how long an attempt waited between being due and starting. */
 export function recordQueueLag(queue: string, task: string, seconds: number): void {
   const attributes = { queue, task };
   otel()?.lag.record(Math.max(0, seconds), attributes);
-  prometheus?.lag.observe(attributes, Math.max(0, seconds));
+  toPrometheus((m) => m.lag.observe(attributes, Math.max(0, seconds)));
 }
 
 /**
@@ -127,12 +142,20 @@ export async function readDepths(): Promise<QueueDepth[]> {
   );
 }
 
-/** Where recordings also go once `/metrics` is served (see `prometheusMetrics()`). */
-export function setPrometheusSink(metrics: PrometheusMetrics): void {
+/** Recordings from now on are kept for the Prometheus registry being made. */
+export function prometheusLoading(): void {
+  if (!prometheus) backlog ??= [];
+}
+
+/** Where recordings also go once `/metrics` is served (see `prometheusMetrics()`); `undefined`: it could not be made. */
+export function setPrometheusSink(metrics: PrometheusMetrics | undefined): void {
+  const kept = backlog ?? [];
+  backlog = undefined;
   prometheus = metrics;
+  if (metrics) for (const record of kept) record(metrics);
 }
 
 /** Whether anything records metrics (`@opentelemetry/api` loaded, or `/metrics` served): else callers skip the work. */
 export function metricsActive(): boolean {
-  return prometheus !== undefined || otelApi() !== null;
+  return prometheus !== undefined || backlog !== undefined || otelApi() !== null;
 }

@@ -25,7 +25,7 @@ export interface MetricsHandlerOptions {
 
 /**
  * A `/metrics` endpoint for Prometheus: `errand_tasks_enqueued_total` counts this process's
- * enqueues, `errand_queue_depth` reads the backend's task counters (the dashboard's, not a
+ * enqueues from when the handler is made, `errand_queue_depth` reads the backend's task counters (the dashboard's, not a
  * `count(*)`), and in a worker process the finished counter and the duration and lag
  * histograms follow its tasks (`errand worker --metrics-port` serves those). Needs the
  * `prom-client` package.
@@ -42,6 +42,10 @@ export interface MetricsHandlerOptions {
 export function createMetricsHandler(options: MetricsHandlerOptions = {}): MetricsHandler {
   const alias = options.backend ?? "default";
   let sourced = false;
+  // Load prom-client now: what is recorded meanwhile is kept and counted once it is loaded, so
+  // enqueues from here on count before the first scrape. A missing package is reported by the
+  // scrape (a 500 naming it), not here.
+  prometheusMetrics().catch(() => undefined);
   const render = async (): Promise<{ status: number; type: string; body: string }> => {
     try {
       const { registry } = await prometheusMetrics();

@@ -1,6 +1,6 @@
 import type * as PromClient from "prom-client";
 import { ErrandError, ERROR_CODES } from "../errors";
-import { readDepths, setPrometheusSink } from "./errand-metrics";
+import { prometheusLoading, readDepths, setPrometheusSink } from "./errand-metrics";
 
 /** What Errand uses of a prom-client counter (declared here: prom-client is optional, so no published type names it). */
 export interface PrometheusCounter<L extends string> {
@@ -40,8 +40,10 @@ let made: Promise<PrometheusMetrics> | undefined;
  * const text = await registry.metrics();
  */
 export function prometheusMetrics(): Promise<PrometheusMetrics> {
+  if (!made) prometheusLoading();
   made ??= make().catch((error: unknown) => {
     made = undefined;
+    setPrometheusSink(undefined);
     throw error;
   });
   return made;

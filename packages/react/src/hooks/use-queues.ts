@@ -31,7 +31,8 @@ export function useQueues(
   const trpc = useErrandTRPC();
   const feed = useFeedRefetch({
     concerns: () => enabled,
-    refetch: () => void query.refetch(),
+    refetch: () => query.refetch(),
+    fetching: () => query.isFetching,
     throttleMs: 500,
     interval: options.refetchInterval,
     defaultInterval: 2000,

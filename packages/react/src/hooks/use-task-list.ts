@@ -46,7 +46,8 @@ export function useTaskList(filters: TaskFilter = {}, options: UseTaskListOption
   const feed = useFeedRefetch({
     concerns: (event) =>
       event.type === "resync" || (event.type === "changes" && event.changes.some((c) => concerns(c, input))),
-    refetch: () => void query.refetch(),
+    refetch: () => query.refetch(),
+    fetching: () => query.isFetching,
     throttleMs: 250,
     interval: options.refetchInterval,
     defaultInterval: 2000,

@@ -37,7 +37,8 @@ export function useTaskResult<TReturn = unknown>(id: string | null | undefined, 
     concerns: (event) =>
       enabled &&
       (event.type === "resync" || (event.type === "changes" && event.changes.some((c) => c.id === watchedId))),
-    refetch: () => void query.refetch(),
+    refetch: () => query.refetch(),
+    fetching: () => query.isFetching,
     throttleMs: 100,
     interval: options.refetchInterval,
     defaultInterval: 1000,

@@ -16,7 +16,8 @@ export function useTaskStats(options: { refetchInterval?: number | false | undef
   const trpc = useErrandTRPC();
   const feed = useFeedRefetch({
     concerns: () => true,
-    refetch: () => void query.refetch(),
+    refetch: () => query.refetch(),
+    fetching: () => query.isFetching,
     throttleMs: 500,
     interval: options.refetchInterval,
     defaultInterval: 2000,

@@ -112,7 +112,10 @@ export function useThrottled(fn: () => void, ms: number): () => void {
   const state = useRef<{ last: number; timer: ReturnType<typeof setTimeout> | null }>({ last: 0, timer: null });
   useEffect(
     () => () => {
+      // Cleared and forgotten: a timer left set would swallow every later call (an effect
+      // cleaned up and run again, as React's StrictMode does, keeps this state).
       if (state.current.timer) clearTimeout(state.current.timer);
+      state.current.timer = null;
     },
     [],
   );
@@ -137,17 +140,51 @@ export function useThrottled(fn: () => void, ms: number): () => void {
  * What each data hook does with the push stream: refetch (at most every `throttleMs`) when an
  * event `concerns` it, and poll at `interval` (else the provider's, else `defaultInterval`)
  * only while the stream is not live. Returns the polling interval to use now (`false`: none).
+ *
+ * A refetch asked for while the query is already fetching (its first load, which react-query
+ * joins rather than restarts, or a poll) may get data read before the change: it fetches once
+ * more when that settles, so the last change is never missed.
  */
 export function useFeedRefetch(options: {
   concerns: (event: TaskWatchEvent) => boolean;
-  refetch: () => void;
+  /** Refetches the hook's query; resolves when it settled. */
+  refetch: () => Promise<unknown>;
+  /** Whether the hook's query is fetching now. */
+  fetching: () => boolean;
   throttleMs: number;
   interval: number | false | undefined;
   defaultInterval: number;
 }): { live: boolean; refetchInterval: number | false } {
-  const refetch = useThrottled(options.refetch, options.throttleMs);
+  const latest = useRef(options);
+  latest.current = options;
+  const run = useRef({ running: false, again: false });
+  const refetchUntilFresh = useCallback(async () => {
+    const r = run.current;
+    if (r.running) {
+      r.again = true;
+      return;
+    }
+    r.running = true;
+    r.again = false;
+    // A fetch in flight now may have read before the change, and the refetch joins it.
+    let rounds = latest.current.fetching() ? 2 : 1;
+    try {
+      while (rounds > 0) {
+        rounds -= 1;
+        await latest.current.refetch().catch(() => undefined);
+        // An event came meanwhile: what was just read may predate it.
+        if (r.again) {
+          r.again = false;
+          rounds = Math.max(rounds, 1);
+        }
+      }
+    } finally {
+      r.running = false;
+    }
+  }, []);
+  const refetch = useThrottled(() => void refetchUntilFresh(), options.throttleMs);
   const feed = useTaskFeed((event) => {
-    if (options.concerns(event)) refetch();
+    if (latest.current.concerns(event)) refetch();
   });
   const interval = options.interval ?? feed.pollInterval ?? options.defaultInterval;
   return { live: feed.live, refetchInterval: feed.live ? false : interval };
