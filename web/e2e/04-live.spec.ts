@@ -31,7 +31,8 @@ test.describe("live by push", () => {
     await page.goto("/?poll=off");
     const indicator = page.getByTestId("live-indicator");
     await expect(indicator).toHaveAttribute("data-live-mode", "live");
-    const { id } = await enqueueViaApi(request, { task: "demo.buildReport", args: [6] });
+    // 20 pages of 450 ms: long enough to see it RUNNING after the row and the panel load on a busy machine.
+    const { id } = await enqueueViaApi(request, { task: "demo.buildReport", args: [20] });
     const row = page.locator(`tr[data-task-id="${id}"]`);
     await expect(row).toBeVisible();
     await row.click();
@@ -40,7 +41,7 @@ test.describe("live by push", () => {
     await expect(status).toHaveAttribute("data-status", /PENDING|RUNNING/);
     await expect(status).toHaveAttribute("data-status", "RUNNING");
     await expect(row.locator("[data-status]")).toHaveAttribute("data-status", "RUNNING");
-    await expect(status).toHaveAttribute("data-status", "SUCCESSFUL", { timeout: 20_000 });
+    await expect(status).toHaveAttribute("data-status", "SUCCESSFUL", { timeout: 30_000 });
     await expect(row.locator("[data-status]")).toHaveAttribute("data-status", "SUCCESSFUL");
     // Nothing polled meanwhile: the stream was live throughout.
     await expect(indicator).toHaveAttribute("data-live-mode", "live");

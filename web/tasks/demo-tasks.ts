@@ -1,12 +1,17 @@
 import { task } from "@errand/core";
 
+/** Waits `ms`, or rejects with the signal's reason once it aborts (the listener goes either way). */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
+    const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
-    });
+      reject(signal!.reason instanceof Error ? signal!.reason : new Error(String(signal!.reason)));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 
 /** Thrown by the flaky task: a named error class shows up as the exception class. */
