@@ -238,7 +238,7 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
     try {
       const r = await t().enqueue(7);
       const expected = runsAtEnqueue ? ["null>PENDING", "PENDING>RUNNING", "RUNNING>SUCCESSFUL"] : ["null>PENDING"];
-      await expect.poll(seen).toEqual(expected);
+      await expect.poll(seen, { timeout: 10_000 }).toEqual(expected);
       const change = events.flatMap((e) => (e.type === "changes" ? e.changes : []))[0]!;
       expect(change).toEqual({
         id: r.id,
@@ -250,7 +250,7 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
       if (!runsAtEnqueue) {
         await backend.cancel(r.id);
         await backend.retry(r.id);
-        await expect.poll(seen).toEqual([...expected, "PENDING>FAILED", "FAILED>PENDING"]);
+        await expect.poll(seen, { timeout: 10_000 }).toEqual([...expected, "PENDING>FAILED", "FAILED>PENDING"]);
       }
     } finally {
       stop();
@@ -266,12 +266,12 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
       events.flatMap((e) => (e.type === "changes" ? e.changes : [])).map((c) => c.id);
     try {
       const first = await t().enqueue(7);
-      await expect.poll(() => ids(stopped)).toContain(first.id);
+      await expect.poll(() => ids(stopped), { timeout: 10_000 }).toContain(first.id);
       stop();
       const second = await t().enqueue(8);
       // Every subscriber gets a change in one delivery: once the witness has the second
       // task's, the unsubscribed watcher would have had it too.
-      await expect.poll(() => ids(witnessed)).toContain(second.id);
+      await expect.poll(() => ids(witnessed), { timeout: 10_000 }).toContain(second.id);
       expect(ids(stopped)).not.toContain(second.id);
     } finally {
       stop();
