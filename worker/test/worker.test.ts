@@ -329,7 +329,7 @@ describe("running", () => {
     const result = await record.enqueue("orphan");
     // A worker that claimed it and died: RUNNING, lease already over.
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "dead-worker", leaseSeconds: 0.01 });
-    await new Promise((r) => setTimeout(r, 30));
+    await waitFor("the lease to lapse", async () => (await row(result.id)).locked_until!.getTime() < Date.now());
     const w = worker({ rescueIntervalSeconds: 0.1 });
     await w.start();
     await waitFor("SUCCESSFUL", async () => (await row(result.id)).status === "SUCCESSFUL");
