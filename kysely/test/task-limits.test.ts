@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
+import { randomUUID } from "node:crypto";
 import {
   MAX_BACKEND_ALIAS_LENGTH,
+  MAX_CONCURRENCY_KEY_LENGTH,
+  MAX_DEPENDENCIES,
   MAX_PRIORITY,
   MAX_QUEUE_NAME_LENGTH,
   MAX_TASK_NAME_LENGTH,
+  MAX_UNIQUE_KEY_LENGTH,
+  MAX_WORKER_ID_LENGTH,
   MIN_PRIORITY,
   TASK_COLUMNS,
   type NewTaskRow,
@@ -47,6 +52,39 @@ describe("task limits", () => {
     expect(await accepts({ backend: "b".repeat(MAX_BACKEND_ALIAS_LENGTH + 1) })).toBe(false);
     expect(await accepts({ task_name: "t".repeat(MAX_TASK_NAME_LENGTH) })).toBe(true);
     expect(await accepts({ task_name: "t".repeat(MAX_TASK_NAME_LENGTH + 1) })).toBe(false);
+  });
+
+  it("match the database's unique and concurrency key lengths and dependency count", async () => {
+    expect(await accepts({ unique_key: "u".repeat(MAX_UNIQUE_KEY_LENGTH) })).toBe(true);
+    expect(await accepts({ unique_key: "v".repeat(MAX_UNIQUE_KEY_LENGTH + 1) })).toBe(false);
+    const keyed = (key: string) => ({ concurrency_key: key, concurrency_limit: 1 });
+    expect(await accepts(keyed("c".repeat(MAX_CONCURRENCY_KEY_LENGTH)))).toBe(true);
+    expect(await accepts(keyed("c".repeat(MAX_CONCURRENCY_KEY_LENGTH + 1)))).toBe(false);
+    const ids = (n: number) => Array.from({ length: n }, () => randomUUID());
+    expect(await accepts({ depends_on: ids(MAX_DEPENDENCIES) })).toBe(true);
+    expect(await accepts({ depends_on: ids(MAX_DEPENDENCIES + 1) })).toBe(false);
+  });
+
+  // The database sets no length of its own on worker ids (the worker refuses longer ones): it
+  // must store the longest the worker allows, whole, in both columns a claim writes.
+  it("store a worker id of the longest length the worker allows, whole", async () => {
+    const workerId = "w".repeat(MAX_WORKER_ID_LENGTH);
+    const now = new Date();
+    const running: Partial<NewTaskRow> = {
+      status: "RUNNING",
+      attempts: 1,
+      worker_ids: [workerId],
+      locked_by: workerId,
+      locked_until: new Date(now.getTime() + 60_000),
+      started_at: now,
+      last_attempted_at: now,
+    };
+    const stored = await tdb.db
+      .insertInto("errand_tasks")
+      .values({ task_name: "limits.t", ...running })
+      .returning(["locked_by", "worker_ids"])
+      .executeTakeFirstOrThrow();
+    expect(stored).toEqual({ locked_by: workerId, worker_ids: [workerId] });
   });
 
   it("list every column of the table, in table order", async () => {

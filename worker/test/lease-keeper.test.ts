@@ -1,6 +1,6 @@
 // Leases, without a worker: renewal of held tasks, lost leases, and the rescue of tasks
 // whose worker stopped renewing.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { Database, TaskRow } from "@errand/db";
@@ -117,13 +117,35 @@ describe("LeaseKeeper.renew", () => {
 
   it("start() renews on a timer, every third of the lease", async () => {
     await insertTasks(tdb.db, [{}]);
-    const [row] = await claim(1, WORKER, 0.3);
-    const { k } = keeper({ leaseSeconds: 0.3 });
-    k.hold(row!.id);
-    k.start();
-    const first = row!.locked_until!.getTime();
-    await waitFor("two renewals", async () => (await lockedUntil(row!.id)).getTime() > first + 150);
-    k.stop();
+    const [row] = await claim(1, WORKER, 1);
+    const store = new PostgresTaskStore(tdb.db);
+    const renewals = vi.spyOn(store, "taskRenewLease");
+    // The keeper's interval timers run on a clock the test moves; its renewals go to Postgres.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const { k } = keeper({ store, leaseSeconds: 30, rescueIntervalSeconds: 3600 });
+      k.hold(row!.id);
+      k.start();
+      // A third of 30 s: nothing at 9.999 s, the first renewal at 10 s.
+      vi.advanceTimersByTime(9_999);
+      expect(renewals).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(renewals).toHaveBeenCalledTimes(1);
+      expect(await renewals.mock.results[0]!.value).toEqual([row!.id]);
+      // Renewed for the keeper's 30 s, from the claim's 1 s.
+      expect((await lockedUntil(row!.id)).getTime()).toBeGreaterThan(row!.locked_until!.getTime() + 20_000);
+      // The next one 10 s after that, and none once stopped.
+      vi.advanceTimersByTime(9_999);
+      expect(renewals).toHaveBeenCalledTimes(1);
+      vi.advanceTimersByTime(1);
+      expect(renewals).toHaveBeenCalledTimes(2);
+      await renewals.mock.results[1]!.value;
+      k.stop();
+      vi.advanceTimersByTime(60_000);
+      expect(renewals).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+    }
     expect((await queries.taskGet(tdb.db, { id: row!.id }))!.status).toBe("RUNNING");
   });
 });

@@ -9,6 +9,7 @@ import { createLogger } from "../src/logger";
 import {
   badReturn,
   flaky,
+  flakyLongBackoff,
   hopeless,
   noop,
   progress,
@@ -155,15 +156,23 @@ describe("outcomes", () => {
   });
 
   it("the retry waits for the backoff delay", async () => {
-    const slowBackoff = flaky.using({ maxAttempts: 2 });
-    const result = await slowBackoff.enqueue();
-    const w = worker();
-    await w.start();
-    await waitFor("first failure", async () => (await row(result.id)).errors.length === 1);
+    // backoff(attempts) is attempts × 600 s: after the first attempt, due ten minutes on.
+    const result = await flakyLongBackoff.enqueue(2);
+    await drain();
     const after = await row(result.id);
-    expect(after.status === "PENDING" || after.status === "RUNNING").toBe(true);
-    // backoff is 0.05 s: run_after moved past the failure time.
-    expect(after.run_after.getTime()).toBeGreaterThan(new Date(after.errors[0]!.failedAt).getTime() - 5);
+    expect(after.status).toBe("PENDING");
+    expect(after.attempts).toBe(1);
+    const delayMs = after.run_after.getTime() - new Date(after.errors[0]!.failedAt).getTime();
+    // The delay is added to the database's clock when the failure is stored, just after failedAt.
+    expect(delayMs).toBeGreaterThanOrEqual(599_000);
+    expect(delayMs).toBeLessThan(630_000);
+    // Not due: a worker that drains what is due does not run it again.
+    await drain();
+    expect((await executions(tdb)).map((e) => e.attempt)).toEqual([1]);
+    // Once the delay has passed, it runs.
+    await sql`UPDATE errand_tasks SET run_after = now() WHERE id = ${result.id}::uuid`.execute(tdb.db);
+    await drain();
+    expect(await row(result.id)).toMatchObject({ status: "SUCCESSFUL", attempts: 2 });
   });
 
   it("schedules a repeating task from its original time until repeatUntil", async () => {
@@ -320,7 +329,7 @@ describe("running", () => {
     const result = await record.enqueue("orphan");
     // A worker that claimed it and died: RUNNING, lease already over.
     await queries.taskClaimBatch(tdb.db, { queues: "*", limit: 1, workerId: "dead-worker", leaseSeconds: 0.01 });
-    await new Promise((r) => setTimeout(r, 30));
+    await waitFor("the lease to lapse", async () => (await row(result.id)).locked_until!.getTime() < Date.now());
     const w = worker({ rescueIntervalSeconds: 0.1 });
     await w.start();
     await waitFor("SUCCESSFUL", async () => (await row(result.id)).status === "SUCCESSFUL");

@@ -145,6 +145,7 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
   });
 
   it("counts by status and queue", async () => {
+    await t().enqueue(3);
     const stats = await backend.stats();
     const total = Object.values(stats.byStatus).reduce((a, b) => a + b, 0);
     expect(total).toBe(stats.byQueue.reduce((n, q) => n + q.count, 0));
@@ -203,13 +204,30 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
   });
 
   it("prunes finished tasks only", async () => {
+    // Its own finished tasks (a success and a failure where it runs them, a cancel where it
+    // does not), so there is something to prune whatever ran before.
+    const finishedIds: string[] = [];
+    let unfinished: string | null = null;
+    if (runsAtEnqueue) {
+      finishedIds.push((await t().enqueue(1)).id, (await explode.using({ backend: alias }).enqueue()).id);
+    } else {
+      finishedIds.push((await backend.cancel((await t().enqueue(1)).id)).id);
+      unfinished = (await t().enqueue(2)).id;
+    }
     const before = await backend.stats();
     const finished = before.byStatus.SUCCESSFUL + before.byStatus.FAILED;
+    expect(finished).toBeGreaterThanOrEqual(finishedIds.length);
+    // Finished just now: younger than an hour, so kept.
+    expect(await backend.prune({ age: 3600, dryRun: true })).toBe(0);
+    expect(await backend.prune({ age: 3600 })).toBe(0);
     expect(await backend.prune({ age: 0, dryRun: true })).toBe(finished);
+    expect((await backend.getRecord(finishedIds[0]!)).id).toBe(finishedIds[0]);
     expect(await backend.prune({ age: 0 })).toBe(finished);
+    for (const id of finishedIds) await expect(backend.getRecord(id)).rejects.toBeInstanceOf(TaskResultDoesNotExist);
     const after = await backend.stats();
     expect(after.byStatus.SUCCESSFUL + after.byStatus.FAILED).toBe(0);
     expect(after.byStatus.PENDING).toBe(before.byStatus.PENDING);
+    if (unfinished) expect((await backend.getRecord(unfinished)).status).toBe("PENDING");
   });
 
   it("pushes each change of a task to watchers, with its status before and after", async () => {
@@ -220,7 +238,7 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
     try {
       const r = await t().enqueue(7);
       const expected = runsAtEnqueue ? ["null>PENDING", "PENDING>RUNNING", "RUNNING>SUCCESSFUL"] : ["null>PENDING"];
-      await expect.poll(seen).toEqual(expected);
+      await expect.poll(seen, { timeout: 10_000 }).toEqual(expected);
       const change = events.flatMap((e) => (e.type === "changes" ? e.changes : []))[0]!;
       expect(change).toEqual({
         id: r.id,
@@ -232,15 +250,33 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue, supportsDefer })
       if (!runsAtEnqueue) {
         await backend.cancel(r.id);
         await backend.retry(r.id);
-        await expect.poll(seen).toEqual([...expected, "PENDING>FAILED", "FAILED>PENDING"]);
+        await expect.poll(seen, { timeout: 10_000 }).toEqual([...expected, "PENDING>FAILED", "FAILED>PENDING"]);
       }
     } finally {
       stop();
     }
-    const after = events.length;
-    await t().enqueue(8);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(events).toHaveLength(after);
+  });
+
+  it("stops pushing to a watcher once it unsubscribes", async () => {
+    const stopped: TaskChangeEvent[] = [];
+    const witnessed: TaskChangeEvent[] = [];
+    const stop = await backend.watchChanges((event) => stopped.push(event));
+    const stopWitness = await backend.watchChanges((event) => witnessed.push(event));
+    const ids = (events: TaskChangeEvent[]) =>
+      events.flatMap((e) => (e.type === "changes" ? e.changes : [])).map((c) => c.id);
+    try {
+      const first = await t().enqueue(7);
+      await expect.poll(() => ids(stopped), { timeout: 10_000 }).toContain(first.id);
+      stop();
+      const second = await t().enqueue(8);
+      // Every subscriber gets a change in one delivery: once the witness has the second
+      // task's, the unsubscribed watcher would have had it too.
+      await expect.poll(() => ids(witnessed), { timeout: 10_000 }).toContain(second.id);
+      expect(ids(stopped)).not.toContain(second.id);
+    } finally {
+      stop();
+      stopWitness();
+    }
   });
 
   it.runIf(supportsDefer)("stores runAfter", async () => {

@@ -83,8 +83,30 @@ describe("a task in every state", () => {
   });
 
   it("prune deletes only finished tasks older than the age", async () => {
-    expect(await queries.taskPrune(tdb.db, { age: 60, statuses: ["SUCCESSFUL", "FAILED"] })).toBe(3);
-    const left = await tdb.db.selectFrom("errand_tasks").select("id").execute();
-    expect(which(left)).toEqual(["pendingDue", "pendingLater", "pendingRetrying", "runningLeased", "runningExpired"]);
+    // The finished rows end an hour, a day and a week ago: each cut-off below falls between
+    // two of them with hours to spare, however slow the machine.
+    const finishedAgo = { successful: "1 hour", failed: "1 day", cancelled: "7 days" } as const;
+    for (const [state, ago] of Object.entries(finishedAgo)) {
+      await sql`UPDATE errand_tasks SET finished_at = now() - ${ago}::interval
+        WHERE id = ${rows[state as TaskStateFixture].id}::uuid`.execute(tdb.db);
+    }
+    const statuses: ("SUCCESSFUL" | "FAILED")[] = ["SUCCESSFUL", "FAILED"];
+    const HOUR = 3600;
+    const left = async () => which(await tdb.db.selectFrom("errand_tasks").select("id").execute());
+    const unfinished = ["pendingDue", "pendingLater", "pendingRetrying", "runningLeased", "runningExpired"];
+
+    expect(await queries.taskPrune(tdb.db, { age: 8 * 24 * HOUR, statuses })).toBe(0);
+    expect(await queries.taskPrune(tdb.db, { age: 2 * 24 * HOUR, statuses, dryRun: true })).toBe(1);
+    expect(await left()).toEqual([...unfinished, "successful", "failed", "cancelled"]);
+    expect(await queries.taskPrune(tdb.db, { age: 2 * 24 * HOUR, statuses })).toBe(1);
+    expect(await left()).toEqual([...unfinished, "successful", "failed"]);
+    // Only the statuses asked for: the FAILED row finished a day ago stays.
+    expect(await queries.taskPrune(tdb.db, { age: 2 * HOUR, statuses: ["SUCCESSFUL"] })).toBe(0);
+    expect(await queries.taskPrune(tdb.db, { age: 2 * HOUR, statuses })).toBe(1);
+    expect(await left()).toEqual([...unfinished, "successful"]);
+    expect(await queries.taskPrune(tdb.db, { age: 60, statuses })).toBe(1);
+    // PENDING and RUNNING rows are never pruned, whatever the age.
+    expect(await queries.taskPrune(tdb.db, { age: 0, statuses })).toBe(0);
+    expect(await left()).toEqual(unfinished);
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { configure, closeBackends, task, type TaskReturn } from "@errand/core";
@@ -85,6 +85,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await closeBackends();
   await tdb.drop();
+});
+
+// Each test starts from an empty table: none reads another's rows.
+beforeEach(async () => {
+  await tdb.db.deleteFrom("errand_tasks").execute();
 });
 
 describe("enqueue", () => {
@@ -188,16 +193,22 @@ describe("getResult", () => {
 describe("list", () => {
   it("lists newest first with filters and cursor pagination", async () => {
     for (let i = 0; i < 5; i++) await member.enqueue({ task: "trpc-test.greet", args: [`n${i}`] });
+    const sum = await member.enqueue({ task: "trpc-test.add", args: [1, 2] });
+    await admin.cancel({ id: sum.id });
     const first = await member.list({ taskName: "trpc-test.greet", limit: 3 });
     expect(first.items.map((t) => t.args[0])).toEqual(["n4", "n3", "n2"]);
     expect(first.nextCursor).not.toBeNull();
     const second = await member.list({ taskName: "trpc-test.greet", limit: 3, cursor: first.nextCursor! });
-    expect(second.items.map((t) => t.args[0])).toEqual(["n1", "n0", "ada"]);
-    const math = await member.list({ queueName: "math" });
-    expect(math.items.every((t) => t.queueName === "math")).toBe(true);
+    expect(second.items.map((t) => t.args[0])).toEqual(["n1", "n0"]);
+    expect(second.nextCursor).toBeNull();
+    expect((await member.list({ queueName: "math" })).items.map((t) => t.id)).toEqual([sum.id]);
+    expect((await member.list({ status: "FAILED" })).items.map((t) => t.id)).toEqual([sum.id]);
     const pending = await member.list({ status: "PENDING" });
-    expect(pending.items.length).toBeGreaterThan(0);
-    expect((await member.list()).items.length).toBeGreaterThan(0);
+    expect(pending.items.map((t) => t.args[0])).toEqual(["n4", "n3", "n2", "n1", "n0"]);
+    expect((await member.list()).items.map((t) => t.taskName)).toEqual([
+      "trpc-test.add",
+      ...Array<string>(5).fill("trpc-test.greet"),
+    ]);
   });
 
   it.each([
@@ -214,11 +225,21 @@ describe("list", () => {
 
 describe("stats", () => {
   it("counts by status and queue and gives 60 minutes of throughput", async () => {
+    await member.enqueue({ task: "trpc-test.add", args: [1, 2] });
+    await member.enqueue({ task: "trpc-test.add", args: [3, 4] });
+    const greeting = await member.enqueue({ task: "trpc-test.greet", args: ["ada"] });
+    await admin.cancel({ id: greeting.id });
     const stats = await member.stats();
-    expect(stats.byStatus.PENDING).toBeGreaterThan(0);
-    expect(Object.keys(stats.byStatus).sort()).toEqual(["FAILED", "PENDING", "RUNNING", "SUCCESSFUL"]);
-    expect(stats.byQueue.some((q) => q.queueName === "math" && q.status === "PENDING")).toBe(true);
+    expect(stats.byStatus).toEqual({ PENDING: 2, RUNNING: 0, SUCCESSFUL: 0, FAILED: 1 });
+    expect(stats.byQueue).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ queueName: "math", status: "PENDING", count: 2 }),
+        expect.objectContaining({ queueName: "default", status: "FAILED", count: 1 }),
+      ]),
+    );
+    expect(stats.byQueue.reduce((n, q) => n + q.count, 0)).toBe(3);
     expect(stats.throughput).toHaveLength(60);
+    expect(stats.throughput.reduce((n, m) => n + m.successful + m.failed, 0)).toBe(1);
     expect(typeof stats.generatedAt).toBe("string");
   });
 });
@@ -237,7 +258,6 @@ describe("cancel and retry", () => {
   });
 
   it("retries a task that failed in a worker, keeping its attempts and errors", async () => {
-    await tdb.db.deleteFrom("errand_tasks").execute();
     const created = await admin.enqueue({ task: "trpc-test.add", args: [1, 1] });
     await runAndFail();
     const failed = await admin.getResult({ id: created.id });
