@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "@errand/db";
 import { type RetentionSettings } from "@errand/core";
-import { checkOptions, RETENTION_OPTIONS, type TaskStore, toErrandError } from "@errand/core/internal";
+import { checkOptions, RETENTION_RULE, type TaskStore, toErrandError } from "@errand/core/internal";
 import { workerSurface } from "./worker-surface";
 import type { Logger } from "./logger";
 
@@ -25,7 +25,7 @@ export interface ResolvedRetention {
  */
 export function resolveRetention(retention: RetentionSettings | undefined): ResolvedRetention | null {
   if (retention === undefined) return null;
-  checkOptions({ retention }, { retention: { kind: "object", table: RETENTION_OPTIONS } }, workerSurface());
+  checkOptions({ retention }, { retention: RETENTION_RULE }, workerSurface());
   const days = (value: number | undefined) => (value == null ? null : value * DAY_SECONDS);
   const resolved = {
     successfulSeconds: days(retention.successfulDays),

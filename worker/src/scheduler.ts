@@ -2,7 +2,7 @@ import { Cron } from "croner";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "@errand/db";
 import { type AnyTask, type ScheduleDefinition } from "@errand/core";
-import { checkOptions, SCHEDULE_OPTIONS, toErrandError, type OptionRule } from "@errand/core/internal";
+import { checkOptions, SCHEDULES_RULE, toErrandError } from "@errand/core/internal";
 import { workerSurface } from "./worker-surface";
 import { InvalidWorkerOption } from "./errors";
 import type { Logger } from "./logger";
@@ -59,9 +59,6 @@ export function resolveSchedules(schedules: ScheduleDefinition[] | undefined): R
     return { name: s.name, task: s.task, cron: s.cron, timezone, args, pattern };
   });
 }
-
-/** The shape of `schedules` (`SCHEDULE_OPTIONS`); names, cron and time zones are checked above. */
-const SCHEDULES_RULE: OptionRule = { kind: "list", of: { kind: "object", table: SCHEDULE_OPTIONS } };
 
 /** At most this many ticks are computed per check (a schedule every second missed for hours). */
 const MAX_TICKS = 10_000;

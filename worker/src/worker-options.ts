@@ -2,8 +2,8 @@ import type { RetentionSettings, ScheduleDefinition } from "@errand/core";
 import {
   checkOptions,
   QUEUE_NAME_RULE,
-  RETENTION_OPTIONS,
-  SCHEDULE_OPTIONS,
+  RETENTION_RULE,
+  SCHEDULES_RULE,
   type OptionRule,
   type OptionSurface,
   type OptionTable,
@@ -225,12 +225,12 @@ export const WORKER_OPTIONS = {
   },
   retention: {
     flag: null,
-    rule: { kind: "object", table: RETENTION_OPTIONS },
+    rule: RETENTION_RULE,
     help: "delete finished tasks past these ages (the CLI reads errand.config.ts)",
   },
   schedules: {
     flag: null,
-    rule: { kind: "list", of: { kind: "object", table: SCHEDULE_OPTIONS } },
+    rule: SCHEDULES_RULE,
     help: "cron schedules to enqueue (the CLI reads errand.config.ts)",
   },
   logger: {

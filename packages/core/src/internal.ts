@@ -28,11 +28,14 @@ export { describeOption, optionProblem } from "./options/describe-option";
 export type { OptionKind, OptionRule, OptionTable } from "./options/option-rule";
 export { QUEUE_NAME_RULE } from "./options/shared-rules";
 export {
+  BACKEND_OPTIONS,
   CONFIG_OPTIONS,
   CONFIGURE_SURFACE,
   QUEUE_OPTIONS,
   RETENTION_OPTIONS,
+  RETENTION_RULE,
   SCHEDULE_OPTIONS,
+  SCHEDULES_RULE,
 } from "./config/config-options";
 export { TASK_OPTIONS, USING_OPTIONS } from "./task/task-options";
 export { isFlowLimited, limitedQueueNames } from "./store/claim-flow";

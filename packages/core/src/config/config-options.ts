@@ -57,6 +57,16 @@ export const SCHEDULE_OPTIONS = {
   args: { kind: "list", expected: "a list of the task's arguments" },
 } as const satisfies Record<keyof ScheduleDefinition, OptionRule>;
 
+/** `schedules`: a list of `SCHEDULE_OPTIONS` entries. */
+export const SCHEDULES_RULE = {
+  kind: "list",
+  of: { kind: "object", table: SCHEDULE_OPTIONS },
+  expected: "a list of { name, task, cron, timezone?, args? }",
+} as const satisfies OptionRule;
+
+/** `retention`: a `RETENTION_OPTIONS` object. */
+export const RETENTION_RULE = { kind: "object", table: RETENTION_OPTIONS } as const satisfies OptionRule;
+
 /** `backends.<alias>.backend`: which backend it is. */
 const BACKEND_KIND_RULE = {
   kind: "check",
@@ -115,8 +125,8 @@ export const CONFIG_OPTIONS = {
     expected: "an object of queue names, e.g. { email: { concurrency: 5 } }",
   },
   tasks: { kind: "list", of: { kind: "string", minLength: 1 }, expected: "a list of module paths" },
-  retention: { kind: "object", table: RETENTION_OPTIONS },
-  schedules: { kind: "list", of: { kind: "object", table: SCHEDULE_OPTIONS } },
+  retention: RETENTION_RULE,
+  schedules: SCHEDULES_RULE,
 } as const satisfies Record<keyof ErrandConfig, OptionRule>;
 
 /**
