@@ -1,4 +1,4 @@
-import { ERROR_CODES, ErrandError } from "@errand/core";
+import { ERROR_CODES, ErrandError, InvalidConfig } from "@errand/core";
 
 /**
  * Stored as the error of an attempt the worker aborted because it was shutting down and
@@ -30,11 +30,14 @@ export class LeaseLost extends ErrandError {
   }
 }
 
-/** A worker option or CLI flag is invalid. */
-export class InvalidWorkerOption extends ErrandError {
+/**
+ * An option of `new Worker()` (its `retention` and `schedules` included) or a flag of
+ * `errand worker` is unknown or invalid; `option` (also `setting`) is its path.
+ */
+export class InvalidWorkerOption extends InvalidConfig {
   readonly option: string;
   constructor(option: string, message: string) {
-    super(ERROR_CODES.INVALID_CONFIG, message);
+    super(option, message);
     this.option = option;
   }
 }

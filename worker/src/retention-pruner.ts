@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Database } from "@errand/db";
 import { type RetentionSettings } from "@errand/core";
-import { type TaskStore, toErrandError } from "@errand/core/internal";
-import { InvalidWorkerOption } from "./errors";
+import { checkOptions, RETENTION_RULE, type TaskStore, toErrandError } from "@errand/core/internal";
+import { workerSurface } from "./worker-surface";
 import type { Logger } from "./logger";
 
 const DAY_SECONDS = 24 * 60 * 60;
@@ -19,43 +19,19 @@ export interface ResolvedRetention {
  * Checks `retention` (from `errand.config.ts` or `new Worker({ retention })`); `null` when
  * it keeps everything.
  *
- * @throws InvalidWorkerOption naming the setting and what it must be.
+ * @throws InvalidWorkerOption naming the setting and what it must be (`RETENTION_OPTIONS`).
  * @example
  * resolveRetention({ successfulDays: 7 }); // { successfulSeconds: 604800, failedSeconds: null, batchSize: 1000, intervalSeconds: 300 }
  */
 export function resolveRetention(retention: RetentionSettings | undefined): ResolvedRetention | null {
   if (retention === undefined) return null;
-  if (typeof retention !== "object" || retention === null) {
-    throw new InvalidWorkerOption(
-      "retention",
-      `retention must be { successfulDays?, failedDays? }, got ${String(retention)}.`,
-    );
-  }
-  const known = ["successfulDays", "failedDays", "batchSize", "intervalSeconds"];
-  const unknown = Object.keys(retention).filter((k) => !known.includes(k));
-  if (unknown.length > 0) {
-    throw new InvalidWorkerOption(
-      "retention",
-      `retention has unknown setting${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; it takes ${known.join(", ")}.`,
-    );
-  }
-  const positive = (name: string, value: unknown, integer: boolean): number => {
-    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-      throw new InvalidWorkerOption(
-        "retention",
-        `retention.${name} must be a positive ${integer ? "integer" : "number"}, got ${String(value)}.`,
-      );
-    }
-    return value;
-  };
-  const days = (name: "successfulDays" | "failedDays") =>
-    retention[name] === undefined ? null : positive(name, retention[name], false) * DAY_SECONDS;
+  checkOptions({ retention }, { retention: RETENTION_RULE }, workerSurface());
+  const days = (value: number | undefined) => (value == null ? null : value * DAY_SECONDS);
   const resolved = {
-    successfulSeconds: days("successfulDays"),
-    failedSeconds: days("failedDays"),
-    batchSize: retention.batchSize === undefined ? 1000 : positive("batchSize", retention.batchSize, true),
-    intervalSeconds:
-      retention.intervalSeconds === undefined ? 300 : positive("intervalSeconds", retention.intervalSeconds, false),
+    successfulSeconds: days(retention.successfulDays),
+    failedSeconds: days(retention.failedDays),
+    batchSize: retention.batchSize ?? 1000,
+    intervalSeconds: retention.intervalSeconds ?? 300,
   };
   return resolved.successfulSeconds === null && resolved.failedSeconds === null ? null : resolved;
 }

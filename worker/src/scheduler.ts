@@ -2,7 +2,8 @@ import { Cron } from "croner";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "@errand/db";
 import { type AnyTask, type ScheduleDefinition } from "@errand/core";
-import { toErrandError } from "@errand/core/internal";
+import { checkOptions, SCHEDULES_RULE, toErrandError } from "@errand/core/internal";
+import { workerSurface } from "./worker-surface";
 import { InvalidWorkerOption } from "./errors";
 import type { Logger } from "./logger";
 
@@ -27,24 +28,14 @@ export interface ResolvedSchedule {
  */
 export function resolveSchedules(schedules: ScheduleDefinition[] | undefined): ResolvedSchedule[] {
   if (schedules === undefined) return [];
-  if (!Array.isArray(schedules)) {
-    throw new InvalidWorkerOption("schedules", "schedules must be a list of { name, task, cron, timezone?, args? }.");
-  }
+  checkOptions({ schedules }, { schedules: SCHEDULES_RULE }, workerSurface());
   const seen = new Set<string>();
-  return schedules.map((s, i) => {
-    const label = typeof s?.name === "string" && s.name ? `Schedule "${s.name}"` : `schedules[${i}]`;
+  return schedules.map((s) => {
     const fail = (what: string): never => {
-      throw new InvalidWorkerOption("schedules", `${label}: ${what}`);
+      throw new InvalidWorkerOption("schedules", `Schedule "${s.name}": ${what}`);
     };
-    if (typeof s?.name !== "string" || s.name.trim() === "" || s.name.length > 255)
-      fail("needs a name (1 to 255 characters).");
     if (seen.has(s.name)) fail("the name is used by another schedule; names must be unique.");
     seen.add(s.name);
-    const known = ["name", "task", "cron", "timezone", "args"];
-    const unknown = Object.keys(s).filter((k) => !known.includes(k));
-    if (unknown.length > 0) fail(`unknown setting ${unknown.join(", ")}; it takes ${known.join(", ")}.`);
-    if (typeof s.task?.enqueue !== "function") fail("task must be a task made by task(), e.g. task: sendDailyReport.");
-    if (typeof s.cron !== "string") fail('cron must be a cron expression, e.g. "0 9 * * 1-5".');
     const timezone = s.timezone ?? "UTC";
     let pattern: Cron;
     try {

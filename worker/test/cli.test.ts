@@ -144,15 +144,21 @@ describe("errand worker", () => {
   });
 
   it.each([
-    [["worker", "--concurrency", "0"], /--concurrency must be at least 1/],
-    [["worker", "--concurrency", "two"], /--concurrency must be a number/],
-    [["worker", "--interval=-1"], /--interval must be at least 0/],
-    [["worker", "--max-tasks", "1.5"], /--max-tasks must be a whole number/],
-    [["worker", "--duration", "0"], /--duration must be greater than 0/],
+    [["worker", "--concurrency", "0"], /--concurrency must be a positive integer, got "0"/],
+    [["worker", "--concurrency", "two"], /--concurrency must be a positive integer, got "two"/],
+    [["worker", "--interval=-1"], /--interval must be a non-negative number of seconds, got "-1"/],
+    [["worker", "--max-tasks", "1.5"], /--max-tasks must be a positive integer, got "1\.5"/],
+    [["worker", "--duration", "0"], /--duration must be a positive number of seconds, got "0"/],
     [["worker", "--queue-name", "*,email"], /"\*" already means every queue/],
-    [["worker", "--queue-name", ","], /--queue-name needs/],
-    [["worker", "--log-level", "loud"], /--log-level must be one of debug, info, warn, error, silent/],
-    [["worker", "--worker-id", "x".repeat(65)], /--worker-id must be 1 to 64 characters/],
+    [["worker", "--queue-name", ","], /--queue-name must be "\*" or a non-empty list of queue names, got ","/],
+    [
+      ["worker", "--log-level", "loud"],
+      /--log-level must be one of "debug", "info", "warn", "error", "silent", got "loud"/,
+    ],
+    [
+      ["worker", "--worker-id", "x".repeat(65)],
+      /errand worker: --worker-id must be a string of 1 to 64 characters, got "x{65}"/,
+    ],
     [["worker", "--bogus"], /Unknown option '--bogus'/],
     [["worker", "extra"], /positional/],
     [["worker", "--config", "missing.config.ts"], /missing\.config\.ts does not exist/],
@@ -165,7 +171,7 @@ describe("errand worker", () => {
     [["embedded"], /errand embedded needs "start"/],
     [["embedded", "restart"], /errand embedded needs "start" .* got "restart"/],
     [["prune"], /needs --age DAYS/],
-    [["prune", "--age", "-"], /--age must be a number/],
+    [["prune", "--age", "-"], /--age must be a non-negative number, got "-"/],
     [["prune", "--age", "1", "--status", "PENDING"], /--status must be SUCCESSFUL or FAILED/],
   ])("%j is refused with a clear message", async (args, message) => {
     // In-process: these fail while parsing, before any configuration or connection.

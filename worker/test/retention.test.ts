@@ -40,11 +40,13 @@ describe("retention settings", () => {
       intervalSeconds: 300,
     });
     expect(() => resolveRetention({ successfulDays: 0 })).toThrow(
-      "retention.successfulDays must be a positive number, got 0.",
+      "new Worker(): retention.successfulDays must be a positive number of days, got 0.",
     );
-    expect(() => resolveRetention({ failedDays: 30, batchSize: 2.5 })).toThrow(/batchSize must be a positive integer/);
+    expect(() => resolveRetention({ failedDays: 30, batchSize: 2.5 })).toThrow(
+      "new Worker(): retention.batchSize must be a positive integer, got 2.5.",
+    );
     expect(() => resolveRetention({ sucessfulDays: 7 } as never)).toThrow(
-      /unknown setting sucessfulDays; it takes successfulDays, failedDays, batchSize, intervalSeconds/,
+      'new Worker(): unknown option "retention.sucessfulDays"; retention takes successfulDays, failedDays, batchSize, intervalSeconds.',
     );
   });
 });

@@ -159,7 +159,9 @@ describe("checking schedules", () => {
     expect(check({ args: [new Date()] })).toThrow(
       /^Schedule "reports.daily": args are not valid for task "schedules.report"/,
     );
-    expect(check({ every: 5 })).toThrow(/unknown setting every/);
+    expect(check({ every: 5 })).toThrow(
+      'new Worker(): unknown option "schedules[0].every"; schedules[0] takes name, task, cron, timezone, args.',
+    );
     expect(() =>
       resolveSchedules([
         { name: "a", task: report, cron: "* * * * *" },

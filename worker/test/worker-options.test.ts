@@ -6,18 +6,22 @@ import { InvalidWorkerOption } from "../src/errors";
 import { flagsOf, parseArgsOptions, parseFlagValue, type FlagSpec } from "../src/cli/flags";
 import { COMMANDS, COMMON_FLAGS, helpText, main } from "../src/cli/main";
 import { workerCommandFlags } from "../src/cli/worker-command";
-import { resolveWorkerOptions, WORKER_OPTIONS, type NumberRule, type OptionSpec } from "../src/worker-options";
+import { describeOption, type OptionRule } from "@errand/core/internal";
+import { resolveWorkerOptions, WORKER_OPTIONS, type OptionSpec } from "../src/worker-options";
+
+type NumberRule = Extract<OptionRule, { kind: "integer" | "number" }>;
 
 /** The number options: [name, rule, spec]. */
 const numberOptions = (Object.entries(WORKER_OPTIONS) as [keyof typeof WORKER_OPTIONS, OptionSpec][]).flatMap(
-  ([name, spec]) => (spec.rule.type === "number" ? [[name, spec.rule, spec] as const] : []),
+  ([name, spec]) =>
+    spec.rule.kind === "number" || spec.rule.kind === "integer" ? [[name, spec.rule, spec] as const] : [],
 );
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** A value the rule refuses, e.g. 0 for "at least 1". */
 function badValue(rule: NumberRule): number {
-  if (rule.above !== undefined) return rule.above;
+  if (rule.kind === "number" && rule.above !== undefined) return rule.above;
   if (rule.min !== undefined) return rule.min - 1;
   return Number.NaN;
 }
@@ -54,17 +58,21 @@ describe("resolveWorkerOptions", () => {
   it.each(numberOptions)("refuses a bad %s, naming it", (name, rule) => {
     for (const value of [badValue(rule), Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => resolveWorkerOptions({ [name]: value }), `${name}=${value}`).toThrow(
-        new RegExp(`^${name} must be a (positive|number|integer)`),
+        new RegExp(`^new Worker\\(\\): ${name} must be an? (positive|non-negative|integer|number)`),
       );
     }
     expect(() => resolveWorkerOptions({ [name]: "3" as unknown as number })).toThrow(InvalidWorkerOption);
   });
 
-  it("refuses fractional counts, and keeps the old wording", () => {
-    expect(() => resolveWorkerOptions({ maxTasks: 1.5 })).toThrow("maxTasks must be a positive integer, got 1.5.");
-    expect(() => resolveWorkerOptions({ interval: -1 })).toThrow("interval must be a number of seconds >= 0, got -1.");
+  it("refuses fractional counts, in the wording of every option surface", () => {
+    expect(() => resolveWorkerOptions({ maxTasks: 1.5 })).toThrow(
+      "new Worker(): maxTasks must be a positive integer, got 1.5.",
+    );
+    expect(() => resolveWorkerOptions({ interval: -1 })).toThrow(
+      "new Worker(): interval must be a non-negative number of seconds, got -1.",
+    );
     expect(() => resolveWorkerOptions({ leaseSeconds: 0 })).toThrow(
-      "leaseSeconds must be a positive number of seconds, got 0.",
+      "new Worker(): leaseSeconds must be a positive number of seconds, got 0.",
     );
   });
 
@@ -72,14 +80,20 @@ describe("resolveWorkerOptions", () => {
     expect(resolveWorkerOptions({ queues: ["a", "b", "a"] }).queues).toEqual(["a", "b"]);
     expect(resolveWorkerOptions({ queues: ["*"] }).queues).toBe("*");
     expect(resolveWorkerOptions({ excludeQueues: [] }).excludeQueues).toEqual([]);
-    expect(() => resolveWorkerOptions({ queues: [] })).toThrow(/queues needs "\*" or a non-empty list/);
+    expect(() => resolveWorkerOptions({ queues: [] })).toThrow(
+      'new Worker(): queues must be "*" or a non-empty list of queue names, got [].',
+    );
     expect(() => resolveWorkerOptions({ queues: ["*", "a"] })).toThrow(/"\*" already means every queue/);
-    expect(() => resolveWorkerOptions({ queues: ["x".repeat(33)] })).toThrow(/1 to 32 characters/);
+    expect(() => resolveWorkerOptions({ queues: ["x".repeat(33)] })).toThrow(
+      /^new Worker\(\): queues\[0\] must be a string of 1 to 32 characters, got "x+"\.$/,
+    );
     expect(() => resolveWorkerOptions({ queues: ["a"], excludeQueues: ["b"] })).toThrow(
-      'excludeQueues only goes with queues "*" (every queue but these).',
+      'new Worker(): excludeQueues only goes with queues "*" (every queue but these).',
     );
     expect(() => resolveWorkerOptions({ excludeQueues: ["*"] })).toThrow(/would exclude every queue/);
-    expect(() => resolveWorkerOptions({ workerId: "" })).toThrow(/workerId must be 1 to 64 characters/);
+    expect(() => resolveWorkerOptions({ workerId: "" })).toThrow(
+      'new Worker(): workerId must be a string of 1 to 64 characters, got "".',
+    );
   });
 });
 
@@ -136,7 +150,7 @@ describe("errand worker flags", () => {
     });
     expect(flags).toMatchObject({ logLevel: "warn", migrate: true });
     expect(() => parse(["--metrics-port=70000"])).toThrow(
-      /--metrics-port must be a port number \(0 to 65535\), got 70000/,
+      /--metrics-port must be an integer from 0 to 65535 \(a port number\), got "70000"/,
     );
     expect(() => parse(["--listen-url=db:5432"])).toThrow(
       /--listen-url must be a postgres:\/\/ connection string \(direct to Postgres, not through the pooler\), got "db:5432"/,
@@ -149,18 +163,28 @@ describe("errand worker flags", () => {
 
   it.each(numberOptions.filter(([, , spec]) => spec.flag !== null))(
     "%s's flag is checked by the same rule as the option",
-    (_, rule, spec) => {
+    (name, rule, spec) => {
       const flag = spec as FlagSpec;
       const bad = String(badValue(rule));
       expect(() => parseFlagValue(flag, bad)).toThrow(new RegExp(`^--${flag.flag} must be `));
-      expect(() => parseFlagValue(flag, "two")).toThrow(`--${flag.flag} must be a number, got "two".`);
-      expect(() => parseFlagValue(flag, " ")).toThrow(`--${flag.flag} must be a number`);
+      expect(() => parseFlagValue(flag, "two")).toThrow(new RegExp(`^--${flag.flag} must be an? .*, got "two"\\.$`));
+      expect(() => parseFlagValue(flag, " ")).toThrow(new RegExp(`^--${flag.flag} must be an? .*, got " "\\.$`));
+      // The flag's message is the option's, with the flag for the key.
+      const option = (() => {
+        try {
+          resolveWorkerOptions({ [name]: Number(bad) });
+        } catch (error) {
+          return (error as Error).message;
+        }
+      })();
+      expect(option).toBe(`new Worker(): ${name} must be ${describeOption(rule)}, got ${bad}.`);
+      expect(() => parseFlagValue(flag, bad)).toThrow(`--${flag.flag} must be ${describeOption(rule)}, got "${bad}".`);
     },
   );
 
   it("names the flag, not the option, when a cross-option check fails", () => {
     expect(() => parse(["--queue-name=a", "--exclude-queues=b"])).toThrow(
-      '--exclude-queues only goes with --queue-name "*" (every queue but these).',
+      'errand worker: --exclude-queues only goes with --queue-name "*" (every queue but these).',
     );
   });
 });

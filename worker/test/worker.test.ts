@@ -112,7 +112,9 @@ describe("queue filters", () => {
   it("rejects bad queue lists", () => {
     expect(() => new Worker({ queues: [] })).toThrow(/non-empty list/);
     expect(() => new Worker({ queues: ["*", "email"] })).toThrow(/every queue/);
-    expect(() => new Worker({ concurrency: 0 })).toThrow(/concurrency must be a positive integer/);
+    expect(() => new Worker({ concurrency: 0 })).toThrow(
+      "new Worker(): concurrency must be a positive integer, got 0.",
+    );
     expect(() => new Worker({ workerId: "x".repeat(65) })).toThrow(/1 to 64/);
   });
 });

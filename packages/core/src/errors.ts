@@ -130,6 +130,22 @@ export class InvalidTaskBackend extends ErrandError {
   }
 }
 
+/**
+ * A setting of `configure()` / `errand.config.ts` (or an option of `new Worker()`) is
+ * unknown or has a value it cannot take; `setting` is its path, e.g.
+ * `queues.email.rateLimit.periodSeconds`. Nothing was changed.
+ *
+ * @example
+ * try { configure({ maxAttempts: 0 }) } catch (e) { if (e instanceof InvalidConfig) console.error(e.setting) }
+ */
+export class InvalidConfig extends ErrandError {
+  readonly setting: string;
+  constructor(setting: string, message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.INVALID_CONFIG, message, options);
+    this.setting = setting;
+  }
+}
+
 /** No task with this name is registered in this process. */
 export class TaskNotRegistered extends ErrandError {
   readonly taskName: string;

@@ -103,6 +103,7 @@ export {
   ErrandError,
   isDoNotRetry,
   InvalidArgument,
+  InvalidConfig,
   InvalidTask,
   InvalidTaskArgumentsError,
   InvalidTaskBackend,

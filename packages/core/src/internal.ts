@@ -23,6 +23,21 @@ export { taskCancelledError } from "./store/task-cancelled-error";
 export { mayRetry, toErrandError } from "./errors";
 export type { EnqueueRequest } from "./types";
 export { validateQueueSettings } from "./config/queue-settings";
+export { checkOptions, invalidOption, unknownOptions, type OptionSurface } from "./options/check-options";
+export { describeOption, optionProblem } from "./options/describe-option";
+export type { OptionKind, OptionRule, OptionTable } from "./options/option-rule";
+export { QUEUE_NAME_RULE } from "./options/shared-rules";
+export {
+  BACKEND_OPTIONS,
+  CONFIG_OPTIONS,
+  CONFIGURE_SURFACE,
+  QUEUE_OPTIONS,
+  RETENTION_OPTIONS,
+  RETENTION_RULE,
+  SCHEDULE_OPTIONS,
+  SCHEDULES_RULE,
+} from "./config/config-options";
+export { TASK_OPTIONS, USING_OPTIONS } from "./task/task-options";
 export { isFlowLimited, limitedQueueNames } from "./store/claim-flow";
 export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
 export { runTask, type RunOutcome, type RunTaskOptions } from "./task/run-task";

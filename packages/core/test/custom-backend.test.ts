@@ -148,8 +148,9 @@ describe("a custom backend (django-tasks test_custom_backend)", () => {
 
   it("is refused when it is neither a built-in name nor a class", () => {
     expect(() => configure({ backends: { default: { backend: "redis" as "dummy" } } })).toThrow(
-      'Backend "default" has unknown type "redis": use "database", "immediate", "dummy" or a backend class (extend BaseBackend).',
+      'configure(): backends.default.backend must be "database", "immediate", "dummy" or a backend class (extend BaseBackend), got "redis".',
     );
+    expect(() => configure({ backends: { default: { backend: "redis" as "dummy" } } })).toThrow(InvalidTaskBackend);
   });
 });
 

@@ -19,14 +19,16 @@ const badProgress = task({ name: "errors.badProgress", takesContext: true }, asy
     await ctx.setProgress(done);
     return "stored";
   } catch (error) {
-    return `${(error as Error).constructor.name} ${(error as ErrandError).code}`;
+    return `${(error as Error).constructor.name} ${(error as ErrandError).code} ${(error as Error).message}`;
   }
 });
 
 describe("errors Errand throws", () => {
   it("are ErrandErrors with a code from the table: bad setProgress and onCommit arguments are INVALID_ARGUMENT", async () => {
     const result = await badProgress.enqueue(-1);
-    expect(result.returnValue).toBe("InvalidArgument INVALID_ARGUMENT");
+    expect(result.returnValue).toBe(
+      "InvalidArgument INVALID_ARGUMENT setProgress(done, total): done must be a non-negative number, got -1.",
+    );
     expect((await badProgress.enqueue(1)).returnValue).toBe("stored");
 
     const thrown = await transaction.onCommit(42 as unknown as () => void).catch((e: unknown) => e);

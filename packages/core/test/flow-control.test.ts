@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeBackends, configure, getBackend, InvalidTask, task, type ErrandError } from "@errand/core";
+import { closeBackends, configure, getBackend, InvalidConfig, InvalidTask, task, type ErrandError } from "@errand/core";
 import { validateQueueSettings } from "@errand/core/internal";
 import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
 
@@ -120,22 +120,31 @@ describe("the queues setting", () => {
   it.each([
     [
       { email: { concurency: 5 } },
-      /Setting queues\.email\.concurency is not a setting; queues\.email knows concurrency, rateLimit/,
+      'configure(): unknown option "queues.email.concurency"; queues.email takes concurrency, rateLimit.',
     ],
-    [{ email: { concurrency: -1 } }, /Setting queues\.email\.concurrency must be a positive integer, got -1/],
-    [{ email: { concurrency: 1.5 } }, /Setting queues\.email\.concurrency must be a positive integer, got 1\.5/],
+    [{ email: { concurrency: -1 } }, "configure(): queues.email.concurrency must be a positive integer, got -1."],
+    [{ email: { concurrency: 1.5 } }, "configure(): queues.email.concurrency must be a positive integer, got 1.5."],
     [
       { email: { rateLimit: { limit: 10, periodSeconds: 0 } } },
-      /Setting queues\.email\.rateLimit\.periodSeconds must be a positive integer, got 0/,
+      "configure(): queues.email.rateLimit.periodSeconds must be a positive whole number of seconds, got 0.",
     ],
-    [{ email: { rateLimit: { limit: 10 } } }, /Setting queues\.email\.rateLimit\.periodSeconds is required/],
+    [
+      { email: { rateLimit: { limit: 10 } } },
+      "configure(): queues.email.rateLimit.periodSeconds must be a positive whole number of seconds, got undefined.",
+    ],
     [
       { email: { rateLimit: { limit: 10, periodSeconds: 1, burst: 2 } } },
-      /queues\.email\.rateLimit\.burst is not a setting/,
+      'configure(): unknown option "queues.email.rateLimit.burst"; queues.email.rateLimit takes limit, periodSeconds.',
     ],
-    [{ email: 5 }, /Setting queues\.email must be an object/],
-    [["email"], /Setting queues must be an object of queue names/],
-    [{ ["x".repeat(33)]: {} }, /is not a queue name/],
+    [{ email: 5 }, "configure(): queues.email must be an object { concurrency, rateLimit }, got 5."],
+    [
+      ["email"],
+      'configure(): queues must be an object of queue names, e.g. { email: { concurrency: 5 } }, got ["email"].',
+    ],
+    [
+      { ["x".repeat(33)]: {} },
+      /^configure\(\): queues has "x+", which is not a name: names must be a string of 1 to 32 characters\.$/,
+    ],
   ])("refuses %j, naming the setting", (queues, message) => {
     expect(() => validateQueueSettings(queues)).toThrow(message);
     const error = (() => {
@@ -145,7 +154,9 @@ describe("the queues setting", () => {
         return e as ErrandError;
       }
     })();
+    expect(error).toBeInstanceOf(InvalidConfig);
     expect(error?.code).toBe("INVALID_CONFIG");
+    expect((error as InvalidConfig).setting).toMatch(/^queues/);
   });
 
   it("keeps the previous configuration when the new one is refused", async () => {

@@ -3,6 +3,7 @@ import {
   closeBackends,
   configure,
   getBackend,
+  ImmediateBackend,
   InvalidTaskBackend,
   task,
   taskEvents,
@@ -65,12 +66,14 @@ describe("the immediate backend's results", () => {
     expect((await fanOut.using({ backend: "small" }).getResult(outer.id)).returnValue).toBe(5);
   });
 
-  it("refuse a maxResults that is not a whole number ≥ 1", () => {
+  it("refuse a maxResults that is not a whole number ≥ 1, in configure() and when made directly", () => {
     for (const maxResults of [-1, 0, 1.5, Number.NaN, Infinity]) {
-      configure({ backends: { bad: { backend: "immediate", maxResults } } });
-      expect(() => getBackend("bad")).toThrow(InvalidTaskBackend);
+      expect(() => configure({ backends: { bad: { backend: "immediate", maxResults } } })).toThrow(InvalidTaskBackend);
+      expect(() => new ImmediateBackend("bad", { backend: "immediate", maxResults })).toThrow(InvalidTaskBackend);
     }
-    expect(() => getBackend("bad")).toThrow(/maxResults must be a whole number ≥ 1, got Infinity/);
+    expect(() => configure({ backends: { bad: { backend: "immediate", maxResults: Infinity } } })).toThrow(
+      "configure(): backends.bad.maxResults must be a positive integer, got Infinity.",
+    );
     configure({ backends: { default: { backend: "immediate" } } });
   });
 });

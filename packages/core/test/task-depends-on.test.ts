@@ -44,7 +44,12 @@ describe("using({ dependsOn })", () => {
       .selectFrom("errand_tasks")
       .select((eb) => eb.fn.countAll<string>().as("n"))
       .executeTakeFirstOrThrow();
-    expect(() => notify.using({ dependsOn: ["nope"] })).toThrow(/dependsOn\[0\] must be a TaskResult or a task id/);
+    expect(() => notify.using({ dependsOn: ["nope"] })).toThrow(
+      'task("deps-api.notify").using(): dependsOn[0] must be a TaskResult or a task id (a uuid), got "nope".',
+    );
+    expect(() => notify.using({ dependsOn: "nope" as never })).toThrow(
+      'task("deps-api.notify").using(): dependsOn must be a list of task results or ids, e.g. using({ dependsOn: [a, b] }), got "nope".',
+    );
     const elsewhere = await resize.using({ backend: "fake" }).enqueue("x.png");
     expect(() => notify.using({ dependsOn: [elsewhere] })).toThrow(/backend "fake".*own backend/);
     const a = await resize.enqueue("a.png");

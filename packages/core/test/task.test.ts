@@ -61,14 +61,27 @@ describe("task()", () => {
   });
 
   it.each([
-    [{ name: "" }, /non-empty name/],
-    [{ name: "bad.priority", priority: 101 }, /between -100 and 100/],
-    [{ name: "bad.priority2", priority: 1.5 }, /integer/],
-    [{ name: "bad.queue", queueName: "x".repeat(33) }, /at most 32/],
-    [{ name: "bad.attempts", maxAttempts: 0 }, /positive integer/],
-    [{ name: "bad.timeout", timeout: -1 }, /positive number/],
-  ])("refuses invalid options %o", (options, message) => {
+    [
+      { name: "" },
+      'task(""): name must be a stable, non-empty name of at most 255 characters, e.g. task({ name: "emails.send" }, fn), got "".',
+    ],
+    [
+      { name: "bad.priority", priority: 101 },
+      'task("bad.priority"): priority must be an integer from -100 to 100 (higher runs first), got 101.',
+    ],
+    [{ name: "bad.priority2", priority: 1.5 }, /^task\("bad\.priority2"\): priority must be an integer/],
+    [
+      { name: "bad.queue", queueName: "x".repeat(33) },
+      /^task\("bad\.queue"\): queueName must be a string of 1 to 32 characters, got "x+"\.$/,
+    ],
+    [{ name: "bad.attempts", maxAttempts: 0 }, 'task("bad.attempts"): maxAttempts must be a positive integer, got 0.'],
+    [
+      { name: "bad.timeout", timeout: -1 },
+      'task("bad.timeout"): timeout must be a positive number of seconds, got -1.',
+    ],
+  ])("refuses invalid options %o with an InvalidTask", (options, message) => {
     expect(() => task(options, async () => null)).toThrow(message);
+    expect(() => task(options, async () => null)).toThrow(InvalidTask);
   });
 
   it("requires a context parameter when takesContext is set", () => {
@@ -100,33 +113,42 @@ describe("using()", () => {
   it("refuses an unknown option, at run time too (an options object the compiler never saw)", () => {
     const options = JSON.parse('{"priority": 1, "uniqueKeys": "order:1"}') as object;
     expect(() => send.using(options)).toThrow(
-      /Task "using\.send": using\(\) got an unknown option "uniqueKeys"; it knows priority, queueName/,
+      /^task\("using\.send"\)\.using\(\): unknown option "uniqueKeys"; it takes priority, queueName/,
     );
     const taskOptions = JSON.parse('{"name": "t.typo", "priorty": 5}') as { name: string };
-    expect(() => task(taskOptions, async () => null)).toThrow(/task\("t\.typo"\) got an unknown option "priorty"/);
+    expect(() => task(taskOptions, async () => null)).toThrow(/^task\("t\.typo"\): unknown option "priorty"/);
   });
 
   it("refuses bad overrides with clear errors", () => {
-    expect(() => send.using({ priority: 101 })).toThrow(/between -100 and 100/);
+    expect(() => send.using({ priority: 101 })).toThrow(
+      'task("using.send").using(): priority must be an integer from -100 to 100 (higher runs first), got 101.',
+    );
     expect(() => send.using({ backend: "nope" })).toThrow(InvalidTaskBackend);
     expect(() => send.using({ backend: "nope" })).toThrow(/No backend is configured as "nope"/);
-    expect(() => send.using({ runAfter: new Date("garbage") })).toThrow(/valid Date/);
+    expect(() => send.using({ runAfter: new Date("garbage") })).toThrow(
+      'task("using.send").using(): runAfter must be a valid Date, got Invalid Date.',
+    );
     expect(() => send.using({ backend: "inline", delay: { seconds: 5 } })).toThrow(/cannot defer/);
     expect(() => send.using({ backend: "strict", queueName: "bulk" })).toThrow(/not one of backend "strict"'s queues/);
-    expect(() => send.using({ repeat: 0 })).toThrow(/positive integer/);
-    expect(() => send.using({ uniqueKey: "" })).toThrow(/uniqueKey must be a non-empty string/);
-    expect(() => send.using({ uniqueKey: "x".repeat(256) })).toThrow(/at most 255 characters/);
+    expect(() => send.using({ repeat: 0 })).toThrow(
+      'task("using.send").using(): repeat must be a positive whole number of seconds (see Repeat), got 0.',
+    );
+    expect(() => send.using({ maxAttempts: 0 })).toThrow(InvalidTask);
+    expect(() => send.using({ uniqueKey: "" })).toThrow(/uniqueKey must be a string of 1 to 255 characters, e\.g\./);
+    expect(() => send.using({ uniqueKey: "x".repeat(256) })).toThrow(
+      /uniqueKey must be a string of 1 to 255 characters/,
+    );
   });
 
   it("refuses an unknown option to task() or using(), naming it and listing the known ones", () => {
     const typo = { name: "t.typo", queue: "email" } as unknown as { name: string };
     expect(() => task(typo, async () => null)).toThrow(
-      /task\("t\.typo"\) got an unknown option "queue"; it knows name, queueName, priority/,
+      /^task\("t\.typo"\): unknown option "queue"; it takes name, queueName, priority/,
     );
     const misplaced = { name: "t.key", uniqueKey: "k" } as unknown as { name: string };
-    expect(() => task(misplaced, async () => null)).toThrow(/task\("t\.key"\) got an unknown option "uniqueKey"/);
+    expect(() => task(misplaced, async () => null)).toThrow(/^task\("t\.key"\): unknown option "uniqueKey"/);
     const unknown = { unique: "k", dealy: 5 } as unknown as { priority: number };
-    expect(() => send.using(unknown)).toThrow(/using\(\) got unknown options "unique", "dealy"; it knows .*uniqueKey/);
+    expect(() => send.using(unknown)).toThrow(/using\(\): unknown options "unique", "dealy"; it takes .*uniqueKey/);
   });
 
   it("computes a delay at enqueue time and stores repeat, creator and verbose name", async () => {
@@ -190,6 +212,8 @@ describe("argument validation", () => {
 
 describe("configure()", () => {
   it("refuses an unknown backend type", () => {
-    expect(() => configure({ backends: { default: { backend: "redis" } as never } })).toThrow(/unknown type "redis"/);
+    expect(() => configure({ backends: { default: { backend: "redis" } as never } })).toThrow(
+      'configure(): backends.default.backend must be "database", "immediate", "dummy" or a backend class (extend BaseBackend), got "redis".',
+    );
   });
 });

@@ -5,19 +5,19 @@ import { UsageError } from "./usage-error";
 
 /** Flags of `errand retry` and `errand cancel` (besides the common ones). */
 export const BULK_FLAGS: readonly FlagSpec[] = [
-  { flag: "status", arg: "S", rule: { type: "string" }, help: "FAILED for retry, PENDING for cancel (the default)" },
-  { flag: "queue-name", arg: "Q", rule: { type: "string" }, help: "only this queue" },
-  { flag: "task-name", arg: "T", rule: { type: "string" }, help: "only this task" },
+  { flag: "status", arg: "S", rule: { kind: "string" }, help: "FAILED for retry, PENDING for cancel (the default)" },
+  { flag: "queue-name", arg: "Q", rule: { kind: "string" }, help: "only this queue" },
+  { flag: "task-name", arg: "T", rule: { kind: "string" }, help: "only this task" },
   {
     flag: "enqueued-before",
     arg: "ISO",
-    rule: { type: "string" },
+    rule: { kind: "string" },
     help: "only tasks enqueued before this time (ISO 8601)",
   },
   {
     flag: "finished-before",
     arg: "ISO",
-    rule: { type: "string" },
+    rule: { kind: "string" },
     help: "only tasks finished before this time (ISO 8601; retry)",
   },
 ];

@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from "node:util";
-import { numberProblems, type OptionSpec } from "../worker-options";
+import { describeOption, optionProblem } from "@errand/core/internal";
+import type { OptionSpec } from "../worker-options";
 import { UsageError } from "./usage-error";
 
 /** One command-line flag: a row of an option table that has a flag. */
@@ -25,7 +26,7 @@ export function parseArgsOptions(flags: readonly FlagSpec[]): NonNullable<ParseA
   const options: NonNullable<ParseArgsConfig["options"]> = {};
   for (const spec of flags) {
     options[spec.flag] = {
-      type: spec.rule.type === "boolean" ? "boolean" : "string",
+      type: spec.rule.kind === "boolean" ? "boolean" : "string",
       ...(spec.short ? { short: spec.short } : {}),
       ...(spec.multiple ? { multiple: true } : {}),
     };
@@ -46,8 +47,9 @@ export function helpLines(flags: readonly FlagSpec[]): string {
 }
 
 /**
- * Turns a flag's text into its value by the flag's rule: numbers within their bounds, a
- * comma list of queue names, one of the allowed choices. `undefined` when not given.
+ * Turns a flag's text into its value by the flag's rule (the same rule, and so the same
+ * wording, as the option it sets): numbers within their bounds, a comma list of queue
+ * names, one of the allowed choices. `undefined` when not given.
  *
  * @throws UsageError saying what the flag must be.
  * @example
@@ -57,26 +59,27 @@ export function parseFlagValue(spec: FlagSpec, raw: RawFlagValue): number | stri
   if (raw === undefined || typeof raw === "boolean") return raw;
   if (Array.isArray(raw)) return raw;
   const rule = spec.rule;
-  switch (rule.type) {
+  switch (rule.kind) {
+    case "integer":
     case "number": {
-      const value = Number(raw);
-      const problems = raw.trim() === "" ? ["a number"] : numberProblems(rule, value);
-      if (problems.length > 0) throw new UsageError(`--${spec.flag} must be ${problems.join(" and ")}, got "${raw}".`);
+      const value = raw.trim() === "" ? Number.NaN : Number(raw);
+      const problem = optionProblem(rule, value);
+      if (problem) throw new UsageError(`--${spec.flag} ${problem}, got "${raw}".`);
       return value;
     }
-    case "queues": {
+    case "list": {
       const names = raw
         .split(",")
         .map((q) => q.trim())
         .filter((q) => q.length > 0);
-      if (names.length === 0) throw new UsageError(`--${spec.flag} needs "*" or queue names, got "${raw}".`);
+      if (names.length === 0) throw new UsageError(`--${spec.flag} must be ${describeOption(rule)}, got "${raw}".`);
       return names;
     }
-    case "choice":
-      if (!rule.values.includes(raw)) {
-        throw new UsageError(`--${spec.flag} must be one of ${rule.values.join(", ")}, got "${raw}".`);
-      }
+    case "enum": {
+      const problem = optionProblem(rule, raw);
+      if (problem) throw new UsageError(`--${spec.flag} ${problem}, got "${raw}".`);
       return raw;
+    }
     default:
       return raw;
   }

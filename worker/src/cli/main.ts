@@ -16,11 +16,11 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
   {
     flag: "config",
     arg: "PATH",
-    rule: { type: "string" },
+    rule: { kind: "string" },
     help: "errand.config.ts to load (default: ./errand.config.ts)",
   },
   WORKER_OPTIONS.backend,
-  { flag: "help", short: "h", rule: { type: "boolean" }, help: "show help" },
+  { flag: "help", short: "h", rule: { kind: "boolean" }, help: "show help" },
 ];
 
 type Values = Record<string, RawFlagValue>;

@@ -7,19 +7,19 @@ export const PRUNE_FLAGS: readonly FlagSpec[] = [
   {
     flag: "age",
     arg: "DAYS",
-    rule: { type: "number", min: 0 },
+    rule: { kind: "number", min: 0 },
     help: "finished more than DAYS ago (required; 0 = every finished task)",
   },
-  { flag: "failed-age", arg: "DAYS", rule: { type: "number", min: 0 }, help: "age for FAILED tasks (default: --age)" },
+  { flag: "failed-age", arg: "DAYS", rule: { kind: "number", min: 0 }, help: "age for FAILED tasks (default: --age)" },
   {
     flag: "status",
     arg: "S",
-    rule: { type: "string" },
+    rule: { kind: "string" },
     multiple: true,
     help: "SUCCESSFUL and/or FAILED (comma list; default both)",
   },
-  { flag: "queue-name", arg: "Q", rule: { type: "string" }, help: 'only this queue ("*" = every queue, the default)' },
-  { flag: "dry-run", rule: { type: "boolean" }, help: "count, delete nothing" },
+  { flag: "queue-name", arg: "Q", rule: { kind: "string" }, help: 'only this queue ("*" = every queue, the default)' },
+  { flag: "dry-run", rule: { kind: "boolean" }, help: "count, delete nothing" },
 ];
 
 const PRUNABLE = ["SUCCESSFUL", "FAILED"] as const;

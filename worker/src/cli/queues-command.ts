@@ -5,7 +5,7 @@ import { UsageError } from "./usage-error";
 
 /** Flags of `errand queues` (besides the common ones). */
 export const QUEUES_FLAGS: readonly FlagSpec[] = [
-  { flag: "json", rule: { type: "boolean" }, help: "print the queues as JSON" },
+  { flag: "json", rule: { kind: "boolean" }, help: "print the queues as JSON" },
 ];
 
 /**

@@ -4,8 +4,8 @@ import type { FlagSpec } from "./flags";
 
 /** Flags of `errand schedules` (besides the common ones). */
 export const SCHEDULES_FLAGS: readonly FlagSpec[] = [
-  { flag: "json", rule: { type: "boolean" }, help: "print the schedules as JSON" },
-  { flag: "runs", arg: "N", rule: { type: "number", integer: true, min: 1 }, help: "next runs to show (default 3)" },
+  { flag: "json", rule: { kind: "boolean" }, help: "print the schedules as JSON" },
+  { flag: "runs", arg: "N", rule: { kind: "integer", min: 1 }, help: "next runs to show (default 3)" },
 ];
 
 /** The wall-clock time of `date` in `timezone`, e.g. "2026-03-30 09:00 CEST". */

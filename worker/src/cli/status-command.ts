@@ -6,7 +6,7 @@ import type { FlagSpec } from "./flags";
 
 /** Flags of `errand status` (besides the common ones). */
 export const STATUS_FLAGS: readonly FlagSpec[] = [
-  { flag: "json", rule: { type: "boolean" }, help: "print the counts as JSON" },
+  { flag: "json", rule: { kind: "boolean" }, help: "print the counts as JSON" },
 ];
 
 /** What `errand status` says of retention: the settings and the last run's counts. */

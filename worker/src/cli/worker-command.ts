@@ -10,16 +10,16 @@ import { flagsOf, parseFlagValue, type FlagSpec, type RawFlagValue } from "./fla
 const LOG_LEVEL_FLAG = {
   flag: "log-level",
   arg: "L",
-  rule: { type: "choice", values: LOG_LEVELS },
+  rule: { kind: "enum", values: LOG_LEVELS },
   default: "info",
   help: LOG_LEVELS.join(", "),
 } as const satisfies FlagSpec;
 
 /** Flags of `errand worker` that are not options of `new Worker()`. */
 export const WORKER_COMMAND_FLAGS: readonly FlagSpec[] = [
-  { flag: "no-startup-delay", rule: { type: "boolean" }, help: "same as --startup-delay 0" },
+  { flag: "no-startup-delay", rule: { kind: "boolean" }, help: "same as --startup-delay 0" },
   LOG_LEVEL_FLAG,
-  { flag: "migrate", rule: { type: "boolean" }, help: "migrate the database before starting" },
+  { flag: "migrate", rule: { kind: "boolean" }, help: "migrate the database before starting" },
 ];
 
 /** Every flag of `errand worker` but the common ones (`--config`, `--backend`, `--help`). */

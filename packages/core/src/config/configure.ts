@@ -1,4 +1,4 @@
-import { MAX_BACKEND_ALIAS_LENGTH, type Database } from "@errand/db";
+import type { Database } from "@errand/db";
 import { InvalidTaskBackend } from "../errors";
 import type { Backend } from "../backends/backend";
 import { DatabaseBackend } from "../backends/database/database-backend";
@@ -9,6 +9,8 @@ import { ImmediateBackend } from "../backends/immediate/immediate-backend";
 import type { ImmediateBackendSettings } from "../backends/immediate/immediate-backend-settings";
 import type { QueueSettings } from "../types";
 import { validateQueueSettings } from "./queue-settings";
+import { BACKEND_OPTIONS, CONFIG_OPTIONS, CONFIGURE_SURFACE } from "./config-options";
+import { checkOptions } from "../options/check-options";
 import { setCurrentQueueSettings } from "./current-queue-settings";
 import { createCustomBackend } from "../backends/custom/create-custom-backend";
 import type { CustomBackendSettings } from "../backends/custom/custom-backend-settings";
@@ -54,35 +56,28 @@ const state: State = ((globalThis as Record<symbol, unknown>)[STATE_KEY] as Stat
 (globalThis as Record<symbol, unknown>)[STATE_KEY] = state;
 
 function resolve(settings: ErrandSettings): ResolvedSettings {
+  checkOptions(settings, CONFIG_OPTIONS, CONFIGURE_SURFACE);
   const backends = settings.backends ?? { default: { backend: "database" } };
-  for (const [alias, s] of Object.entries(backends)) {
-    if (alias.length === 0 || alias.length > MAX_BACKEND_ALIAS_LENGTH) {
-      throw new InvalidTaskBackend(
-        alias,
-        `Backend alias "${alias}" must be 1 to ${MAX_BACKEND_ALIAS_LENGTH} characters.`,
-      );
-    }
-    const kind = (s as { backend?: unknown } | undefined)?.backend;
-    if (kind !== "database" && kind !== "immediate" && kind !== "dummy" && typeof kind !== "function") {
-      throw new InvalidTaskBackend(
-        alias,
-        `Backend "${alias}" has unknown type ${typeof kind === "string" ? JSON.stringify(kind) : typeof kind}: use "database", "immediate", "dummy" or a backend class (extend BaseBackend).`,
-      );
+  for (const [alias, entry] of Object.entries(backends)) {
+    const kind: unknown = entry.backend;
+    if (kind === "database" || kind === "immediate" || kind === "dummy") {
+      checkOptions(entry, BACKEND_OPTIONS[kind], { ...CONFIGURE_SURFACE, at: `backends.${alias}` });
+    } else {
+      // A custom backend's other options are its own: only the keys read here are checked.
+      const { backend, queues } = entry;
+      checkOptions({ backend, queues }, BACKEND_OPTIONS.custom, { ...CONFIGURE_SURFACE, at: `backends.${alias}` });
     }
   }
-  const maxAttempts = settings.maxAttempts ?? 25;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new InvalidTaskBackend(
-      "default",
-      `maxAttempts must be a positive integer, got ${String(settings.maxAttempts)}.`,
-    );
-  }
-  return { backends, maxAttempts, queues: validateQueueSettings(settings.queues) };
+  return { backends, maxAttempts: settings.maxAttempts ?? 25, queues: validateQueueSettings(settings.queues) };
 }
 
 /**
  * Sets the backends. Call it once at start-up, before enqueueing; calling it again
- * replaces the settings and closes the backends made from the old ones.
+ * replaces the settings and closes the backends made from the old ones. It also takes the
+ * rest of an `errand.config.ts` (`tasks`, `retention`, `schedules`: checked here, used by
+ * the worker). Every setting is checked against `CONFIG_OPTIONS`; an unknown one is refused.
+ *
+ * @throws InvalidConfig naming the setting (InvalidTaskBackend for a backend's settings).
  *
  * @example
  * configure({ backends: { default: { backend: "database", url: process.env.DATABASE_URL } } });

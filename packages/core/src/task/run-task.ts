@@ -1,10 +1,24 @@
 import { ERROR_CODES, ErrandError, InvalidArgument } from "../errors";
+import { checkOptions, type OptionSurface } from "../options/check-options";
+import type { OptionTable } from "../options/option-rule";
 import { normalizeJson, type JsonValue } from "../json/normalize-json";
 import type { TaskResult } from "../result/task-result";
 import type { RunnableTask } from "./runnable-task";
 import type { TaskContext } from "./task-context";
 import type { TaskDependency } from "../types";
 import { LazyAbort } from "./lazy-abort";
+
+/** `ctx.setProgress(done, total?)`'s arguments, checked by the option validator. */
+const PROGRESS_ARGUMENTS = {
+  done: { kind: "number", min: 0, required: true },
+  total: { kind: "number", min: 0 },
+} as const satisfies OptionTable;
+
+/** A bad `setProgress` argument is an `InvalidArgument`, not a state error. */
+const PROGRESS_SURFACE: OptionSurface = {
+  where: "setProgress(done, total)",
+  error: (message) => new InvalidArgument(message),
+};
 
 export interface RunTaskOptions {
   task: RunnableTask;
@@ -76,14 +90,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunOutcome> {
       return abort.signal;
     },
     setProgress: async (done, total) => {
-      if (typeof done !== "number" || !Number.isFinite(done) || done < 0) {
-        throw new InvalidArgument(`setProgress(done, total): done must be a finite number >= 0, got ${String(done)}.`);
-      }
-      if (total !== undefined && (typeof total !== "number" || !Number.isFinite(total) || total < 0)) {
-        throw new InvalidArgument(
-          `setProgress(done, total): total must be a finite number >= 0, got ${String(total)}.`,
-        );
-      }
+      checkOptions({ done, total }, PROGRESS_ARGUMENTS, PROGRESS_SURFACE);
       await options.setProgress(done, total ?? null);
     },
   };

@@ -1,7 +1,11 @@
+import { MAX_TASK_NAME_LENGTH, MAX_UNIQUE_KEY_LENGTH } from "@errand/db";
 import { InvalidTask } from "../errors";
+import type { OptionSurface } from "../options/check-options";
+import type { OptionRule } from "../options/option-rule";
+import { BACKEND_ALIAS_RULE, POSITIVE_INTEGER_RULE, PRIORITY_RULE, QUEUE_NAME_RULE } from "../options/shared-rules";
 import type { EnqueueTransaction, TaskCreator } from "../types";
 import type { TaskResult } from "../result/task-result";
-import type { Delay } from "./repeat";
+import { delayToMilliseconds, type Delay } from "./repeat";
 
 /** Options of `task()`. Only `name` is required. */
 export interface TaskOptions {
@@ -77,54 +81,67 @@ export interface UsingOptions {
   dependsOn?: readonly (TaskResult<unknown> | string)[] | undefined;
 }
 
-/** Every option `task()` knows: anything else is a mistake to report, not to ignore. */
-export const TASK_OPTION_KEYS = Object.keys({
-  name: true,
-  queueName: true,
-  priority: true,
-  backend: true,
-  takesContext: true,
-  maxAttempts: true,
-  backoff: true,
-  timeout: true,
-  isolate: true,
-  verboseName: true,
-  concurrencyKey: true,
-  concurrencyLimit: true,
-} satisfies Record<keyof TaskOptions, true>);
+/** Every option of `task()` and what it may be: the one place they are checked (`checkOptions`). */
+export const TASK_OPTIONS = {
+  name: {
+    kind: "string",
+    minLength: 1,
+    maxLength: MAX_TASK_NAME_LENGTH,
+    pattern: /\S/,
+    expected: `a stable, non-empty name of at most ${MAX_TASK_NAME_LENGTH} characters`,
+    hint: 'e.g. task({ name: "emails.send" }, fn)',
+    required: true,
+  },
+  queueName: QUEUE_NAME_RULE,
+  priority: PRIORITY_RULE,
+  backend: BACKEND_ALIAS_RULE,
+  takesContext: { kind: "boolean" },
+  maxAttempts: POSITIVE_INTEGER_RULE,
+  backoff: { kind: "function", signature: "(attempts) => seconds" },
+  timeout: { kind: "number", above: 0, unit: "seconds" },
+  isolate: { kind: "enum", values: ["thread"], hint: "run each attempt in a worker thread, or leave it out" },
+  verboseName: { kind: "string" },
+  concurrencyKey: { kind: "function", signature: "(...args) => string", hint: "e.g. (id) => `customer:${id}`" },
+  concurrencyLimit: POSITIVE_INTEGER_RULE,
+} as const satisfies Record<keyof TaskOptions, OptionRule>;
 
-/** Every option `task.using()` knows. */
-export const USING_OPTION_KEYS = Object.keys({
-  priority: true,
-  queueName: true,
-  runAfter: true,
-  delay: true,
-  backend: true,
-  repeat: true,
-  repeatUntil: true,
-  verboseName: true,
-  creator: true,
-  maxAttempts: true,
-  uniqueKey: true,
-  transaction: true,
-  dependsOn: true,
-} satisfies Record<keyof UsingOptions, true>);
+/** Every option of `task.using()` and what it may be. */
+export const USING_OPTIONS = {
+  priority: PRIORITY_RULE,
+  queueName: QUEUE_NAME_RULE,
+  runAfter: { kind: "date" },
+  delay: {
+    kind: "check",
+    expected: "a non-negative number of seconds or a duration such as { minutes: 20 }",
+    test: (value) => {
+      if (typeof value !== "number" && (typeof value !== "object" || value === null)) return false;
+      const ms = delayToMilliseconds(value);
+      return Number.isFinite(ms) && ms >= 0;
+    },
+  },
+  backend: BACKEND_ALIAS_RULE,
+  repeat: { kind: "integer", min: 1, unit: "seconds", hint: "see Repeat" },
+  repeatUntil: { kind: "date" },
+  verboseName: { kind: "string" },
+  creator: {
+    kind: "object",
+    table: {
+      type: { kind: "string", minLength: 1, required: true },
+      id: { kind: "string", minLength: 1, required: true },
+    },
+  },
+  maxAttempts: POSITIVE_INTEGER_RULE,
+  uniqueKey: { kind: "string", minLength: 1, maxLength: MAX_UNIQUE_KEY_LENGTH, hint: "e.g. `order:${orderId}`" },
+  transaction: { kind: "any" },
+  dependsOn: { kind: "list", expected: "a list of task results or ids", hint: "e.g. using({ dependsOn: [a, b] })" },
+} as const satisfies Record<keyof UsingOptions, OptionRule>;
 
 /**
- * An option the function does not know (a typo, an option of a later version, a value
- * built at run time and so never checked by the compiler) is an error: ignored, it would
- * change nothing and say nothing.
+ * How `task()` and `using()` report a bad option: an `InvalidTask` whose message starts with
+ * `task("name")` or `task("name").using()`.
  */
-export function rejectUnknownOptions(
-  options: object,
-  known: readonly string[],
-  { where, name }: { where: string; name?: string },
-): void {
-  const unknown = Object.keys(options).filter((key) => !known.includes(key));
-  if (unknown.length === 0) return;
-  throw new InvalidTask(
-    `${where} got ${unknown.length === 1 ? "an unknown option" : "unknown options"} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; ` +
-      `it knows ${known.join(", ")}.`,
-    name,
-  );
+export function taskSurface(name: unknown, method?: "using"): OptionSurface {
+  const where = `task(${typeof name === "string" ? JSON.stringify(name) : ""})${method ? `.${method}()` : ""}`;
+  const taskName = typeof name === "string" ? name : undefined;
+  return { where, error: (message) => new InvalidTask(message, taskName) };
 }

@@ -8,24 +8,11 @@ import { TaskResult } from "../result/task-result";
 import type { EnqueueRequest } from "../types";
 import { delayToMilliseconds } from "./repeat";
 import { registerTask } from "./registry";
-import {
-  rejectUnknownOptions,
-  TASK_OPTION_KEYS,
-  USING_OPTION_KEYS,
-  type TaskOptions,
-  type UsingOptions,
-} from "./task-options";
+import { TASK_OPTIONS, taskSurface, USING_OPTIONS, type TaskOptions, type UsingOptions } from "./task-options";
 import type { TaskContext } from "./task-context";
-import { MAX_BACKEND_ALIAS_LENGTH, MAX_CONCURRENCY_KEY_LENGTH, MAX_TASK_NAME_LENGTH } from "@errand/db";
-import {
-  validateDate,
-  validateForBackend,
-  validatePositiveInteger,
-  validatePositiveNumber,
-  validatePriority,
-  validateQueueName,
-  validateUniqueKey,
-} from "./validate-options";
+import { MAX_CONCURRENCY_KEY_LENGTH } from "@errand/db";
+import { checkOptions, invalidOption } from "../options/check-options";
+import { validateForBackend } from "./validate-for-backend";
 import { validateDependsOn } from "./validate-depends-on";
 
 export type { TaskOptions, UsingOptions } from "./task-options";
@@ -133,50 +120,30 @@ export class Task<TArgs extends unknown[], TReturn, TName extends string = strin
    */
   using(options: UsingOptions): Task<TArgs, TReturn, TName> {
     const name = this.#def.name;
-    if (typeof options !== "object" || options === null) {
-      throw new InvalidTask(`using() needs an options object, got ${String(options)}.`, name);
-    }
-    rejectUnknownOptions(options, USING_OPTION_KEYS, { where: `Task "${name}": using()`, name });
+    checkOptions(options, USING_OPTIONS, taskSurface(name, "using"));
     const next: { -readonly [K in keyof UsingState]: UsingState[K] } = { ...this.#using };
-    if (options.priority !== undefined && options.priority !== null)
-      next.priority = validatePriority(options.priority, name);
-    if (options.queueName !== undefined && options.queueName !== null)
-      next.queueName = validateQueueName(options.queueName, name);
-    if (options.backend !== undefined && options.backend !== null) {
+    if (options.priority != null) next.priority = options.priority;
+    if (options.queueName != null) next.queueName = options.queueName;
+    if (options.backend != null) {
       next.backend = options.backend;
       getBackend(options.backend);
     }
-    if (options.repeat !== undefined && options.repeat !== null)
-      next.repeat = validatePositiveInteger(options.repeat, "repeat (seconds)", name);
-    if (options.repeatUntil !== undefined && options.repeatUntil !== null)
-      next.repeatUntil = validateDate(options.repeatUntil, "repeatUntil", name);
-    if (options.maxAttempts !== undefined && options.maxAttempts !== null)
-      next.maxAttempts = validatePositiveInteger(options.maxAttempts, "maxAttempts", name);
-    if (options.verboseName !== undefined && options.verboseName !== null)
-      next.verboseName = String(options.verboseName);
-    if (options.creator !== undefined && options.creator !== null) {
-      const { type, id } = options.creator;
-      if (typeof type !== "string" || typeof id !== "string" || !type || !id) {
-        throw new InvalidTask(`creator must be { type: string; id: string } with both non-empty.`, name);
-      }
-      next.creator = { type, id };
-    }
-    if (options.uniqueKey !== undefined && options.uniqueKey !== null)
-      next.uniqueKey = validateUniqueKey(options.uniqueKey, name);
-    if (options.transaction !== undefined && options.transaction !== null) next.transaction = options.transaction;
-    if (options.dependsOn !== undefined && options.dependsOn !== null)
-      next.dependsOn = validateDependsOn(options.dependsOn, next.backend, name);
+    if (options.repeat != null) next.repeat = options.repeat;
+    if (options.repeatUntil != null) next.repeatUntil = options.repeatUntil;
+    if (options.maxAttempts != null) next.maxAttempts = options.maxAttempts;
+    if (options.verboseName != null) next.verboseName = options.verboseName;
+    if (options.creator != null) next.creator = { type: options.creator.type, id: options.creator.id };
+    if (options.uniqueKey != null) next.uniqueKey = options.uniqueKey;
+    if (options.transaction != null) next.transaction = options.transaction;
+    if (options.dependsOn != null) next.dependsOn = validateDependsOn(options.dependsOn, next.backend, name);
     let runAfter = this.#runAfter;
     let delayMs = this.#delayMs;
-    if (options.runAfter !== undefined && options.runAfter !== null) {
-      runAfter = validateDate(options.runAfter, "runAfter", name);
+    if (options.runAfter != null) {
+      runAfter = options.runAfter;
       delayMs = null;
     }
-    if (options.delay !== undefined && options.delay !== null) {
-      const ms = delayToMilliseconds(options.delay);
-      if (!Number.isFinite(ms) || ms < 0)
-        throw new InvalidTask(`delay must be a non-negative duration, got ${JSON.stringify(options.delay)}.`, name);
-      delayMs = ms;
+    if (options.delay != null) {
+      delayMs = delayToMilliseconds(options.delay);
       runAfter = null;
     }
     const copy = new Task<TArgs, TReturn, TName>({ def: this.#def, using: next, runAfter, delayMs });
@@ -352,63 +319,30 @@ export function task(
   fn: (...args: any[]) => unknown,
 ): AnyTask {
   const options: TaskOptions = typeof optionsOrName === "string" ? { name: optionsOrName } : optionsOrName;
-  if (typeof options !== "object" || options === null) {
-    throw new InvalidTask(
-      `task() needs a name or an options object with a name, got ${JSON.stringify(optionsOrName) ?? typeof optionsOrName}.`,
-    );
-  }
+  const surface = taskSurface((options as Partial<TaskOptions> | null)?.name);
+  checkOptions(options, TASK_OPTIONS, surface);
   const { name } = options;
-  rejectUnknownOptions(options, TASK_OPTION_KEYS, {
-    where: `task(${typeof name === "string" ? JSON.stringify(name) : ""})`,
-  });
   // Django's checks, in its order: a resolvable function, async support (every backend
   // here runs async functions), the context parameter, priority, then per-backend checks
   // at enqueue (defer support, queue allow-list), once the backend is configured.
-  if (typeof name !== "string" || name.trim().length === 0 || name.length > MAX_TASK_NAME_LENGTH) {
-    throw new InvalidTask(
-      `A task needs a stable, non-empty name of at most ${MAX_TASK_NAME_LENGTH} characters, e.g. task({ name: "emails.send" }, fn).`,
-    );
-  }
   if (typeof fn !== "function")
-    throw new InvalidTask(`Task "${name}" needs a function to run, got ${typeof fn}.`, name);
+    throw invalidOption(surface, { path: "the function", rule: "a function to run", value: fn });
   const takesContext = options.takesContext ?? false;
   if (takesContext && fn.length < 1) {
     throw new InvalidTask(
-      `Task "${name}" has takesContext: true, so its function must accept the context as its first parameter.`,
+      `${surface.where}: takesContext is true, so its function must accept the context as its first parameter.`,
       name,
     );
   }
-  const priority = validatePriority(options.priority ?? 0, name);
-  const queueName = validateQueueName(options.queueName ?? "default", name);
+  if (options.concurrencyLimit != null && options.concurrencyKey == null) {
+    throw new InvalidTask(`${surface.where}: concurrencyLimit needs a concurrencyKey: the limit is per key.`, name);
+  }
+  const priority = options.priority ?? 0;
+  const queueName = options.queueName ?? "default";
   const backend = options.backend ?? "default";
-  if (typeof backend !== "string" || backend.length === 0 || backend.length > MAX_BACKEND_ALIAS_LENGTH) {
-    throw new InvalidTask(`backend must be a configured backend alias, got ${JSON.stringify(backend)}.`, name);
-  }
-  const maxAttempts =
-    options.maxAttempts === undefined ? null : validatePositiveInteger(options.maxAttempts, "maxAttempts", name);
-  const timeout = options.timeout === undefined ? null : validatePositiveNumber(options.timeout, "timeout", name);
-  if (options.isolate !== undefined && options.isolate !== "thread") {
-    throw new InvalidTask(
-      `isolate must be "thread" (run each attempt in a worker thread) or left out, got ${JSON.stringify(options.isolate)}.`,
-      name,
-    );
-  }
-  if (options.backoff !== undefined && typeof options.backoff !== "function") {
-    throw new InvalidTask(`backoff must be a function (attempts) => seconds.`, name);
-  }
-  if (options.concurrencyKey !== undefined && typeof options.concurrencyKey !== "function") {
-    throw new InvalidTask(
-      `concurrencyKey must be a function (...args) => string, e.g. (id) => \`customer:\${id}\`.`,
-      name,
-    );
-  }
-  if (options.concurrencyLimit !== undefined && options.concurrencyKey === undefined) {
-    throw new InvalidTask(`concurrencyLimit needs a concurrencyKey: the limit is per key.`, name);
-  }
-  const concurrencyLimit =
-    options.concurrencyLimit === undefined
-      ? 1
-      : validatePositiveInteger(options.concurrencyLimit, "concurrencyLimit", name);
+  const maxAttempts = options.maxAttempts ?? null;
+  const timeout = options.timeout ?? null;
+  const concurrencyLimit = options.concurrencyLimit ?? 1;
   const def: TaskDefinition = {
     name,
     fn,

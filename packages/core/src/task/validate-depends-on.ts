@@ -1,6 +1,7 @@
 import { MAX_DEPENDENCIES } from "@errand/db";
 import { InvalidTask } from "../errors";
 import { TaskResult } from "../result/task-result";
+import { taskSurface } from "./task-options";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -12,16 +13,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * @returns the ids, lowercased, in order.
  * @throws InvalidTask naming the bad entry.
  */
-export function validateDependsOn(value: unknown, backend: string, taskName: string): string[] {
-  if (!Array.isArray(value)) {
-    throw new InvalidTask(
-      `dependsOn must be an array of task results or ids, got ${typeof value}; e.g. using({ dependsOn: [a, b] }).`,
-      taskName,
-    );
-  }
+export function validateDependsOn(value: readonly unknown[], backend: string, taskName: string): string[] {
+  // That it is a list is the option table's check (`USING_OPTIONS.dependsOn`); these need more.
+  const where = taskSurface(taskName, "using").where;
   if (value.length > MAX_DEPENDENCIES) {
     throw new InvalidTask(
-      `dependsOn lists ${value.length} tasks; at most ${MAX_DEPENDENCIES} are allowed. Fan in through intermediate tasks.`,
+      `${where}: dependsOn lists ${value.length} tasks; at most ${MAX_DEPENDENCIES} are allowed. Fan in through intermediate tasks.`,
       taskName,
     );
   }
@@ -31,7 +28,7 @@ export function validateDependsOn(value: unknown, backend: string, taskName: str
     if (entry instanceof TaskResult) {
       if (entry.backend !== backend) {
         throw new InvalidTask(
-          `dependsOn[${i}] is a task of backend "${entry.backend}", but this task enqueues to "${backend}"; a task can only wait for tasks of its own backend.`,
+          `${where}: dependsOn[${i}] is a task of backend "${entry.backend}", but this task enqueues to "${backend}"; a task can only wait for tasks of its own backend.`,
           taskName,
         );
       }
@@ -39,13 +36,13 @@ export function validateDependsOn(value: unknown, backend: string, taskName: str
     }
     if (typeof id !== "string" || !UUID.test(id)) {
       throw new InvalidTask(
-        `dependsOn[${i}] must be a TaskResult or a task id (a uuid), got ${JSON.stringify(id) ?? typeof id}.`,
+        `${where}: dependsOn[${i}] must be a TaskResult or a task id (a uuid), got ${JSON.stringify(id) ?? typeof id}.`,
         taskName,
       );
     }
     const lower = id.toLowerCase();
     if (ids.includes(lower)) {
-      throw new InvalidTask(`dependsOn lists task ${id} twice; list each dependency once.`, taskName);
+      throw new InvalidTask(`${where}: dependsOn lists task ${id} twice; list each dependency once.`, taskName);
     }
     ids.push(lower);
   });

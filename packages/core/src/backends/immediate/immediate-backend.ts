@@ -1,4 +1,5 @@
-import { InvalidTaskBackend } from "../../errors";
+import { BACKEND_OPTIONS, CONFIGURE_SURFACE } from "../../config/config-options";
+import { checkOptions } from "../../options/check-options";
 import { emitTaskEvent } from "../../events/task-events";
 import { errorToTaskError } from "../../result/error-to-task-error";
 import { TaskResult } from "../../result/task-result";
@@ -37,13 +38,9 @@ export class ImmediateBackend extends StoreBackend {
 
   constructor(alias: string, settings: ImmediateBackendSettings) {
     super(alias, settings);
+    // configure() checks these settings; a backend made directly is checked the same way.
+    checkOptions(settings, BACKEND_OPTIONS.immediate, { ...CONFIGURE_SURFACE, at: `backends.${alias}` });
     const maxResults = settings.maxResults ?? DEFAULT_MAX_RESULTS;
-    if (!Number.isInteger(maxResults) || maxResults < 1) {
-      throw new InvalidTaskBackend(
-        alias,
-        `Backend "${alias}": maxResults must be a whole number ≥ 1, got ${String(maxResults)}.`,
-      );
-    }
     this.#store = new MemoryTaskStore({ maxFinished: maxResults });
   }
 

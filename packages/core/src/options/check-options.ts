@@ -1,0 +1,111 @@
+import type { ErrandError } from "../errors";
+import { describeOption, isPlainObject, optionProblem, showValue } from "./describe-option";
+import type { OptionRule, OptionTable } from "./option-rule";
+
+/**
+ * Where options are checked, and the error that surface throws: `task()` and `using()` an
+ * `InvalidTask`, `configure()` an `InvalidConfig`, `new Worker()` an `InvalidWorkerOption`.
+ */
+export interface OptionSurface {
+  /** How messages name the surface: `task("emails.send")`, `configure()`, `new Worker()`. */
+  where: string;
+  /** Where the table sits in the surface's options (`backends.default`). Default the top. */
+  at?: string;
+  /** How messages name an option, when not by its path (the CLI names its flag: `--lease`). */
+  name?: (path: string) => string;
+  /** The error to throw; `path` is the option's dotted path (`queues.email.concurrency`). */
+  error: (message: string, path: string) => ErrandError;
+}
+
+/**
+ * Checks `options` against `table`, nested tables included: a key the table does not know,
+ * a missing required key or a value of the wrong kind throws the surface's error. Absent
+ * (`undefined` or `null`) optional keys are skipped. The messages are the same everywhere:
+ *
+ * - `<where>: unknown option "<path>"; <it | parent> takes <keys>.`
+ * - `<where>: <path> must be <what the rule accepts>, got <value>.`
+ *
+ * @throws the surface's error (see `OptionSurface`).
+ * @example
+ * checkOptions({ concurency: 5 }, WORKER_TABLE, { where: "new Worker()", error: (m, p) => new InvalidWorkerOption(p, m) });
+ * // new Worker(): unknown option "concurency"; it takes queues, excludeQueues, concurrency, …
+ */
+export function checkOptions(options: unknown, table: OptionTable, surface: OptionSurface): void {
+  const at = surface.at ?? "";
+  if (!isPlainObject(options))
+    throw invalidOption(surface, { path: at, rule: { kind: "object", table }, value: options });
+  checkTable(options, table, { surface, path: at });
+}
+
+/**
+ * The error for one option whose value is wrong, in the shared wording; for the checks a
+ * surface makes beyond its table (a duplicate schedule name, a cron expression).
+ *
+ * @example
+ * throw invalidOption(surface, { path: "metricsPort", rule: "a free port", value: 80 });
+ */
+export function invalidOption(
+  surface: OptionSurface,
+  { path, rule, value }: { path: string; rule: OptionRule | string; value: unknown },
+): ErrandError {
+  const expected = typeof rule === "string" ? rule : describeOption(rule);
+  const subject = path === "" ? "the options" : (surface.name?.(path) ?? path);
+  return surface.error(`${surface.where}: ${subject} must be ${expected}, got ${showValue(value)}.`, path);
+}
+
+/**
+ * The error for keys the table does not know (a typo, an option of another version, an
+ * object built at run time the compiler never saw): ignored, they would change nothing and
+ * say nothing.
+ */
+export function unknownOptions(
+  surface: OptionSurface,
+  { at, keys, known }: { at: string; keys: readonly string[]; known: OptionTable },
+): ErrandError {
+  const paths = keys.map((key) => JSON.stringify(surface.name?.(join(at, key)) ?? join(at, key)));
+  const which = keys.length === 1 ? `unknown option ${paths[0]}` : `unknown options ${paths.join(", ")}`;
+  return surface.error(
+    `${surface.where}: ${which}; ${at === "" ? "it" : at} takes ${Object.keys(known).join(", ")}.`,
+    join(at, keys[0]!),
+  );
+}
+
+/** Where a nested check is: the surface, and the path of the value being checked. */
+interface Place {
+  surface: OptionSurface;
+  path: string;
+}
+
+function checkTable(options: Record<string, unknown>, table: OptionTable, { surface, path }: Place): void {
+  const unknown = Object.keys(options).filter((key) => !Object.hasOwn(table, key));
+  if (unknown.length > 0) throw unknownOptions(surface, { at: path, keys: unknown, known: table });
+  for (const [key, rule] of Object.entries(table)) checkValue(options[key], rule, { surface, path: join(path, key) });
+}
+
+function checkValue(value: unknown, rule: OptionRule, { surface, path }: Place): void {
+  if (value === undefined || value === null) {
+    if (rule.required) throw invalidOption(surface, { path, rule, value });
+    return;
+  }
+  if (optionProblem(rule, value) !== null) throw invalidOption(surface, { path, rule, value });
+  if (rule.kind === "object") {
+    checkTable(value as Record<string, unknown>, rule.table, { surface, path });
+  } else if (rule.kind === "list" && rule.of && Array.isArray(value)) {
+    const item = { required: true, ...rule.of };
+    value.forEach((entry: unknown, i) => checkValue(entry, item, { surface, path: `${path}[${i}]` }));
+  } else if (rule.kind === "record") {
+    for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
+      if (optionProblem(rule.key, name) !== null) {
+        throw surface.error(
+          `${surface.where}: ${path} has ${JSON.stringify(name)}, which is not a name: names must be ${describeOption(rule.key)}.`,
+          `${path}.${name}`,
+        );
+      }
+      checkValue(entry, { required: true, ...rule.value }, { surface, path: `${path}.${name}` });
+    }
+  }
+}
+
+function join(at: string, key: string): string {
+  return at === "" ? key : `${at}.${key}`;
+}
