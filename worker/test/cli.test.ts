@@ -181,7 +181,7 @@ describe("errand worker", () => {
   it("exits 2 with the message on stderr for a bad flag; names an unknown backend", async () => {
     const flag = await cli(["worker", "--concurrency", "0"]);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/--concurrency must be at least 1.*\nRun "errand --help"/s);
+    expect(flag.stderr).toMatch(/--concurrency must be a positive integer, got "0"\.\nRun "errand --help"/s);
     await expect(inProcess(["status", "--backend", "nope"])).rejects.toThrow(
       /--backend nope: No backend is configured as "nope"/,
     );
