@@ -30,7 +30,6 @@ export { LazyAbort } from "./task/lazy-abort";
 export { errorToTaskError } from "./result/error-to-task-error";
 export { rowToRecord } from "./store/postgres/row-to-record";
 export * as queries from "./store/postgres/index";
-export { CANCEL_CHANNEL } from "./store/postgres/task-cancel";
 export { emitTaskEvent } from "./events/task-events";
 export { normalizeJson } from "./json/normalize-json";
 export { loadEmbedded, type EmbeddedModule } from "./backends/database/load-embedded";

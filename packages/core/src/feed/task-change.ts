@@ -14,7 +14,7 @@ export interface TaskChange {
  * What the push feed sends to a subscriber.
  * - `changes`: these tasks changed (one statement's worth, or part of one).
  * - `resync`: tasks changed that the feed does not list (`overflow`: a statement changed more
- *   than 20 tasks, read within 250 ms; `deleted`: tasks were pruned; `reconnected`: the feed was down and may
+ *   than `MAX_LISTED_CHANGES` tasks, read within 250 ms; `deleted`: tasks were pruned; `reconnected`: the feed was down and may
  *   have missed changes): refetch what you show.
  * - `interrupted`: the feed's connection dropped; until a `resync` with `reconnected`, changes
  *   are missed (poll meanwhile).
