@@ -34,8 +34,9 @@ export {
 } from "@errand/db";
 
 export { TaskResult } from "./result/task-result";
+export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "./store/list-limit";
+export { FINISHED_STATUSES, isFinishedStatus, TASK_STATUSES, type FinishedStatus } from "./task/task-status";
 export {
-  TASK_STATUSES,
   type TaskCreator,
   type TaskDependency,
   type TaskDependent,

@@ -24,6 +24,7 @@ export { mayRetry, toErrandError } from "./errors";
 export type { EnqueueRequest } from "./types";
 export { validateQueueSettings } from "./config/queue-settings";
 export { isFlowLimited, limitedQueueNames } from "./store/claim-flow";
+export { CLAIM_ORDER_COLUMNS, claimOrderBy, compareClaimOrder, type ClaimOrderKey } from "./store/claim-order";
 export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
 export { runTask, type RunOutcome, type RunTaskOptions } from "./task/run-task";
 export { LazyAbort } from "./task/lazy-abort";

@@ -8,8 +8,11 @@ import { useFeedRefetch } from "../live/task-feed";
 /** What `useTaskList` filters on (core's `TaskFilter`); empty means every task. */
 export type { TaskFilter };
 
+/** The page size of `useTaskList` (and of `TaskDashboard`) when none is given: a screenful. */
+const DEFAULT_PAGE_SIZE = 25;
+
 export interface UseTaskListOptions {
-  /** Page size. Default 25. */
+  /** Page size, at most the router's `MAX_LIST_LIMIT` (500). Default 25. */
   limit?: number | undefined;
   /**
    * Milliseconds between refreshes of the loaded pages while the push stream is down;
@@ -54,7 +57,7 @@ export function useTaskList(filters: TaskFilter = {}, options: UseTaskListOption
   });
   const query = useInfiniteQuery(
     trpc.list.infiniteQueryOptions(
-      { ...input, limit: options.limit ?? 25 },
+      { ...input, limit: options.limit ?? DEFAULT_PAGE_SIZE },
       {
         getNextPageParam: (page) => page.nextCursor ?? undefined,
         refetchInterval: feed.refetchInterval,
