@@ -106,7 +106,7 @@ export class MemoryTaskStore implements TaskStore {
   #hasUnfinishedDependents(id: string): boolean {
     return (this.#dependents.get(id) ?? []).some((d) => {
       const status = this.#tasks.get(d)?.record.status;
-      return status === "PENDING" || status === "RUNNING";
+      return status !== undefined && !isFinishedStatus(status);
     });
   }
 

@@ -1,7 +1,8 @@
 "use client";
 
 import { useInfiniteQuery } from "@tanstack/react-query";
-import type { TaskChange, TaskFilter, TaskRecordJSON } from "@errand/trpc";
+import { changeConcerns } from "@errand/core/browser";
+import type { TaskFilter, TaskRecordJSON } from "@errand/trpc";
 import { useErrandTRPC } from "../errand-provider-context";
 import { useFeedRefetch } from "../live/task-feed";
 
@@ -29,13 +30,6 @@ function clean(filters: TaskFilter): TaskFilter {
   };
 }
 
-/** Whether a change can alter a list with these filters (a task leaving a status too). */
-function concerns(change: TaskChange, filters: TaskFilter): boolean {
-  if (filters.queueName && change.queueName !== filters.queueName) return false;
-  if (filters.taskName && change.taskName !== filters.taskName) return false;
-  return !filters.status || change.status === filters.status || change.previousStatus === filters.status;
-}
-
 /**
  * Tasks, newest first, refreshed when the push stream says a matching task changed (polled
  * while it is down); `fetchNextPage()` loads older ones.
@@ -48,7 +42,7 @@ export function useTaskList(filters: TaskFilter = {}, options: UseTaskListOption
   const input = clean(filters);
   const feed = useFeedRefetch({
     concerns: (event) =>
-      event.type === "resync" || (event.type === "changes" && event.changes.some((c) => concerns(c, input))),
+      event.type === "resync" || (event.type === "changes" && event.changes.some((c) => changeConcerns(c, input))),
     refetch: () => query.refetch(),
     fetching: () => query.isFetching,
     throttleMs: 250,
