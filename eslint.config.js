@@ -46,6 +46,23 @@ export default tseslint.config(
     },
   },
   {
+    // The schema package stands alone: nothing of it, its tests included, imports the packages built on it.
+    files: ["kysely/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@errand/*", "!@errand/db", "!@errand/db/*"],
+              message: "@errand/db depends on no other Errand package.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The browser's code takes the shared rules from the browser-safe entry only: the other
     // entries of core and the tRPC router's code would bundle the server (pg, kysely) with it.
     files: ["packages/react/src/**/*.{ts,tsx}"],
