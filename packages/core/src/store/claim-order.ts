@@ -14,7 +14,12 @@ import { sql, type RawBuilder } from "kysely";
  */
 export const CLAIM_ORDER_COLUMNS = ["priority DESC", "run_after", "seq"] as const;
 
-/** The claim order as an `ORDER BY` list, its columns qualified by `alias` when given. */
+/**
+ * The claim order as an `ORDER BY` list, its columns qualified by `alias` when given.
+ *
+ * @example
+ * sql`row_number() OVER (PARTITION BY c.queue_name ORDER BY ${claimOrderBy("c")})`;
+ */
 export function claimOrderBy(alias?: string): RawBuilder<unknown> {
   return sql.raw(CLAIM_ORDER_COLUMNS.map((c) => (alias ? `${alias}.${c}` : c)).join(", "));
 }
@@ -42,7 +47,12 @@ interface StoredTask {
   seq: number;
 }
 
-/** `compareClaimOrder` for the memory store's entries. */
+/**
+ * `compareClaimOrder` for the memory store's entries.
+ *
+ * @example
+ * [...tasks.values()].filter(due).sort(compareStoredClaimOrder);
+ */
 export function compareStoredClaimOrder(a: StoredTask, b: StoredTask): number {
   return compareClaimOrder(
     { priority: a.record.priority, runAfter: a.record.runAfter, seq: a.seq },
