@@ -46,6 +46,45 @@ export default tseslint.config(
     },
   },
   {
+    // The schema package stands alone: nothing of it, its tests included, imports the packages built on it.
+    files: ["kysely/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@errand/*", "!@errand/db", "!@errand/db/*"],
+              message: "@errand/db depends on no other Errand package.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The browser's code takes the shared rules from the browser-safe entry only: the other
+    // entries of core and the tRPC router's code would bundle the server (pg, kysely) with it.
+    files: ["packages/react/src/**/*.{ts,tsx}"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "@errand/core", message: "Import from @errand/core/browser (browser-safe)." },
+            { name: "@errand/trpc", allowTypeImports: true, message: "Only types: @errand/trpc is server code." },
+          ],
+          patterns: [
+            {
+              group: ["@errand/core/*", "!@errand/core/browser", "@errand/db", "@errand/worker"],
+              message: "Server code: the browser imports @errand/core/browser only.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // expectTypeOf(task.enqueue) reads a method's type; nothing calls it unbound.
     files: ["**/test/**/*.ts"],
     rules: { "@typescript-eslint/unbound-method": "off" },

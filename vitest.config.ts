@@ -10,18 +10,28 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
-    include: [
-      "kysely/test/**/*.test.ts",
-      "packages/*/test/**/*.test.ts",
-      "worker/test/**/*.test.ts",
-      "web/test/**/*.test.ts",
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "libraries",
+          include: ["kysely/test/**/*.test.ts", "packages/*/test/**/*.test.ts", "web/test/**/*.test.ts"],
+          // Type tests (*.test-d.ts) run through tsc: expectTypeOf and @ts-expect-error fail the run.
+          typecheck: { enabled: true, include: ["packages/*/test/**/*.test-d.ts"], tsconfig: "tsconfig.json" },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "worker",
+          include: ["worker/test/**/*.test.ts"],
+          // Fails a test that leaves a worker running: only the worker's tests start workers.
+          setupFiles: ["worker/test/setup-leak-guard.ts"],
+        },
+      },
     ],
     // Every file makes its own database; files run in parallel processes.
     pool: "forks",
-    // Fails a test that leaves a worker running.
-    setupFiles: ["worker/test/setup-leak-guard.ts"],
-    // Type tests (*.test-d.ts) run through tsc: expectTypeOf and @ts-expect-error fail the run.
-    typecheck: { enabled: true, include: ["packages/*/test/**/*.test-d.ts"], tsconfig: "tsconfig.json" },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // CI reads a plain "N passed, N failed" line that .ci/run prints from this report.

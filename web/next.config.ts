@@ -15,6 +15,7 @@ const nextConfig: NextConfig = {
     resolveAlias: {
       "@errand/core": source("packages/core/src/index.ts"),
       "@errand/core/internal": source("packages/core/src/internal.ts"),
+      "@errand/core/browser": source("packages/core/src/browser.ts"),
       "@errand/db": source("kysely/src/index.ts"),
       "@errand/trpc": source("packages/trpc/src/index.ts"),
       "@errand/react": source("packages/react/src/index.ts"),

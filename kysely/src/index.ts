@@ -26,9 +26,5 @@ export {
 } from "./task-limits";
 export { migrate, MIGRATION_TABLE } from "./migrate";
 export { migrations } from "./migrations/index";
-
-/** The channel the task table's triggers NOTIFY with each change (see migration 0005). */
-export const TASK_CHANGES_CHANNEL = "errand_task_changes";
-
-/** The channel `pauseQueue` / `resumeQueue` NOTIFY, with the queue name (see migration 0006). */
-export const QUEUES_CHANNEL = "errand_queues";
+export { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUES_CHANNEL, TASK_CHANGES_CHANNEL } from "./notify-channels";
+export { FEED_LISTENER_EXPIRY_SECONDS, MAX_LISTED_CHANGES } from "./task-change-feed-tunables";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { migrate, migrations } from "@errand/db";
-import { testServerUrl } from "@errand/core/testing";
+import { testServerUrl } from "@errand/db/testing";
 
 const run = promisify(execFile);
 const schemaFile = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "schema.sql");

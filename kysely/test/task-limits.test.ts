@@ -14,7 +14,7 @@ import {
   TASK_COLUMNS,
   type NewTaskRow,
 } from "@errand/db";
-import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
+import { createTestDatabase, type TestDatabase } from "@errand/db/testing";
 
 // The migrations keep their own literals (they are frozen in time); the limits core and the
 // packages validate with must be the ones the database enforces.

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
-import type { Database } from "@errand/db";
-import { CANCEL_CHANNEL, type TaskStore, toErrandError } from "@errand/core/internal";
+import { CANCEL_CHANNEL, type Database } from "@errand/db";
+import { type TaskStore, toErrandError } from "@errand/core/internal";
 import { CancelWatcher, type CancellableAttempt } from "./cancel-watcher";
 import { CountsCompactor } from "./counts-compactor";
 import type { Logger } from "./logger";

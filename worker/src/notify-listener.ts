@@ -1,9 +1,7 @@
 import type { Kysely } from "kysely";
+import { ENQUEUE_CHANNEL } from "@errand/db";
 import { NotifyConnection, probeThrough } from "@errand/core/internal";
 import type { Logger } from "./logger";
-
-/** The channel the `errand_tasks` insert trigger notifies, with the queue name as payload. */
-export const NOTIFY_CHANNEL = "errand_tasks";
 
 export interface NotifyListenerOptions {
   connectionString: string;
@@ -71,7 +69,7 @@ export class NotifyListener extends NotifyConnection {
   constructor(options: NotifyListenerOptions) {
     super({
       connectionString: options.connectionString,
-      channels: { ...options.channels, [NOTIFY_CHANNEL]: options.onNotify },
+      channels: { ...options.channels, [ENQUEUE_CHANNEL]: options.onNotify },
       onReconnect: options.onReconnect,
       logger: options.logger,
       probe: options.probe,

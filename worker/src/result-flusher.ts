@@ -1,5 +1,5 @@
 import type { TaskErrorRow } from "@errand/db";
-import { type TaskRecord } from "@errand/core";
+import { isFinishedStatus, type TaskRecord } from "@errand/core";
 import { recordFinished, type TaskOutcomeBrief, type TaskStore, toErrandError } from "@errand/core/internal";
 import { Backoff, sleep } from "./backoff";
 import type { LogFields, Logger } from "./logger";
@@ -246,7 +246,7 @@ function countFinished(sent: (PendingCompletion | PendingFailure)[], tasks: (Tas
   const status = new Map(tasks.map((t) => [t.id, t.status]));
   for (const { id, metric } of sent) {
     const stored = status.get(id);
-    if (metric && (stored === "SUCCESSFUL" || stored === "FAILED")) recordFinished({ ...metric, status: stored });
+    if (metric && isFinishedStatus(stored)) recordFinished({ ...metric, status: stored });
   }
 }
 

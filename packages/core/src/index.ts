@@ -34,8 +34,9 @@ export {
 } from "@errand/db";
 
 export { TaskResult } from "./result/task-result";
+export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "./store/list-limit";
+export { FINISHED_STATUSES, isFinishedStatus, TASK_STATUSES, type FinishedStatus } from "./task/task-status";
 export {
-  TASK_STATUSES,
   type TaskCreator,
   type TaskDependency,
   type TaskDependent,
@@ -65,7 +66,13 @@ export type {
 export type { Backend, DatabaseBackendLike } from "./backends/backend";
 /** What `Backend.enqueue` is given: one validated task row to store (public for backends of your own). */
 export type { EnqueueRequest } from "./types";
-export type { TaskChange, TaskChangeEvent, TaskChangeListener, Unsubscribe } from "./feed/task-change";
+export {
+  changeConcerns,
+  type TaskChange,
+  type TaskChangeEvent,
+  type TaskChangeListener,
+  type Unsubscribe,
+} from "./feed/task-change";
 export { DatabaseBackend } from "./backends/database/database-backend";
 export { ImmediateBackend } from "./backends/immediate/immediate-backend";
 export { DummyBackend } from "./backends/dummy/dummy-backend";

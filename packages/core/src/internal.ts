@@ -39,13 +39,13 @@ export {
 } from "./config/config-options";
 export { TASK_OPTIONS, USING_OPTIONS } from "./task/task-options";
 export { isFlowLimited, limitedQueueNames } from "./store/claim-flow";
+export { CLAIM_ORDER_COLUMNS, claimOrderBy, compareClaimOrder, type ClaimOrderKey } from "./store/claim-order";
 export { getRegisteredTask, registeredTasks, unregisterTask } from "./task/registry";
 export { runTask, type RunOutcome, type RunTaskOptions } from "./task/run-task";
 export { LazyAbort } from "./task/lazy-abort";
 export { errorToTaskError } from "./result/error-to-task-error";
 export { rowToRecord } from "./store/postgres/row-to-record";
 export * as queries from "./store/postgres/index";
-export { CANCEL_CHANNEL } from "./store/postgres/task-cancel";
 export { emitTaskEvent } from "./events/task-events";
 export { normalizeJson } from "./json/normalize-json";
 export { loadEmbedded, type EmbeddedModule } from "./backends/database/load-embedded";

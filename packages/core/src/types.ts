@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { TaskStatus } from "@errand/db";
+import type { FinishedStatus } from "./task/task-status";
 
 /**
  * The low-level types every other module of core imports: a task's record, what an enqueue
@@ -12,9 +13,6 @@ export type { TaskStatus };
 
 /** A JSON value as Errand stores it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** The statuses, in the order a task can reach them. */
-export const TASK_STATUSES = ["PENDING", "RUNNING", "SUCCESSFUL", "FAILED"] as const satisfies readonly TaskStatus[];
 
 /** One failed attempt: what was thrown, with its full stack (causes included). */
 export interface TaskError {
@@ -148,7 +146,7 @@ export interface TaskFilter {
 export interface TaskListFilters extends TaskFilter {
   /** The `nextCursor` of the previous page. */
   cursor?: string | undefined;
-  /** 1…500, default 50. */
+  /** 1…`MAX_LIST_LIMIT` (500), default `DEFAULT_LIST_LIMIT` (50). */
   limit?: number | undefined;
 }
 
@@ -191,7 +189,7 @@ export interface PruneOptions {
   /** Seconds since `finished_at`. 0 prunes every finished task. */
   age: number;
   /** Default: both SUCCESSFUL and FAILED. */
-  statuses?: ("SUCCESSFUL" | "FAILED")[] | undefined;
+  statuses?: FinishedStatus[] | undefined;
   /** Default: every queue. */
   queueName?: string | undefined;
   /** Count only. */

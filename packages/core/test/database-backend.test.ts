@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kysely, PostgresDialect, type CompiledQuery } from "kysely";
 import pg from "pg";
+import { CANCEL_CHANNEL, ENQUEUE_CHANNEL } from "@errand/db";
 import { closeBackends, configure, getBackend, task, type DatabaseBackendLike } from "@errand/core";
 import { createTestDatabase, type TestDatabase } from "@errand/core/testing";
 
@@ -52,7 +53,7 @@ describe("database backend", () => {
     await listener.connect();
     const payloads: string[] = [];
     listener.on("notification", (n) => payloads.push(n.payload ?? ""));
-    await listener.query("LISTEN errand_tasks");
+    await listener.query(`LISTEN ${ENQUEUE_CHANNEL}`);
     try {
       await ping.enqueueMany([[1], [2], [3]]);
       await ping.using({ queueName: "bulk" }).enqueue(4);
@@ -120,7 +121,7 @@ describe("database backend", () => {
     await listener.connect();
     const payloads: string[] = [];
     listener.on("notification", (n) => payloads.push(`${n.channel}:${n.payload}`));
-    await listener.query("LISTEN errand_cancel");
+    await listener.query(`LISTEN ${CANCEL_CHANNEL}`);
     try {
       await listener.query(
         `UPDATE errand_tasks SET status = 'RUNNING', attempts = 1, worker_ids = '{w}', started_at = now(), last_attempted_at = now(), locked_by = 'w', locked_until = now() + interval '1 minute' WHERE id = $1`,
@@ -131,7 +132,7 @@ describe("database backend", () => {
       expect(r.cancelRequestedAt).toBeInstanceOf(Date);
       const deadline = Date.now() + 5000;
       while (payloads.length < 1 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 10));
-      expect(payloads).toEqual([`errand_cancel:${r.id}`]);
+      expect(payloads).toEqual([`${CANCEL_CHANNEL}:${r.id}`]);
       const finished = await ping.enqueue(8);
       await finished.cancel();
       expect(finished.status).toBe("FAILED");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { queries } from "@errand/core/internal";
+import { claimOrderBy, queries } from "@errand/core/internal";
 import { createTestDatabase, insertTaskInEveryState, insertTasks, type TestDatabase } from "@errand/core/testing";
 import type { NewTaskRow, TaskStatus } from "@errand/db";
 
@@ -168,7 +168,7 @@ describe("taskClaimBatch", () => {
     await sql`ANALYZE errand_tasks`.execute(tdb.db);
     const plan = await sql<{ "QUERY PLAN": string }>`
       EXPLAIN SELECT id FROM errand_tasks WHERE status = 'PENDING' AND run_after <= now()
-      ORDER BY priority DESC, run_after, seq LIMIT 50 FOR UPDATE SKIP LOCKED`.execute(tdb.db);
+      ORDER BY ${claimOrderBy()} LIMIT 50 FOR UPDATE SKIP LOCKED`.execute(tdb.db);
     expect(plan.rows.map((r) => r["QUERY PLAN"]).join("\n")).toContain("errand_tasks_pending_idx");
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql, type Kysely } from "kysely";
-import type { Database } from "@errand/db";
+import { TASK_CHANGES_CHANNEL, type Database } from "@errand/db";
 import pg from "pg";
 import { DatabaseBackend, type TaskChangeEvent } from "@errand/core";
 import { PostgresTaskStore, probeThrough, TaskChangeFeed } from "@errand/core/internal";
@@ -143,7 +143,7 @@ describe("the push feed of the database backend", () => {
     await listener.connect();
     const heard: string[] = [];
     listener.on("notification", (msg) => heard.push(msg.payload ?? ""));
-    await listener.query("LISTEN errand_task_changes");
+    await listener.query(`LISTEN ${TASK_CHANGES_CHANNEL}`);
     try {
       store = new PostgresTaskStore(await backend.getDb());
       await insert(3, "feed.unheard");

@@ -1,6 +1,7 @@
 export { ErrandProvider, useErrandTRPC, useErrandClient, type ErrandProviderProps } from "./errand-provider";
 export { createErrandClient, type ErrandClientOptions, type ErrandTransformer } from "./create-errand-client";
-export { useTaskResult, isFinishedStatus, type UseTaskResultOptions } from "./hooks/use-task-result";
+export { useTaskResult, type UseTaskResultOptions } from "./hooks/use-task-result";
+export { isFinishedStatus } from "@errand/core/browser";
 export { useTaskList, type TaskFilter, type UseTaskListOptions } from "./hooks/use-task-list";
 export { useTaskStats } from "./hooks/use-task-stats";
 export { useTaskActions } from "./hooks/use-task-actions";

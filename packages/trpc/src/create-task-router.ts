@@ -4,6 +4,8 @@ import type { BuiltRouter } from "@trpc/server/unstable-core-do-not-import";
 import { z } from "zod";
 import {
   getBackend,
+  DEFAULT_LIST_LIMIT,
+  MAX_LIST_LIMIT,
   MAX_PRIORITY,
   MAX_QUEUE_NAME_LENGTH,
   MAX_UNIQUE_KEY_LENGTH,
@@ -113,7 +115,7 @@ const listSchema = z
       .string()
       .regex(/^\d{1,19}$/, "cursor must be the nextCursor of a previous page")
       .optional(),
-    limit: z.number().int().min(1).max(200).default(50),
+    limit: z.number().int().min(1).max(MAX_LIST_LIMIT).default(DEFAULT_LIST_LIMIT),
     /** Sent by tRPC's infinite queries; pages only go forward (older), so it is ignored. */
     direction: z.enum(["forward", "backward"]).optional(),
   })
@@ -313,7 +315,7 @@ export function createTaskRouter<
     /** Tasks newest first, filtered, a page at a time. */
     list: t.procedure.input(readableInput(listSchema.optional())).query(({ input }) =>
       mapped(async (): Promise<TaskListPageJSON> => {
-        const { direction: _direction, ...filters } = input ?? { limit: 50 };
+        const { direction: _direction, ...filters } = input ?? { limit: DEFAULT_LIST_LIMIT };
         const page = await resolveBackend().list(filters);
         return { items: page.items.map(toTaskRecordJSON), nextCursor: page.nextCursor };
       }),

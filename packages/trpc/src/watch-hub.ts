@@ -1,4 +1,11 @@
-import type { Backend, TaskChange, TaskChangeEvent, TaskStatus, Unsubscribe } from "@errand/core";
+import {
+  changeConcerns,
+  type Backend,
+  type TaskChange,
+  type TaskChangeEvent,
+  type TaskStatus,
+  type Unsubscribe,
+} from "@errand/core";
 
 /** The filters of a `watch` of many tasks (none: all). */
 export interface WatchFilters {
@@ -93,16 +100,6 @@ export class WatchMember {
           : { type: "changes" as const, changes: events.flatMap((e) => e.changes) };
     return { changes, resync, touched };
   }
-}
-
-function matches(change: TaskChange, filters: WatchFilters): boolean {
-  if (filters.queueName !== undefined && change.queueName !== filters.queueName) return false;
-  if (filters.taskName !== undefined && change.taskName !== filters.taskName) return false;
-  // A task leaving the status is news too: it drops out of that list.
-  if (filters.status !== undefined && change.status !== filters.status && change.previousStatus !== filters.status) {
-    return false;
-  }
-  return true;
 }
 
 /** Streams with the same filters: their changes are filtered, and their event built, once. */
@@ -254,7 +251,7 @@ export class WatchHub {
       return;
     }
     for (const group of this.#groups.values()) {
-      const matching = pending.filter((change) => matches(change, group.filters));
+      const matching = pending.filter((change) => changeConcerns(change, group.filters));
       if (matching.length === 0) continue;
       const event = { type: "changes" as const, changes: matching };
       for (const member of group.members) member.deliver(event);

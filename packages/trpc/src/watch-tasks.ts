@@ -1,4 +1,11 @@
-import { ERROR_CODES, ErrandError, type Backend, type TaskChange, type TaskStatus } from "@errand/core";
+import {
+  ERROR_CODES,
+  ErrandError,
+  isFinishedStatus,
+  type Backend,
+  type TaskChange,
+  type TaskStatus,
+} from "@errand/core";
 import { toTaskRecordJSON, type TaskRecordJSON } from "./task-record-json";
 import { watchHubOf, WatchMember } from "./watch-hub";
 
@@ -62,7 +69,7 @@ export async function* watchTasks(options: {
           lastText = text;
           yield { type: "task", task };
         }
-        if (task.status === "SUCCESSFUL" || task.status === "FAILED") return;
+        if (isFinishedStatus(task.status)) return;
         // Refetch when a change names this task; for one the feed could not list (it may be
         // this task's), refetch too, but not more often than RESYNC_REFETCH_MS.
         let resyncDue = false;

@@ -1,6 +1,7 @@
 import { databaseBackend, setUp } from "./common";
 import type { FlagSpec } from "./flags";
 import { UsageError } from "./usage-error";
+import { FINISHED_STATUSES, type FinishedStatus } from "@errand/core";
 
 /** Flags of `errand prune` (besides the common ones). */
 export const PRUNE_FLAGS: readonly FlagSpec[] = [
@@ -22,8 +23,8 @@ export const PRUNE_FLAGS: readonly FlagSpec[] = [
   { flag: "dry-run", rule: { kind: "boolean" }, help: "count, delete nothing" },
 ];
 
-const PRUNABLE = ["SUCCESSFUL", "FAILED"] as const;
-type Prunable = (typeof PRUNABLE)[number];
+const PRUNABLE = FINISHED_STATUSES;
+type Prunable = FinishedStatus;
 
 /**
  * `errand prune`: deletes SUCCESSFUL/FAILED tasks finished more than `--age` days ago

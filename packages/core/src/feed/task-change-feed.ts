@@ -1,4 +1,4 @@
-import { TASK_CHANGES_CHANNEL, type TaskStatus } from "@errand/db";
+import { FEED_LISTENER_EXPIRY_SECONDS, TASK_CHANGES_CHANNEL, type TaskStatus } from "@errand/db";
 import { ERROR_CODES, ErrandError } from "../errors";
 import { LocalChangeFeed } from "./local-change-feed";
 import { NotifyConnection, type NotifyLogger } from "./notify-connection";
@@ -20,13 +20,16 @@ export interface TaskChangeFeedOptions {
   lingerMs?: number | undefined;
   /** How often the sequence that big statements bump is read. Default 250 ms. */
   sequenceIntervalMs?: number | undefined;
-  /** How often the feed's mark in `errand_feed_listeners` is refreshed (the triggers ignore one older than 30 s). Default 10 s. */
+  /**
+   * How often the feed's mark in `errand_feed_listeners` is refreshed (the triggers ignore one
+   * older than `FEED_LISTENER_EXPIRY_SECONDS`). Default a third of that.
+   */
   markRefreshMs?: number | undefined;
 }
 
-/** How often a feed refreshes its mark in `errand_feed_listeners`, and when the triggers stop trusting one (migration 0005). */
-const MARK_REFRESH_MS = 10_000;
-const MARK_EXPIRY_MS = 30_000;
+/** When the triggers stop trusting a feed's mark in `errand_feed_listeners` (migration 0005), and how often a feed refreshes it. */
+const MARK_EXPIRY_MS = FEED_LISTENER_EXPIRY_SECONDS * 1000;
+const MARK_REFRESH_MS = MARK_EXPIRY_MS / 3;
 
 /** Where `errand_task_changes_seq` stands, as one comparable string. */
 const SEQUENCE_VALUE = `SELECT last_value::text || ':' || is_called AS value FROM errand_task_changes_seq`;
@@ -40,9 +43,10 @@ const consoleLogger: NotifyLogger = {
  * The database backend's push feed: ONE connection LISTENing on `errand_task_changes` per
  * backend in this process, however many subscribers (browsers) there are. The table's
  * triggers (migration 0005) send each small statement's changes as they are committed; the
- * feed parses them once and hands them to every subscriber. A statement of more than 20
- * changes bumps a sequence instead, which the feed reads every 250 ms: when it moved, the
- * subscribers get a `resync`, and once more at the next read (the bump precedes its commit).
+ * feed parses them once and hands them to every subscriber. A statement of more than
+ * `MAX_LISTED_CHANGES` (`@errand/db`) changes bumps a sequence instead, which the feed reads
+ * every `sequenceIntervalMs` (250 ms): when it moved, the subscribers get a `resync`, and once
+ * more at the next read (the bump precedes its commit).
  * Opened on the first subscription, closed `lingerMs` after the last one leaves.
  */
 export class TaskChangeFeed {
@@ -172,8 +176,8 @@ export class TaskChangeFeed {
       const rows = await connection.query<{ value: string }>(SEQUENCE_VALUE);
       const value = rows?.[0]?.value;
       if (value === undefined) return;
-      // The triggers ignore a mark older than 30 s (its server may have died): refresh it every
-      // 10 s. Later than 30 s (this process was stalled), changes may have gone untold.
+      // The triggers ignore a mark older than MARK_EXPIRY_MS (its server may have died): refresh
+      // it well within. Later than that (this process was stalled), changes may have gone untold.
       const sinceMarked = Date.now() - this.#markedAt;
       if (sinceMarked >= (this.#options.markRefreshMs ?? MARK_REFRESH_MS)) {
         await connection.query(`UPDATE errand_feed_listeners SET seen_at = now() WHERE pid = pg_backend_pid()`);

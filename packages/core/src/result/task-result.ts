@@ -1,4 +1,5 @@
 import { ERROR_CODES, ErrandError } from "../errors";
+import { isFinishedStatus } from "../task/task-status";
 import type { TaskCreator, TaskError, TaskProgress, TaskRecord, TaskRecordSource, TaskStatus } from "../types";
 
 /**
@@ -27,7 +28,7 @@ export class TaskResult<TReturn = unknown> {
   }
   /** SUCCESSFUL or FAILED: nothing will change any more. */
   get isFinished(): boolean {
-    return this.#record.status === "SUCCESSFUL" || this.#record.status === "FAILED";
+    return isFinishedStatus(this.#record.status);
   }
   /**
    * What the task returned. Throws unless the task is SUCCESSFUL, which is the only way to

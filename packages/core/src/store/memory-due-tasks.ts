@@ -1,12 +1,12 @@
 // Which tasks a claim of the memory store takes, and in what order: the memory twin of
-// `taskClaimBatch`'s WHERE and ORDER BY, so both stores claim alike.
+// `taskClaimBatch`'s WHERE, in the claim order of `claim-order.ts`, so both stores claim alike.
 import type { TaskRecord } from "../types";
 import type { TaskClaimBatchParams } from "./task-store";
+import { compareStoredClaimOrder } from "./claim-order";
 
 /**
  * The PENDING tasks due at `now` that a claim with `params` takes: of its queues (and
- * backend, and ids when given), highest priority first, then earliest due, then oldest,
- * at most `params.limit`. It changes nothing; the caller marks them RUNNING.
+ * backend, and ids when given), in the claim order, at most `params.limit`. It changes nothing; the caller marks them RUNNING.
  *
  * @example
  * const due = memoryDueTasks(tasks, { queues: ["default"], limit: 10, workerId, leaseSeconds: 30 }, new Date());
@@ -31,11 +31,6 @@ export function memoryDueTasks<T extends { record: TaskRecord; seq: number }>(
         (!ids || ids.has(r.id)) &&
         (params.backend === undefined || r.backend === params.backend),
     )
-    .sort(
-      (a, b) =>
-        b.record.priority - a.record.priority ||
-        a.record.runAfter.getTime() - b.record.runAfter.getTime() ||
-        a.seq - b.seq,
-    )
+    .sort(compareStoredClaimOrder)
     .slice(0, params.limit);
 }

@@ -25,6 +25,8 @@ import { MemoryUniqueKeys } from "./memory-unique-keys";
 import { newTaskRecord } from "./new-task-record";
 import { repeatNextRun } from "./repeat-next-run";
 import { finishedBy } from "./finished-by";
+import { compareStoredClaimOrder } from "./claim-order";
+import { FINISHED_STATUSES, isFinishedStatus } from "../task/task-status";
 import { cancelledWhileRunningError, taskCancelledError } from "./task-cancelled-error";
 import type {
   TaskBulkParams,
@@ -104,7 +106,7 @@ export class MemoryTaskStore implements TaskStore {
   #hasUnfinishedDependents(id: string): boolean {
     return (this.#dependents.get(id) ?? []).some((d) => {
       const status = this.#tasks.get(d)?.record.status;
-      return status === "PENDING" || status === "RUNNING";
+      return status !== undefined && !isFinishedStatus(status);
     });
   }
 
@@ -123,7 +125,7 @@ export class MemoryTaskStore implements TaskStore {
         return status !== undefined && status !== "SUCCESSFUL";
       }).length;
     }
-    if (r.status !== "SUCCESSFUL" && r.status !== "FAILED") return;
+    if (!isFinishedStatus(r.status)) return;
     for (const id of this.#dependents.get(r.id) ?? []) {
       const dependent = this.#tasks.get(id);
       if (!dependent || dependent.record.status !== "PENDING") continue;
@@ -331,12 +333,7 @@ export class MemoryTaskStore implements TaskStore {
           periodSeconds: rate.periodSeconds,
         });
     }
-    return [...free, ...picked].sort(
-      (a, b) =>
-        b.record.priority - a.record.priority ||
-        a.record.runAfter.getTime() - b.record.runAfter.getTime() ||
-        a.seq - b.seq,
-    );
+    return [...free, ...picked].sort(compareStoredClaimOrder);
   }
 
   async taskComplete(params: TaskCompleteParams): Promise<TaskRecord[]> {
@@ -497,9 +494,7 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async taskPrune(params: TaskPruneOptions): Promise<number> {
-    const statuses: string[] = (params.statuses ?? ["SUCCESSFUL", "FAILED"]).filter(
-      (s) => s === "SUCCESSFUL" || s === "FAILED",
-    );
+    const statuses: string[] = (params.statuses ?? FINISHED_STATUSES).filter(isFinishedStatus);
     const now = Date.now();
     let count = 0;
     for (const [id, { record: r }] of this.#tasks) {

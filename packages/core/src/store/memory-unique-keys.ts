@@ -1,6 +1,7 @@
 // The memory store's stand-in for the partial unique index on `unique_key` (PENDING and
 // RUNNING rows only): which stored task, if any, holds a unique key now.
 import type { TaskRecord } from "../types";
+import { isFinishedStatus } from "../task/task-status";
 
 /**
  * Unique keys of the tasks in a `MemoryTaskStore`. It remembers the latest task stored
@@ -18,7 +19,7 @@ export class MemoryUniqueKeys<T extends { record: TaskRecord }> {
   holder(key: string): T | undefined {
     // The latest task stored with a key is the only one that can still hold it.
     const task = this.#lastWithKey.get(key);
-    return task && (task.record.status === "PENDING" || task.record.status === "RUNNING") ? task : undefined;
+    return task && !isFinishedStatus(task.record.status) ? task : undefined;
   }
 
   /** Records `task` as the latest with its unique key (none: nothing to record). */

@@ -1,4 +1,4 @@
-export { createTestDatabase, testServerUrl, type TestDatabase } from "./create-test-database";
+export { createTestDatabase, testServerUrl, type TestDatabase } from "@errand/db/testing";
 export { insertTasks } from "./insert-tasks";
 export { insertTaskInEveryState, TASK_STATE_FIXTURES, type TaskStateFixture } from "./insert-task-in-every-state";
 export { enqueueRequest } from "./enqueue-request";

@@ -29,7 +29,7 @@ export interface TaskDashboardProps {
   onSelectedIdChange?: ((id: string | null) => void) | undefined;
   /** Initial filters. */
   defaultFilters?: TaskFilter | undefined;
-  /** Rows per page. Default 25. */
+  /** Rows per page. Default `useTaskList`'s, 25. */
   pageSize?: number | undefined;
   /**
    * Show the Queues panel (pause/resume, depth, limits) and the bulk "Retry N failed" /
@@ -53,7 +53,7 @@ export function TaskDashboard({
   selectedId: controlledId,
   onSelectedIdChange,
   defaultFilters = {},
-  pageSize = 25,
+  pageSize,
   showQueues = true,
 }: TaskDashboardProps) {
   const [filters, setFilters] = useState<TaskFilter>(defaultFilters);

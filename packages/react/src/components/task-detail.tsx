@@ -1,6 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
+import { isFinishedStatus } from "@errand/core/browser";
 import type { TaskRecordJSON, TaskStatus } from "@errand/trpc";
 import { between, formatDuration, formatJson, formatRelative, formatTimestamp } from "../format";
 import { TaskProgressBar } from "./task-progress-bar";
@@ -66,7 +67,7 @@ export function TaskDetail({
   const queued = task.startedAt ? between(task.enqueuedAt, task.startedAt, now) : null;
   const ran = task.lastAttemptedAt ? between(task.lastAttemptedAt, task.finishedAt, now) : null;
   const errors = [...task.errors].reverse();
-  const cancellable = task.status === "PENDING" || task.status === "RUNNING";
+  const cancellable = !isFinishedStatus(task.status);
   const stopping = task.status === "RUNNING" && task.cancelRequestedAt !== null;
   return (
     <article

@@ -1,15 +1,19 @@
 "use client";
 
 import { useInfiniteQuery } from "@tanstack/react-query";
-import type { TaskChange, TaskFilter, TaskRecordJSON } from "@errand/trpc";
+import { changeConcerns } from "@errand/core/browser";
+import type { TaskFilter, TaskRecordJSON } from "@errand/trpc";
 import { useErrandTRPC } from "../errand-provider-context";
 import { useFeedRefetch } from "../live/task-feed";
 
 /** What `useTaskList` filters on (core's `TaskFilter`); empty means every task. */
 export type { TaskFilter };
 
+/** The page size of `useTaskList` (and of `TaskDashboard`) when none is given: a screenful. */
+const DEFAULT_PAGE_SIZE = 25;
+
 export interface UseTaskListOptions {
-  /** Page size. Default 25. */
+  /** Page size, at most the router's `MAX_LIST_LIMIT` (500). Default 25. */
   limit?: number | undefined;
   /**
    * Milliseconds between refreshes of the loaded pages while the push stream is down;
@@ -26,13 +30,6 @@ function clean(filters: TaskFilter): TaskFilter {
   };
 }
 
-/** Whether a change can alter a list with these filters (a task leaving a status too). */
-function concerns(change: TaskChange, filters: TaskFilter): boolean {
-  if (filters.queueName && change.queueName !== filters.queueName) return false;
-  if (filters.taskName && change.taskName !== filters.taskName) return false;
-  return !filters.status || change.status === filters.status || change.previousStatus === filters.status;
-}
-
 /**
  * Tasks, newest first, refreshed when the push stream says a matching task changed (polled
  * while it is down); `fetchNextPage()` loads older ones.
@@ -45,7 +42,7 @@ export function useTaskList(filters: TaskFilter = {}, options: UseTaskListOption
   const input = clean(filters);
   const feed = useFeedRefetch({
     concerns: (event) =>
-      event.type === "resync" || (event.type === "changes" && event.changes.some((c) => concerns(c, input))),
+      event.type === "resync" || (event.type === "changes" && event.changes.some((c) => changeConcerns(c, input))),
     refetch: () => query.refetch(),
     fetching: () => query.isFetching,
     throttleMs: 250,
@@ -54,7 +51,7 @@ export function useTaskList(filters: TaskFilter = {}, options: UseTaskListOption
   });
   const query = useInfiniteQuery(
     trpc.list.infiniteQueryOptions(
-      { ...input, limit: options.limit ?? 25 },
+      { ...input, limit: options.limit ?? DEFAULT_PAGE_SIZE },
       {
         getNextPageParam: (page) => page.nextCursor ?? undefined,
         refetchInterval: feed.refetchInterval,

@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { isFinishedStatus } from "@errand/core/browser";
 import type { TaskRecordJSON } from "@errand/trpc";
 import { useErrandTRPC } from "../errand-provider-context";
 import { useFeedRefetch } from "../live/task-feed";
@@ -13,11 +14,6 @@ export interface UseTaskResultOptions {
   refetchInterval?: number | false | undefined;
   /** Set false to pause. Default true (when an id is given). */
   enabled?: boolean | undefined;
-}
-
-/** Whether a task has reached SUCCESSFUL or FAILED. */
-export function isFinishedStatus(status: string | undefined): boolean {
-  return status === "SUCCESSFUL" || status === "FAILED";
 }
 
 /**

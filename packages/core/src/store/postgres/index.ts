@@ -1,5 +1,5 @@
 export { isUuid, type Executor } from "./executor";
-export { CANCEL_CHANNEL, taskCancel, taskCancelRequested } from "./task-cancel";
+export { taskCancel, taskCancelRequested } from "./task-cancel";
 export { taskClaimBatch } from "./task-claim-batch";
 export { taskComplete } from "./task-complete";
 export { taskCountsCompact } from "./task-counts-compact";

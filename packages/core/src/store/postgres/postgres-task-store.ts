@@ -2,6 +2,7 @@ import { taskTimings } from "./task-timings";
 import { queueTimingsOf } from "../timing-buckets";
 import type { Kysely } from "kysely";
 import type { Database } from "@errand/db";
+import { FINISHED_STATUSES } from "../../task/task-status";
 import {
   queueList,
   queuePause,
@@ -195,7 +196,7 @@ export class PostgresTaskStore implements TaskStore {
   taskPrune(params: TaskPruneOptions): Promise<number> {
     return taskPrune(this.#db, {
       age: params.age,
-      statuses: params.statuses ?? ["SUCCESSFUL", "FAILED"],
+      statuses: params.statuses ?? [...FINISHED_STATUSES],
       queueName: params.queueName,
       backend: params.backend,
       dryRun: params.dryRun,

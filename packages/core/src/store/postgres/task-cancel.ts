@@ -1,11 +1,8 @@
 import { sql } from "kysely";
-import type { TaskRow } from "@errand/db";
+import { CANCEL_CHANNEL, type TaskRow } from "@errand/db";
 import { isUuid, type Executor } from "./executor";
 import { taskColumns } from "./task-columns";
 import { taskCancelledError } from "../task-cancelled-error";
-
-/** The channel a cancel of a RUNNING task is announced on; the payload is the task id. */
-export const CANCEL_CHANNEL = "errand_cancel";
 
 /**
  * Cancels a task, in one statement:

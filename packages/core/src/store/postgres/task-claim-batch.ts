@@ -3,6 +3,7 @@ import { TASK_COLUMNS, type TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
 import type { TaskClaimBatchParams } from "../task-store";
 import { limitedQueueNames } from "../claim-flow";
+import { claimOrderBy, compareClaimOrder } from "../claim-order";
 import { taskClaimLimited, type LimitRow } from "./task-claim-limited";
 
 /**
@@ -35,8 +36,8 @@ const RETURNING = sql.raw(
 );
 
 /**
- * Claims up to `limit` due PENDING tasks, highest priority first, then earliest
- * `run_after`, then enqueue order, and marks them RUNNING under a lease in the same
+ * Claims up to `limit` due PENDING tasks, in the claim order (`claim-order.ts`: highest
+ * priority first, then earliest `run_after`, then enqueue order), and marks them RUNNING under a lease in the same
  * statement: attempt counted, worker id appended, first start and last attempt stamped.
  *
  * Safe with many workers: the inner SELECT takes row locks with `FOR UPDATE SKIP LOCKED`,
@@ -128,7 +129,7 @@ async function claimFree(
       WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter} ${backendFilter}
         ${flow}
         AND waiting_on = 0 -- released by the last dependency to succeed (migration 0007)
-      ORDER BY priority DESC, run_after, seq
+      ORDER BY ${claimOrderBy()}
       LIMIT ${params.limit}
       FOR UPDATE SKIP LOCKED
     ) AS due, async_commit
@@ -137,10 +138,13 @@ async function claimFree(
   return rows;
 }
 
+/** The rows of the fast path and of the limited claim, together, in the claim order. */
 function sorted(rows: ClaimedRow[]): ClaimedRow[] {
-  return rows.sort(
-    (a, b) =>
-      b.priority - a.priority || a.run_after.getTime() - b.run_after.getTime() || Number(BigInt(a.seq) - BigInt(b.seq)),
+  return rows.sort((a, b) =>
+    compareClaimOrder(
+      { priority: a.priority, runAfter: a.run_after, seq: a.seq },
+      { priority: b.priority, runAfter: b.run_after, seq: b.seq },
+    ),
   );
 }
 

@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from "kysely";
 import type { Executor } from "./executor";
 import type { TaskClaimBatchParams } from "../task-store";
 import { RATE_LIMIT_MARGIN_MS } from "../claim-flow";
+import { claimOrderBy } from "../claim-order";
 
 /** The advisory lock every limited claim takes (see `taskClaimLimited`). */
 const FLOW_CLAIM_LOCK = sql`hashtext('errand_flow_claim')`;
@@ -72,7 +73,7 @@ function claimStatement(
       WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter} ${backendFilter}
         AND (concurrency_key IS NOT NULL OR queue_name = ANY(${sql.val(limitedNames)}::text[]))
         AND NOT (queue_name = ANY(ARRAY(SELECT name FROM errand_queues WHERE paused)))
-      ORDER BY priority DESC, run_after, seq
+      ORDER BY ${claimOrderBy()}
       LIMIT ${MAX_CANDIDATES}
     ), key_running AS (
       SELECT concurrency_key, count(*)::int AS n FROM errand_tasks
@@ -80,7 +81,7 @@ function claimStatement(
       GROUP BY 1
     ), key_ranked AS (
       SELECT c.*, coalesce(kr.n, 0) AS key_running,
-        row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.run_after, c.seq) AS key_rank
+        row_number() OVER (PARTITION BY c.concurrency_key ORDER BY ${claimOrderBy("c")}) AS key_rank
       FROM candidates c LEFT JOIN key_running kr ON kr.concurrency_key = c.concurrency_key
     ), queue_room AS (
       SELECT l.name, greatest(0, least(
@@ -92,13 +93,13 @@ function claimStatement(
       FROM limits l
     ), queue_ranked AS (
       SELECT k.id, k.queue_name, k.priority, k.run_after, k.seq,
-        row_number() OVER (PARTITION BY k.queue_name ORDER BY k.priority DESC, k.run_after, k.seq) AS queue_rank
+        row_number() OVER (PARTITION BY k.queue_name ORDER BY ${claimOrderBy("k")}) AS queue_rank
       FROM key_ranked k
       WHERE k.concurrency_key IS NULL OR k.key_rank <= k.concurrency_limit - k.key_running
     ), picked AS (
       SELECT q.id FROM queue_ranked q LEFT JOIN queue_room r ON r.name = q.queue_name
       WHERE r.room IS NULL OR q.queue_rank <= r.room
-      ORDER BY q.priority DESC, q.run_after, q.seq
+      ORDER BY ${claimOrderBy("q")}
       LIMIT ${params.room}
     ), claimed AS (
       UPDATE errand_tasks AS t SET

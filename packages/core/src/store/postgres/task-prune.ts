@@ -2,11 +2,12 @@ import { sql } from "kysely";
 import type { Executor } from "./executor";
 import { finishedBy } from "./finished-by";
 import { taskNotAwaited } from "./task-awaited";
+import { isFinishedStatus, type FinishedStatus } from "../../task/task-status";
 
 export interface TaskPruneParams {
   /** Seconds since `finished_at`. */
   age: number;
-  statuses: ("SUCCESSFUL" | "FAILED")[];
+  statuses: FinishedStatus[];
   queueName?: string | undefined;
   /** Only rows stored by this backend alias. */
   backend?: string | undefined;
@@ -18,7 +19,7 @@ export interface TaskPruneParams {
  * PENDING and RUNNING rows are never touched, nor a task that one of them waits on. Returns the count deleted, or that would be.
  */
 export async function taskPrune(db: Executor, params: TaskPruneParams): Promise<number> {
-  const statuses = params.statuses.filter((s) => s === "SUCCESSFUL" || s === "FAILED");
+  const statuses = params.statuses.filter(isFinishedStatus);
   if (statuses.length === 0) return 0;
   if (params.dryRun) {
     let q = db

@@ -4,6 +4,7 @@ import type { Kysely } from "kysely";
 import type { RetentionBatch, TaskRetentionParams } from "../task-store";
 import { finishedBy } from "./finished-by";
 import { taskNotAwaited } from "./task-awaited";
+import type { FinishedStatus } from "../../task/task-status";
 
 export type { RetentionBatch };
 
@@ -30,7 +31,7 @@ export async function taskRetentionPrune(
   params: TaskRetentionParams,
 ): Promise<RetentionBatch | null> {
   if (params.successfulSeconds === null && params.failedSeconds === null) return { successful: 0, failed: 0 };
-  const past = (status: "SUCCESSFUL" | "FAILED", seconds: number | null) =>
+  const past = (status: FinishedStatus, seconds: number | null) =>
     seconds === null ? sql`false` : sql`(status = ${status} AND ${finishedBy(seconds)})`;
   return db.transaction().execute(async (trx) => {
     const { rows: lock } = await sql<{

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import { migrate, migrations, type Database } from "@errand/db";
+import type { Database } from "../database";
+import { migrate } from "../migrate";
+import { migrations } from "../migrations/index";
 
 /** The server tests use: `DATABASE_URL`, else the local one. */
 export function testServerUrl(): string {
