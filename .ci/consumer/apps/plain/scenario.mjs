@@ -34,7 +34,7 @@ await keyed.cancel();
 assert.equal(keyed.status, "FAILED");
 await assert.rejects(keyed.cancel(), (error) => error instanceof ErrandError && error.code === "INVALID_STATE");
 // An unknown option is refused at run time too.
-assert.throws(() => add.using({ uniqueky: "x" }), /using\(\) got an unknown option "uniqueky"/);
+assert.throws(() => add.using({ uniqueky: "x" }), /using\(\): unknown option "uniqueky"; it takes .*uniqueKey/);
 // The config's schedule, with its next runs in its time zone.
 const schedules = npx("errand", "schedules");
 assert.match(schedules, /consumer\.nightly {2}30 2 \* \* \* {2}\(Europe\/Paris\) {2}→ consumer\.add/);
