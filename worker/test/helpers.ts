@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { closeBackends, configure, type TaskRecord } from "@errand/core";
 import { MemoryTaskStore, type EnqueueRequest } from "@errand/core/internal";
 import { createTestDatabase, enqueueRequest, type TestDatabase } from "@errand/core/testing";
+import { createLogger } from "../src/logger";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The CLI's source, run as `bin/errand.js` runs the built one (the consumer tests run that). */
@@ -160,6 +162,18 @@ export async function runCli(
   const code = await proc.exited;
   clearTimeout(timer);
   return { code, stdout: proc.stdout.join("\n"), stderr: proc.stderr.join("\n") };
+}
+
+/** A logger (level info, JSON) whose lines are kept, parsed, in `lines`. */
+export function capturingLogger() {
+  const lines: { msg: string; level: string; [key: string]: unknown }[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...logLines(chunk.toString().split("\n").filter(Boolean)));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ level: "info", stream, json: true }) };
 }
 
 /** Parses the JSON log lines a worker printed. */

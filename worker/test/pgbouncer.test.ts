@@ -7,7 +7,6 @@ import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import pg from "pg";
@@ -15,9 +14,8 @@ import { migrate } from "@errand/db";
 import { closeBackends, configure, getBackend, transaction, type DatabaseBackendLike } from "@errand/core";
 import type { TestDatabase } from "@errand/core/testing";
 import { Worker } from "../src/index";
-import { createLogger } from "../src/logger";
 import { record } from "./fixtures/tasks";
-import { setUpDatabase, statusCounts, tearDownDatabase, waitFor } from "./helpers";
+import { capturingLogger, setUpDatabase, statusCounts, tearDownDatabase, waitFor } from "./helpers";
 
 const PGBOUNCER = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].find((p) => spawnSync(p, ["--version"]).status === 0);
 if (!PGBOUNCER) {
@@ -110,19 +108,6 @@ async function bouncedTransactions(port: number, database: string): Promise<numb
   } finally {
     await admin.end();
   }
-}
-
-/** A logger whose JSON lines are kept. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split("\n").filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ level: "info", stream, json: true }) };
 }
 
 describe.skipIf(!PGBOUNCER)("behind PgBouncer in transaction mode", () => {

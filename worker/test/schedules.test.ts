@@ -1,13 +1,11 @@
 // Cron schedules: ticks in a time zone across DST, one task per tick however many workers.
 import path from "node:path";
-import { Writable } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
 import { sql } from "kysely";
 import { task } from "@errand/core";
 import type { TestDatabase } from "@errand/core/testing";
-import { createLogger } from "../src/logger";
 import { claimTick, resolveSchedules, Scheduler, ticksBetween, type ResolvedSchedule } from "../src/scheduler";
-import { FIXTURE_CONFIG, logLines, runCli, waitFor, workerProcessSuite } from "./helpers";
+import { capturingLogger, FIXTURE_CONFIG, logLines, runCli, waitFor, workerProcessSuite } from "./helpers";
 
 const fixtures = path.dirname(FIXTURE_CONFIG);
 let tdb: TestDatabase;
@@ -61,14 +59,7 @@ describe("schedule ticks across DST, with a fixed clock", () => {
       .insertInto("errand_schedule_ticks")
       .values({ schedule_name: "reports.daily", tick_at: new Date("2026-06-01T07:00:00Z") })
       .execute();
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString().split("\n").filter(Boolean));
-        done();
-      },
-    });
-    const logger = createLogger({ level: "info", json: true, stream });
+    const { lines, logger } = capturingLogger();
     const now = () => new Date("2026-06-11T12:00:00Z");
     const scheduler = new Scheduler({ db: tdb.db, schedules: [s], logger, now });
     await scheduler.start();
@@ -76,7 +67,7 @@ describe("schedule ticks across DST, with a fixed clock", () => {
     const ticks = await tdb.db.selectFrom("errand_schedule_ticks").select("tick_at").orderBy("tick_at").execute();
     expect(ticks.map((t) => t.tick_at.toISOString())).toEqual(["2026-06-11T07:00:00.000Z"]);
     expect(await tdb.db.selectFrom("errand_tasks").select("task_name").execute()).toHaveLength(1);
-    expect(logLines(lines)).toEqual([
+    expect(lines).toEqual([
       expect.objectContaining({
         msg: "schedule caught up a missed tick",
         tickAt: "2026-06-11T07:00:00.000Z",
@@ -94,20 +85,13 @@ describe("schedule ticks across DST, with a fixed clock", () => {
 describe("a scheduler on a clock the test moves", () => {
   it("enqueues every tick of a schedule every second, once, with three schedulers on one database", async () => {
     const s = schedule("* * * * * *", "UTC", "every.second");
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString().split("\n").filter(Boolean));
-        done();
-      },
-    });
-    const logger = createLogger({ level: "info", json: true, stream });
-    const enqueued = () => logLines(lines).filter((l) => l.msg === "schedule enqueued");
+    const { lines, logger } = capturingLogger();
+    const enqueued = () => lines.filter((l) => l.msg === "schedule enqueued");
     /** Waits on the schedulers' log, not on time (the test's timers are fake). */
     const untilEnqueued = async (n: number) => {
       const deadline = performance.now() + 15_000;
       while (enqueued().length < n) {
-        if (performance.now() > deadline) throw new Error(`Timed out waiting for tick ${n}: ${lines.join("\n")}`);
+        if (performance.now() > deadline) throw new Error(`Timed out waiting for tick ${n}: ${JSON.stringify(lines)}`);
         await new Promise((resolve) => setImmediate(resolve));
       }
     };
