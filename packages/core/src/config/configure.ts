@@ -8,7 +8,7 @@ import type { DummyBackendSettings } from "../backends/dummy/dummy-backend-setti
 import { ImmediateBackend } from "../backends/immediate/immediate-backend";
 import type { ImmediateBackendSettings } from "../backends/immediate/immediate-backend-settings";
 import type { QueueSettings } from "../types";
-import { validateQueueSettings } from "./queue-settings";
+import { copyQueueSettings } from "./queue-settings";
 import { BACKEND_OPTIONS, CONFIG_OPTIONS, CONFIGURE_SURFACE } from "./config-options";
 import { checkOptions } from "../options/check-options";
 import { setCurrentQueueSettings } from "./current-queue-settings";
@@ -68,7 +68,7 @@ function resolve(settings: ErrandSettings): ResolvedSettings {
       checkOptions({ backend, queues }, BACKEND_OPTIONS.custom, { ...CONFIGURE_SURFACE, at: `backends.${alias}` });
     }
   }
-  return { backends, maxAttempts: settings.maxAttempts ?? 25, queues: validateQueueSettings(settings.queues) };
+  return { backends, maxAttempts: settings.maxAttempts ?? 25, queues: copyQueueSettings(settings.queues) };
 }
 
 /**

@@ -14,8 +14,15 @@ import { CONFIG_OPTIONS, CONFIGURE_SURFACE } from "./config-options";
 export function validateQueueSettings(queues: unknown): Record<string, QueueSettings> {
   if (queues === undefined || queues === null) return {};
   checkOptions({ queues }, { queues: CONFIG_OPTIONS.queues }, CONFIGURE_SURFACE);
+  return copyQueueSettings(queues as Record<string, QueueSettings>);
+}
+
+/** A copy of `queues` already checked against `QUEUE_OPTIONS` (`configure()` checks it with the rest). */
+export function copyQueueSettings(
+  queues: Record<string, QueueSettings> | null | undefined,
+): Record<string, QueueSettings> {
   const out: Record<string, QueueSettings> = {};
-  for (const [name, { concurrency, rateLimit }] of Object.entries(queues as Record<string, QueueSettings>)) {
+  for (const [name, { concurrency, rateLimit }] of Object.entries(queues ?? {})) {
     out[name] = {
       ...(concurrency != null ? { concurrency } : {}),
       ...(rateLimit != null ? { rateLimit: { limit: rateLimit.limit, periodSeconds: rateLimit.periodSeconds } } : {}),
