@@ -25,10 +25,10 @@ export interface MetricsHandlerOptions {
 
 /**
  * A `/metrics` endpoint for Prometheus: `errand_tasks_enqueued_total` counts this process's
- * enqueues from when the handler is made, `errand_queue_depth` reads the backend's task counters (the dashboard's, not a
- * `count(*)`), and in a worker process the finished counter and the duration and lag
- * histograms follow its tasks (`errand worker --metrics-port` serves those). Needs the
- * `prom-client` package.
+ * enqueues from when the handler is made, `errand_queue_depth` reads the backend's task
+ * counters (the dashboard's, not a `count(*)`), and in a worker process the finished counter
+ * and the duration and lag histograms follow its tasks (`errand worker --metrics-port` serves
+ * those). Needs the `prom-client` package.
  *
  * @example
  * // app/metrics/route.ts (Next.js)
