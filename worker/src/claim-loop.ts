@@ -308,7 +308,11 @@ export class ClaimLoop {
    */
   #fillSlots(): void {
     if (!this.#active) return;
-    const { concurrency, running, onClaimed } = this.#options;
+    const { concurrency, running, onClaimed, prefetch } = this.#options;
+    // What waited past its time is given back before anything starts, not only by the expiry
+    // timer: after the event loop was blocked (a synchronous task), the timer has not run yet
+    // and those tasks' leases may have lapsed, letting another worker run them.
+    if (prefetch > 0) void this.#expire();
     while (running() < concurrency) {
       if (this.#startsThisTurn >= MAX_STARTS_PER_TURN) {
         if (!this.#fillScheduled) {

@@ -260,6 +260,37 @@ describe("ClaimLoop", () => {
       expect(rows.every((r) => r.locked_by === null && r.started_at === null)).toBe(true);
     });
 
+    it("after a blocked event loop, starts none of the queued tasks that waited past the timeout", async () => {
+      await insertTasks(
+        tdb.db,
+        Array.from({ length: 200 }, () => ({})),
+      );
+      const released: string[] = [];
+      const h = start({
+        concurrency: 1,
+        prefetch: 8,
+        prefetchTimeoutMs: 300,
+        onReleased: (ids) => released.push(...ids),
+      });
+      await finishUntil(h, () => h.loop.queued > 0);
+      const [first] = [...h.running.values()];
+      const queuedIds = (await tdb.db.selectFrom("errand_tasks").select("id").where("status", "=", "RUNNING").execute())
+        .map((r) => r.id)
+        .filter((id) => !h.running.has(id));
+      expect(queuedIds.length).toBe(h.loop.queued);
+      // A synchronous task blocks the event loop past the timeout, so the expiry timer cannot
+      // run; its slot is freed in the same turn it ends.
+      const until = performance.now() + 500;
+      while (performance.now() < until) {
+        // blocked
+      }
+      h.running.delete(first!.id);
+      h.loop.slotFreed();
+      expect([...h.running.keys()].filter((id) => queuedIds.includes(id))).toEqual([]);
+      await waitFor("the release stored", () => released.length >= queuedIds.length);
+      expect(released).toEqual(expect.arrayContaining(queuedIds));
+    });
+
     it("starts nothing queued after stop(), and giveBack() returns the queue untouched", async () => {
       await insertTasks(
         tdb.db,
