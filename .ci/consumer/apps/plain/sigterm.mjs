@@ -55,9 +55,15 @@ const alive = (pid) => {
   }
 };
 
-async function runningTask() {
+/** A task the worker has started: RUNNING in the row may still be claimed ahead, not started. */
+async function runningTask(worker) {
   const result = await slow.enqueue(TASK_MS);
   await until("the task to be RUNNING", async () => (await result.refresh()).status === "RUNNING");
+  if (worker) {
+    await until("the worker to start the task", () =>
+      worker.lines.some((line) => line.includes('"task started"') && line.includes(result.id)),
+    );
+  }
   return result;
 }
 
@@ -68,7 +74,7 @@ try {
   assert.equal(command[0], "node", `the README's command starts ${command[0]}, not node`);
   const worker = startWorker(command);
   started.push(worker.child);
-  const result = await runningTask();
+  const result = await runningTask(worker);
   const sentAt = new Date();
   worker.child.kill("SIGTERM");
   const exit = await Promise.race([
