@@ -29,6 +29,8 @@ export interface ClaimLoopOptions {
   logger: Logger;
   /** Attempts running now. */
   running: () => number;
+  /** Whether an attempt of this task runs now (a task given back must not be one that runs). */
+  isRunning?: ((id: string) => boolean) | undefined;
   /** Starts a claimed task; it counts in `running()` from then on until it finishes. */
   onClaimed: (task: TaskRecord) => void;
   /** Tasks claimed ahead into the local queue: their leases need renewing until they start. */
@@ -85,6 +87,8 @@ export class ClaimLoop {
   #wakeScheduled = false;
   #claimed = 0;
   #startsThisTurn = 0;
+  /** Filled by `#fillSlots` with tasks claimed too long ago to start (reused: it runs per task). */
+  readonly #stale: TaskRecord[] = [];
   #fillScheduled = false;
   /** The last claim got all it asked for: more is probably due. */
   #lastClaimFull = false;
@@ -98,7 +102,11 @@ export class ClaimLoop {
 
   constructor(options: ClaimLoopOptions) {
     this.#options = options;
-    this.#queue = new LocalQueue({ max: options.prefetch, slowStartMs: Math.min(1000, options.prefetchTimeoutMs / 2) });
+    this.#queue = new LocalQueue({
+      max: options.prefetch,
+      slowStartMs: Math.min(1000, options.prefetchTimeoutMs / 2),
+      maxWaitMs: options.prefetchTimeoutMs,
+    });
     this.#flowQueues = options.flowQueues ?? {};
     this.#limited = new Set(limitedQueueNames({ queues: this.#flowQueues, freeSlots: 0 }));
   }
@@ -264,11 +272,16 @@ export class ClaimLoop {
       });
       if (tasks.length > 0) {
         // Limited tasks were claimed for free slots: they start first, at once.
+        // Queued as of when the claim was sent, not when its answer was read: an answer read
+        // after a blocked event loop holds tasks whose leases may have lapsed meanwhile.
         const limited = tasks.filter((task) => isFlowLimited(task, this.#limited));
-        if (limited.length === 0) this.#queue.push(tasks);
+        if (limited.length === 0) this.#queue.push(tasks, claimStart);
         else {
-          this.#queue.push(tasks.filter((task) => !isFlowLimited(task, this.#limited)));
-          this.#queue.pushFront(limited);
+          this.#queue.push(
+            tasks.filter((task) => !isFlowLimited(task, this.#limited)),
+            claimStart,
+          );
+          this.#queue.pushFront(limited, claimStart);
         }
         this.#options.onQueued?.(tasks);
         this.#fillSlots();
@@ -308,11 +321,20 @@ export class ClaimLoop {
    */
   #fillSlots(): void {
     if (!this.#active) return;
-    const { concurrency, running, onClaimed, prefetch } = this.#options;
-    // What waited past its time is given back before anything starts, not only by the expiry
-    // timer: after the event loop was blocked (a synchronous task), the timer has not run yet
-    // and those tasks' leases may have lapsed, letting another worker run them.
-    if (prefetch > 0) void this.#expire();
+    // What waited past its time is given back, never started, whatever the expiry timer did:
+    // after the event loop was blocked (a synchronous task), the timer has not run yet and
+    // those tasks' leases may have lapsed, letting another worker run them.
+    const stale = this.#stale;
+    try {
+      this.#startQueued(stale);
+    } finally {
+      if (stale.length > 0) void this.#giveBackStale(stale.splice(0));
+    }
+  }
+
+  /** Starts queued tasks while slots are free; those claimed too long ago go to `stale`. */
+  #startQueued(stale: TaskRecord[]): void {
+    const { concurrency, running, onClaimed } = this.#options;
     while (running() < concurrency) {
       if (this.#startsThisTurn >= MAX_STARTS_PER_TURN) {
         if (!this.#fillScheduled) {
@@ -326,7 +348,7 @@ export class ClaimLoop {
         return;
       }
       if (this.#startsThisTurn++ === 0) setImmediate(() => (this.#startsThisTurn = 0));
-      const task = this.#queue.take();
+      const task = this.#queue.take(stale);
       if (!task) {
         if (this.#lastClaimFull) this.#queue.starved();
         return;
@@ -342,10 +364,22 @@ export class ClaimLoop {
 
   /** Gives back tasks that waited in the local queue longer than `prefetchTimeoutMs`. */
   async #expire(): Promise<void> {
-    const stale = this.#queue.takeOlderThan(this.#options.prefetchTimeoutMs);
-    if (stale.length === 0) return;
-    this.#options.logger.debug("giving back tasks claimed ahead and not started in time", { count: stale.length });
-    await this.#release(stale);
+    await this.#giveBackStale(this.#queue.takeOlderThan(this.#options.prefetchTimeoutMs));
+  }
+
+  /**
+   * Gives back tasks claimed too long ago to start. A task this worker claimed again since
+   * (its lease lapsed, a rescue re-queued it, this worker's next claim took it) is held
+   * under the new claim: that one is not given back.
+   */
+  async #giveBackStale(stale: TaskRecord[]): Promise<void> {
+    const isRunning = this.#options.isRunning;
+    const out = stale.filter((task) => !this.#queue.has(task.id) && !isRunning?.(task.id));
+    if (out.length === 0) return;
+    this.#options.logger.debug("giving back tasks claimed ahead and not started in time", { count: out.length });
+    await this.#release(out);
+    // Due again, and no notification says so: the next claim may take them.
+    this.wake();
   }
 
   #resume(): void {

@@ -1,6 +1,10 @@
 import type { TaskRecord } from "@errand/core";
 
-/** A task claimed ahead of a free slot, and when it was claimed (`performance.now()`). */
+/**
+ * A task claimed ahead of a free slot, and when the claim that took it was sent
+ * (`performance.now()`): no later than the database stamped its lease, so the lease is
+ * known to hold until `at` plus the lease, whenever the answer was read.
+ */
 interface Queued {
   task: TaskRecord;
   at: number;
@@ -14,6 +18,11 @@ export interface LocalQueueOptions {
    * worker gets through: the size it aims for is halved (at most once per this period).
    */
   slowStartMs: number;
+  /**
+   * A task claimed longer ago than this is never started: `take()` hands it back as stale
+   * (its lease may have lapsed and another worker may run it). Default no limit.
+   */
+  maxWaitMs?: number | undefined;
 }
 
 /**
@@ -72,8 +81,8 @@ export class LocalQueue {
     return Math.max(0, free - size + this.#target);
   }
 
-  push(tasks: readonly TaskRecord[]): void {
-    const at = performance.now();
+  /** Queues tasks claimed by a claim sent at `at` (`performance.now()`; default now). */
+  push(tasks: readonly TaskRecord[], at = performance.now()): void {
     for (const task of tasks) this.#items.push({ task, at });
   }
 
@@ -81,9 +90,8 @@ export class LocalQueue {
    * Puts tasks at the head, to start before the rest: tasks of limited queues and keyed
    * tasks, which were claimed only for free slots (so a rate limit counts real starts).
    */
-  pushFront(tasks: readonly TaskRecord[]): void {
+  pushFront(tasks: readonly TaskRecord[], at = performance.now()): void {
     if (tasks.length === 0) return;
-    const at = performance.now();
     this.#items = [...tasks.map((task) => ({ task, at })), ...this.#items.slice(this.#head)];
     this.#head = 0;
   }
@@ -112,15 +120,35 @@ export class LocalQueue {
     this.#starved = true;
   }
 
-  /** The oldest claimed task, or undefined when empty. */
-  take(): TaskRecord | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head]!;
-    this.#head += 1;
-    if (this.#head === this.#items.length) this.#clear();
-    else if (this.#head > 1024 && this.#head * 2 > this.#items.length) this.#compact();
-    if (performance.now() - item.at > this.#options.slowStartMs) this.#shrink();
-    return item.task;
+  /**
+   * The next task to start, or undefined when empty. Tasks claimed more than `maxWaitMs`
+   * ago are not returned but added to `stale`, to be given back: after a blocked event
+   * loop (or an answer read late) their leases may have lapsed, and whatever order
+   * `pushFront` left, none of them starts.
+   */
+  take(stale?: TaskRecord[]): TaskRecord | undefined {
+    const now = performance.now();
+    const maxWait = this.#options.maxWaitMs ?? Infinity;
+    while (this.#head < this.#items.length) {
+      const item = this.#items[this.#head]!;
+      this.#head += 1;
+      if (this.#head === this.#items.length) this.#clear();
+      else if (this.#head > 1024 && this.#head * 2 > this.#items.length) this.#compact();
+      const waited = now - item.at;
+      if (waited > this.#options.slowStartMs) this.#shrink();
+      if (waited > maxWait) {
+        stale?.push(item.task);
+        continue;
+      }
+      return item.task;
+    }
+    return undefined;
+  }
+
+  /** Whether a task of this id waits in the queue (a rare check: it scans). */
+  has(id: string): boolean {
+    for (let i = this.#head; i < this.#items.length; i++) if (this.#items[i]!.task.id === id) return true;
+    return false;
   }
 
   /** Removes and returns tasks claimed more than `ms` ago (the oldest are at the head). */

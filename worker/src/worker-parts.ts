@@ -150,6 +150,7 @@ export function newClaimLoop(host: PartsHost, store: TaskStore, flusher: ResultF
     logger: host.logger,
     running: () => host.runningCount(),
     onClaimed: (task) => host.startAttempt(task),
+    isRunning: (id) => host.attempt(id) !== undefined,
     onQueued: (tasks) => host.parts()?.leases.holdAll(tasks.map((task) => task.id)),
     onReleased: (ids) => {
       for (const id of ids) host.parts()?.leases.release(id);

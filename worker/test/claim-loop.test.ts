@@ -291,6 +291,57 @@ describe("ClaimLoop", () => {
       expect(released).toEqual(expect.arrayContaining(queuedIds));
     });
 
+    it("a claim whose answer is read after the event loop was blocked past the timeout starts none of its tasks", async () => {
+      await insertTasks(
+        tdb.db,
+        Array.from({ length: 6 }, () => ({})),
+      );
+      const pgStore = new PostgresTaskStore(tdb.db);
+      let lateIds: string[] | null = null;
+      // The first claim's answer arrives while the event loop is blocked (a synchronous task
+      // elsewhere in the worker): by the time it is read, the leases it took may have lapsed.
+      const taskClaimBatch = async (...args: Parameters<PostgresTaskStore["taskClaimBatch"]>) => {
+        const tasks = await pgStore.taskClaimBatch(...args);
+        if (lateIds === null && tasks.length > 0) {
+          lateIds = tasks.map((t) => t.id);
+          const until = performance.now() + 500;
+          while (performance.now() < until) {
+            // blocked
+          }
+        }
+        return tasks;
+      };
+      const store = new Proxy(pgStore, {
+        get: (target, key) => {
+          if (key === "taskClaimBatch") return taskClaimBatch;
+          const value: unknown = Reflect.get(target, key);
+          return typeof value === "function" ? (value.bind(target) as unknown) : value;
+        },
+      });
+      const released: string[] = [];
+      /** Each start, and whether that task had been given back before it. */
+      const starts: { id: string; afterRelease: boolean }[] = [];
+      const running = new Set<string>();
+      start({
+        store,
+        concurrency: 4,
+        prefetch: 8,
+        prefetchTimeoutMs: 300,
+        running: () => running.size,
+        onClaimed: (task) => {
+          running.add(task.id);
+          starts.push({ id: task.id, afterRelease: released.includes(task.id) });
+        },
+        onReleased: (ids) => released.push(...ids),
+      });
+      await waitFor("the late claim given back", () => lateIds !== null && released.length >= lateIds.length);
+      expect(released).toEqual(expect.arrayContaining(lateIds!));
+      // None of the late claim's tasks started under it; they may start again only once given
+      // back and claimed anew (the other tasks fill the slots meanwhile).
+      await waitFor("every slot filled", () => running.size === 4);
+      expect(starts.filter((s) => lateIds!.includes(s.id) && !s.afterRelease)).toEqual([]);
+    });
+
     it("starts nothing queued after stop(), and giveBack() returns the queue untouched", async () => {
       await insertTasks(
         tdb.db,

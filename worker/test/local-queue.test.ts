@@ -32,6 +32,23 @@ describe("LocalQueue", () => {
     expect(queue.size).toBe(0);
   });
 
+  it("never hands out a task claimed longer than maxWaitMs ago, whatever pushFront put before it", () => {
+    const queue = new LocalQueue({ max: 10, slowStartMs: 1000, maxWaitMs: 1000 });
+    const now = performance.now();
+    queue.push(tasks(2, "old"), now - 1500);
+    // A later claim's limited task goes first; the stale ones behind it must not start.
+    queue.pushFront([task("fresh-limited")], now);
+    queue.push([task("fresh")], now);
+    const stale: TaskRecord[] = [];
+    expect([queue.take(stale), queue.take(stale), queue.take(stale)].map((t) => t?.id)).toEqual([
+      "fresh-limited",
+      "fresh",
+      undefined,
+    ]);
+    expect(stale.map((t) => t.id)).toEqual(["old0", "old1"]);
+    expect(queue.size).toBe(0);
+  });
+
   it("claims only for free slots until a slot starves, then doubles up to max", () => {
     const queue = new LocalQueue({ max: 20, slowStartMs: 1000 });
     expect(queue.claimSize(3)).toBe(3);
