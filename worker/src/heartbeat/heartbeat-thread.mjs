@@ -20,6 +20,8 @@ let connecting = null;
 let renewing = false;
 let stopped = false;
 let warnedStall = 0;
+/** Renewals failed in a row: the first failure is retried at once on a new connection. */
+let failures = 0;
 
 /** A log line on stderr, written synchronously: the worker's logger lives on the blocked thread. */
 function log(level, msg, fields) {
@@ -61,12 +63,16 @@ async function renew() {
       for (const id of lost) held.delete(id);
       if (lost.length > 0) parentPort.postMessage({ type: "lost", ids: lost });
     }
+    failures = 0;
   } catch (error) {
     if (client) {
       client.end().catch(() => {});
       client = null;
     }
     parentPort.postMessage({ type: "error", message: error instanceof Error ? error.message : String(error) });
+    // A cut connection (a restarted server, a killed backend) should not cost a whole tick of
+    // the lease: try once more now, on a new connection; after that, at each tick.
+    if (failures++ === 0) setTimeout(() => void renew(), 50);
   } finally {
     renewing = false;
   }
