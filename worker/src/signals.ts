@@ -22,6 +22,32 @@ export function startedByNpm(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /**
+ * Notes a stop signal that arrives while a worker process is still starting (loading its
+ * config and task modules), before `installSignalHandlers` can stop a worker: without it, the
+ * signal's default action would kill the process mid-start. `received()` names the first
+ * signal, or null; `remove()` takes the handlers off.
+ *
+ * @example
+ * const early = holdSignalsWhileStarting();
+ * await loadTasks();
+ * early.remove();
+ * if (early.received()) return 0; // stopped before it started
+ */
+export function holdSignalsWhileStarting(): { received: () => NodeJS.Signals | null; remove: () => void } {
+  let first: NodeJS.Signals | null = null;
+  const handler = (signal: NodeJS.Signals) => {
+    first ??= signal;
+  };
+  for (const signal of SIGNALS) process.on(signal, handler);
+  return {
+    received: () => first,
+    remove: () => {
+      for (const signal of SIGNALS) process.off(signal, handler);
+    },
+  };
+}
+
+/**
  * The shutdown protocol for a worker process: the first SIGTERM/SIGINT/SIGQUIT stops the
  * worker gracefully (`worker.stop()`); a second one exits at once with code 1, leaving
  * running tasks to be re-queued when their lease lapses. Returns a function that removes

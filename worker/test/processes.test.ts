@@ -1,5 +1,6 @@
 // Real worker processes (the `errand worker` CLI), killed and cut off in the ways
 // production kills them.
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import type { TestDatabase } from "@errand/core/testing";
@@ -17,6 +18,7 @@ import {
 } from "./helpers";
 
 let tdb: TestDatabase;
+const SLOW_START_CONFIG = path.resolve(path.dirname(FIXTURE_CONFIG), "errand.slow-start.config.ts");
 const suite = workerProcessSuite({ ready: (t) => (tdb = t), clear: ["errand_tasks", "executions"] });
 
 function startWorker(...args: string[]): CliProcess {
@@ -234,6 +236,19 @@ describe("shutdown", () => {
     const msgs = logLines(w.stdout).map((l) => l.msg);
     expect(msgs.some((m) => m.startsWith("SIGTERM received"))).toBe(true);
     expect(msgs.at(-1)).toBe("worker stopped");
+  }, 30_000);
+
+  it("SIGTERM while it still loads its task modules: exits 0 once they are loaded, claims nothing", async () => {
+    const waiting = await nap.enqueue(10);
+    const w = suite.startWorker(["--config", SLOW_START_CONFIG, "--interval", "0.2"]);
+    await w.waitForLine("loading its task modules", (l) => l === "slow task module: loading");
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+    const msgs = logLines(w.stdout).map((l) => l.msg);
+    expect(msgs).toContain("SIGTERM received while starting: not starting");
+    expect(msgs).not.toContain("worker started");
+    await waiting.refresh();
+    expect([waiting.status, waiting.attempts]).toEqual(["PENDING", 0]);
   }, 30_000);
 
   it("SIGTERM with a task that outlives the grace period: its signal aborts, the attempt is stored for retry, exit 0", async () => {

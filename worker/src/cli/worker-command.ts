@@ -1,7 +1,7 @@
 import { migrate } from "@errand/db";
 import type { Kysely } from "kysely";
-import { createLogger, LOG_LEVELS, type LogLevel } from "../logger";
-import { installSignalHandlers } from "../signals";
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "../logger";
+import { holdSignalsWhileStarting, installSignalHandlers } from "../signals";
 import { Worker } from "../worker";
 import { flagLabel, resolveWorkerOptions, WORKER_OPTIONS, type WorkerOptions } from "../worker-options";
 import { databaseBackend, setUp } from "./common";
@@ -64,6 +64,21 @@ export function workerCommandFlags(values: Record<string, RawFlagValue>): Worker
 /** `errand worker`: loads the config and its tasks, then runs a worker until told to stop. */
 export async function workerCommand(flags: WorkerCommandFlags): Promise<number> {
   const logger = createLogger({ level: flags.logLevel });
+  // A stop signal during start-up ends the command cleanly once set-up is done, before
+  // anything is claimed (a deploy that stops a worker still loading its task modules).
+  const early = holdSignalsWhileStarting();
+  try {
+    return await setUpAndRun(flags, logger, early);
+  } finally {
+    early.remove();
+  }
+}
+
+async function setUpAndRun(
+  flags: WorkerCommandFlags,
+  logger: Logger,
+  early: ReturnType<typeof holdSignalsWhileStarting>,
+): Promise<number> {
   const loaded = await setUp({
     config: flags.config,
     requireConfig: true,
@@ -79,6 +94,13 @@ export async function workerCommand(flags: WorkerCommandFlags): Promise<number> 
   const worker = new Worker({ ...flags.options, retention, schedules, logger });
   logger.debug("config loaded", { file: loaded.file, taskModules: loaded.taskModules });
   const removeHandlers = installSignalHandlers(worker, logger);
+  early.remove();
+  const signal = early.received();
+  if (signal) {
+    removeHandlers();
+    logger.info(`${signal} received while starting: not starting`);
+    return 0;
+  }
   try {
     await worker.run();
   } finally {
