@@ -52,8 +52,9 @@ function startWorker(): CliProcess {
       String(LEASE_SECONDS),
       "--rescue-interval",
       "0.5",
+      // info: the test waits for "worker started" before its last SIGTERM.
       "--log-level",
-      "warn",
+      "info",
       "--no-startup-delay",
     ],
     // The workers' connections are told apart from this test's by their application name.
@@ -127,7 +128,9 @@ describe("fault suite", () => {
           await new Promise((r) => setTimeout(r, 250));
         }
       } catch (error) {
-        const tail = workers.flatMap((w) => [...w.stdout.slice(-5), ...w.stderr.slice(-5)]).join("\n");
+        const tail = workers
+          .flatMap((w) => [...w.stdout.filter((l) => !l.includes(`"level":"info"`)).slice(-5), ...w.stderr.slice(-5)])
+          .join("\n");
         throw new Error(
           `${(error as Error).message}; ${JSON.stringify(await statusCounts(tdb))}, kills ${kills}\n${tail}`,
           { cause: error },
@@ -136,6 +139,10 @@ describe("fault suite", () => {
         done = true;
         await chaos;
       }
+      // A worker restarted just now may still be loading: the signal goes to running workers.
+      await Promise.all(
+        workers.map((w) => w.waitForLine("worker started", (l) => l.includes('"worker started"'), 60_000)),
+      );
       for (const w of workers) w.child.kill("SIGTERM");
       const codes = await Promise.all(workers.map((w) => w.exited));
       const drainSeconds = (Date.now() - began) / 1000;
@@ -161,6 +168,7 @@ describe("fault suite", () => {
       // No run starts while another run of its task is alive: a run is alive until it ended,
       // or, killed before it ended, until its process died.
       const overlaps: string[] = [];
+      const unended: string[] = [];
       let longestRescueMs = 0;
       for (const [taskId, taskRuns] of byTask) {
         for (let i = 1; i < taskRuns.length; i++) {
@@ -178,9 +186,12 @@ describe("fault suite", () => {
           }
         }
         // The successful run is the last one and it ended.
-        expect(taskRuns.at(-1)!.ended).not.toBeNull();
+        const last = taskRuns.at(-1)!;
+        if (last.ended === null)
+          unended.push(`${taskId}: the last run (on ${last.pid}, of ${taskRuns.length}) never ended`);
       }
-      expect(overlaps.slice(0, 10)).toEqual([]);
+      // Both lists at once: an overlap often also leaves a last run that never ended.
+      expect({ overlaps: overlaps.slice(0, 10), unended: unended.slice(0, 10) }).toEqual({ overlaps: [], unended: [] });
 
       const reRuns = runs.length - TASKS;
       const figures = {
