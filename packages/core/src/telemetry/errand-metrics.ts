@@ -21,8 +21,12 @@ interface OtelInstruments {
   lag: Histogram;
 }
 
-/** `undefined`: not made yet; `null`: no `@opentelemetry/api`. */
+/** `undefined`: not made yet (or no SDK yet); `null`: no `@opentelemetry/api`. */
 let instruments: OtelInstruments | null | undefined;
+/** No SDK was registered when last looked (ms since the epoch): look again after this. */
+let noSdkUntil = 0;
+/** How long a look that found no SDK holds: recording calls stay cheap, a late SDK is found. */
+const NO_SDK_RECHECK_MS = 1_000;
 /** Set once something serves `/metrics` (see `prometheusMetrics()`). */
 let prometheus: PrometheusMetrics | undefined;
 /**
@@ -41,15 +45,23 @@ function toPrometheus(record: (metrics: PrometheusMetrics) => void): void {
 const depthSources = new Set<QueueDepthSource>();
 
 /**
- * The meter `errand`'s instruments, made on first use: after the app registered its SDK
- * (a `--import` file, Next.js's `instrumentation.ts`), since a meter taken from the API
- * before that stays a no-op.
+ * The meter `errand`'s instruments, made once the app has registered its SDK (a `--import`
+ * file, Next.js's `instrumentation.ts`), since a meter taken from the API before that stays
+ * a no-op. Until then `null`, looked for again at most once a second: without an SDK,
+ * recording costs nothing.
  */
 function otel(): OtelInstruments | null {
   if (instruments !== undefined) return instruments;
   const api = otelApi();
   if (!api) return null;
+  const now = Date.now();
+  if (now < noSdkUntil) return null;
   const meter = api.metrics.getMeter(INSTRUMENTATION_NAME);
+  // With no meter provider registered the API hands out its no-op meter.
+  if (Object.getPrototypeOf(meter) === Object.getPrototypeOf(api.createNoopMeter())) {
+    noSdkUntil = now + NO_SDK_RECHECK_MS;
+    return null;
+  }
   instruments = {
     enqueued: meter.createCounter("errand.tasks.enqueued", { description: "Tasks stored by enqueue()." }),
     finished: meter.createCounter("errand.tasks.finished", {
@@ -155,7 +167,10 @@ export function setPrometheusSink(metrics: PrometheusMetrics | undefined): void 
   if (metrics) for (const record of kept) record(metrics);
 }
 
-/** Whether anything records metrics (`@opentelemetry/api` loaded, or `/metrics` served): else callers skip the work. */
+/**
+ * Whether anything records metrics (an OpenTelemetry SDK registered, or `/metrics` served):
+ * else callers skip the work.
+ */
 export function metricsActive(): boolean {
-  return prometheus !== undefined || backlog !== undefined || otelApi() !== null;
+  return prometheus !== undefined || backlog !== undefined || otel() !== null;
 }
