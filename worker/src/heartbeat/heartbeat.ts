@@ -17,6 +17,9 @@ export interface HeartbeatOptions {
   onLost: (ids: string[]) => void;
 }
 
+/** How long releases are gathered before one message takes them to the thread. */
+const RELEASE_BATCH_MS = 100;
+
 /** The thread's entry, beside this module in the sources and beside cli.js in dist/. */
 const THREAD = new URL("./heartbeat-thread.mjs", import.meta.url);
 
@@ -41,8 +44,9 @@ export class Heartbeat {
   #thread: Thread | null = null;
   #ticker: ReturnType<typeof setInterval> | null = null;
   #lastTick = Date.now();
-  #releases: string[] = [];
-  #releaseScheduled = false;
+  /** Released since the last message to the thread. */
+  readonly #releases = new Set<string>();
+  #releaseTimer: ReturnType<typeof setTimeout> | null = null;
   /** Blocked stretches of the event loop over `stallWarnMs`: [ended at, lasted ms]. */
   #stalls: [number, number][] = [];
 
@@ -92,20 +96,30 @@ export class Heartbeat {
    * loop as soon as it starts.
    */
   hold(ids: readonly string[]): void {
-    if (ids.length > 0) this.#thread?.postMessage({ type: "hold", ids });
+    if (ids.length === 0) return;
+    // Held again (a retry claimed by this worker) before its release was sent: the release
+    // must not follow the hold.
+    if (this.#releases.size > 0) for (const id of ids) this.#releases.delete(id);
+    this.#thread?.postMessage({ type: "hold", ids });
   }
 
-  /** Stops renewing these leases (batched per turn of the event loop: a late release is harmless). */
+  /**
+   * Stops renewing these leases, batched: sent every `RELEASE_BATCH_MS` rather than per task
+   * (a message per finished task cost more than the rest of its bookkeeping). A late release
+   * is harmless: a renewal of a finished task matches no row, and the worker ignores the loss
+   * of a lease it no longer holds.
+   */
   release(ids: readonly string[]): void {
-    this.#releases.push(...ids);
-    if (this.#releaseScheduled) return;
-    this.#releaseScheduled = true;
-    setImmediate(() => {
-      this.#releaseScheduled = false;
-      const released = this.#releases;
-      this.#releases = [];
-      if (released.length > 0) this.#thread?.postMessage({ type: "release", ids: released });
-    });
+    for (const id of ids) this.#releases.add(id);
+    if (this.#releaseTimer) return;
+    this.#releaseTimer = setTimeout(() => {
+      this.#releaseTimer = null;
+      if (this.#releases.size === 0) return;
+      const released = [...this.#releases];
+      this.#releases.clear();
+      this.#thread?.postMessage({ type: "release", ids: released });
+    }, RELEASE_BATCH_MS);
+    this.#releaseTimer.unref();
   }
 
   /** The longest stall of the event loop that ended after `since` (ms since the epoch), or 0. */
@@ -119,6 +133,9 @@ export class Heartbeat {
   async stop(): Promise<void> {
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
+    if (this.#releaseTimer) clearTimeout(this.#releaseTimer);
+    this.#releaseTimer = null;
+    this.#releases.clear();
     const thread = this.#thread;
     this.#thread = null;
     if (!thread) return;
