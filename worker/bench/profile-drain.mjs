@@ -1,9 +1,10 @@
 // Drains N no-op tasks with one worker in this process and prints the rate; run under
 // --cpu-prof to see where the worker's time goes.
 //   node --conditions=@errand/source --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof worker/bench/profile-drain.mjs 20000 1
+//   ERRAND_PROFILE_WITHOUT=timings node worker/bench/profile-drain.mjs 20000 10   # without a trigger
 import fs from "node:fs";
 import pg from "pg";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import { configure, task, closeBackends } from "@errand/core";
 import { migrate } from "@errand/db";
 import { Worker } from "@errand/worker";
@@ -24,6 +25,11 @@ try {
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
   });
   await migrate(k);
+  // ERRAND_PROFILE_WITHOUT="timings dependencies": drop those update triggers (0008, 0007)
+  // after migrating, to see what each costs a drain.
+  for (const kind of (process.env.ERRAND_PROFILE_WITHOUT ?? "").split(/[\s,]+/).filter(Boolean)) {
+    await sql.raw(`DROP TRIGGER errand_tasks_${kind}_update ON errand_tasks`).execute(k);
+  }
   await k.destroy();
   configure({ backends: { default: { backend: "database", url } } });
   const noop = task({ name: "bench.noop" }, async () => {});
@@ -42,8 +48,11 @@ try {
   const pg0 = await backendTicks(watch, name);
   const cpu0 = process.cpuUsage();
   const machine0 = machineTicks();
+  // ERRAND_PROFILE_CPU=FILE: a CPU profile of the drain alone (not the enqueue before it).
+  const profiler = process.env.ERRAND_PROFILE_CPU ? await startProfiler() : null;
   const t0 = performance.now();
   await worker.run();
+  if (profiler) fs.writeFileSync(process.env.ERRAND_PROFILE_CPU, JSON.stringify(await profiler.stop()));
   const s = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const machine1 = machineTicks();
@@ -90,6 +99,24 @@ async function backendTicks(client, database) {
     }
   }
   return ticks;
+}
+
+/** Starts the V8 profiler of this thread; `stop()` resolves with the profile. */
+async function startProfiler() {
+  const { Session } = await import("node:inspector");
+  const session = new Session();
+  session.connect();
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  return {
+    stop: async () => {
+      const { profile } = await post("Profiler.stop");
+      session.disconnect();
+      return profile;
+    },
+  };
 }
 
 /** Busy and idle CPU ticks of the whole machine, from /proc/stat. */
