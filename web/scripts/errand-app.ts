@@ -25,7 +25,7 @@ const nextBin = path.join(rootDir, "node_modules", "next", "dist", "bin", "next"
 const errandCli = ["--conditions=@errand/source", "--import", "tsx", path.join(rootDir, "worker", "src", "cli.ts")];
 const configPath = path.join(webDir, "errand.config.ts");
 /** The production web server: Next's request handler on a server with a large listen backlog. */
-const webServer = ["--import", "tsx", path.join(webDir, "scripts", "web-server.ts")];
+const webServer = ["--expose-gc", "--import", "tsx", path.join(webDir, "scripts", "web-server.ts")];
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

@@ -2,7 +2,7 @@
  * The web app's production server: what `next start` does, with the listen queue sized for
  * many connections at once.
  *
- *   node --import tsx web/scripts/web-server.ts --port 3000 --hostname 127.0.0.1
+ *   node --expose-gc --import tsx web/scripts/web-server.ts --port 3000 --hostname 127.0.0.1
  *
  * `next start` listens with Node's default backlog (511) and has no option for it. When
  * more clients connect at once than the kernel's queues hold — 2,000 dashboards reconnecting
@@ -10,6 +10,9 @@
  * listens with `ERRAND_LISTEN_BACKLOG` (4,096): every connection waits in the queue until
  * the app accepts it, and the app answers it (a stream, or 503 past the stream cap). Linux
  * caps the queue at `net.core.somaxconn` (4,096 by default since kernel 5.4; see the README).
+ *
+ * With `--expose-gc`, it also collects garbage once after a burst of connections closed
+ * (see collect-after-burst.ts), so memory held by streams that left goes back to the system.
  */
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
@@ -17,6 +20,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import next from "next";
+import { collectAfterBurst } from "./collect-after-burst";
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -57,6 +61,9 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   await app.prepare();
   const server = createServer((req, res) => void handle(req, res));
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) collectAfterBurst(server, { gc });
+  else console.warn("[web] started without --expose-gc: memory of streams that closed is kept until the heap grows");
   const stop = () => {
     server.close();
     // Open streams would hold `close` forever; the process ends as `next start` does.

@@ -191,7 +191,7 @@ export async function serveSubscription(options: {
   }
 
   const errorFrame = (cause: unknown): Uint8Array => {
-    const shape = getErrorShape({
+    const shape: unknown = getErrorShape({
       config: config as never,
       ctx,
       error: getTRPCErrorFromUnknown(cause),
