@@ -305,6 +305,28 @@ describe.each(mounts)("watch over SSE with the %s", (_name, start) => {
     }
   });
 
+  it("refuses a watcher without the token with the same event whatever its input", async () => {
+    const bodies = new Set<string>();
+    for (const input of [
+      "{}",
+      JSON.stringify({ id: "00000000-0000-4000-8000-000000000000" }),
+      JSON.stringify({ status: "NOPE", taskName: "secret.task" }),
+      "{not json",
+    ]) {
+      const response = await fetch(`${url}/watch?input=${encodeURIComponent(input)}`, {
+        headers: { accept: "text/event-stream" },
+      });
+      expect(response.status).toBe(200);
+      // The stream ends after the error: the whole body is the answer.
+      bodies.add(await response.text());
+    }
+    expect(bodies.size).toBe(1);
+    const [only] = [...bodies];
+    expect(only).toMatch(/event: serialized-error\ndata: .*"FORBIDDEN"/);
+    expect(only).toContain("Not allowed to watch.");
+    expect(only).not.toMatch(/NOPE|secret|00000000|not json/);
+  });
+
   it("refuses a watcher without the token, and tells one to poll while the feed is down", async () => {
     const refused = watch(client(url, null), {});
     await expect.poll(() => refused.errors.map((e) => e.data?.code)).toEqual(["FORBIDDEN"]);
