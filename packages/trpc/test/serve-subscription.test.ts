@@ -84,7 +84,9 @@ function openStream(input: object, token = "ok") {
     });
     stream.status = response.status;
     const decoder = new TextDecoder();
-    for await (const chunk of response.body!) stream.text += decoder.decode(chunk as Uint8Array);
+    const reader = response.body!.getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read())
+      stream.text += decoder.decode(read.value);
   })().catch(() => undefined);
   return stream;
 }
