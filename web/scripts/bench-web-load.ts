@@ -3,7 +3,7 @@
  * it. A benchmark that prints figures, not a test. Run it alone (`flock /tmp/errand-heavy.lock`
  * on a shared machine).
  *
- * Starts the app as `npm start` serves it (`next start` + a worker, on a fresh database
+ * Starts the app as `npm start` serves it (the web server + a worker, on a fresh database
  * `errand_bench_load`), then in one run:
  *   1. enqueue throughput and latency (20 clients) with `getResult` pollers (5), no stream open;
  *   2. the same with 300 `watch` streams open (the dashboard's unfiltered stream);
@@ -49,7 +49,7 @@ function percentile(samples: number[], p: number): number {
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 }
 
-/** The pid of the process listening on the port (next-server, a child of `next start`). */
+/** The pid of the process listening on the port (the web server, a child of the app command). */
 function serverPid(): number {
   const out = execFileSync("ss", ["-Hltnp", `sport = :${port}`], { encoding: "utf8" });
   const pid = /pid=(\d+)/.exec(out)?.[1];

@@ -1,7 +1,8 @@
 /**
  * The app command: one process that runs the web app and a worker side by side.
  *
- *   npm start            build web/ if its sources changed, then `next start` + `errand worker`
+ *   npm start            build web/ if its sources changed, then the web server + `errand worker`
+ *                        (web/scripts/web-server.ts: `next start` with a listen queue for bursts)
  *   npm run dev          `next dev` + `errand worker`
  *
  * Options: --port N (3000), --hostname H (127.0.0.1), --no-build,
@@ -23,6 +24,8 @@ const nextBin = path.join(rootDir, "node_modules", "next", "dist", "bin", "next"
 /** The `errand` CLI from source, as the rest of the repo runs it (the packages' `@errand/source` condition, tsx). */
 const errandCli = ["--conditions=@errand/source", "--import", "tsx", path.join(rootDir, "worker", "src", "cli.ts")];
 const configPath = path.join(webDir, "errand.config.ts");
+/** The production web server: Next's request handler on a server with a large listen backlog. */
+const webServer = ["--expose-gc", "--import", "tsx", path.join(webDir, "scripts", "web-server.ts")];
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -172,8 +175,11 @@ async function main(): Promise<void> {
 
   await runToEnd("migrate", [...errandCli, "migrate", "--config", configPath], env);
 
-  const nextArgs = mode === "start" ? ["start", "-p", port, "-H", hostname] : ["dev", "-p", port, "-H", hostname];
-  run("web", [nextBin, ...nextArgs], { ...env, NODE_ENV: mode === "start" ? "production" : "development" });
+  const webArgs =
+    mode === "start"
+      ? [...webServer, "--port", port, "--hostname", hostname]
+      : [nextBin, "dev", "-p", port, "-H", hostname];
+  run("web", webArgs, { ...env, NODE_ENV: mode === "start" ? "production" : "development" });
   run("worker", [...errandCli, "worker", "--config", configPath, "--queue-name", "*"], env);
 
   const url = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;

@@ -5,6 +5,7 @@ import {
   type CreateTaskRouterOptions,
   type ExposedTask,
 } from "./create-task-router";
+import { isSharedEventProcedure, markSharedEventProcedure } from "./serve-subscription";
 
 /**
  * An app's own tRPC procedure (its `publicProcedure`, `protectedProcedure`, …): anything with
@@ -58,6 +59,11 @@ interface ResolverOptions {
   signal: AbortSignal | undefined;
 }
 
+/** The app's procedure yields what Errand's yields: served alike (see `withStreamLimit`). */
+function sharedLike(inner: AnyTRPCProcedure, outer: AnyTRPCProcedure): AnyTRPCProcedure {
+  return isSharedEventProcedure(inner) ? markSharedEventProcedure(outer) : outer;
+}
+
 /**
  * Errand's procedures rebuilt on the app's procedure: each one runs the app's middleware,
  * then hands the context and the raw input to the standalone router's procedure at the
@@ -89,9 +95,12 @@ function taskRouterOnProcedure<TProcedure extends AppProcedure, const TTasks ext
       });
     const outer =
       type === "subscription"
-        ? base.subscription(async function* (resolverOptions) {
-            yield* (await call(resolverOptions)) as AsyncIterable<unknown>;
-          })
+        ? sharedLike(
+            innerProcedure,
+            base.subscription(async function* (resolverOptions) {
+              yield* (await call(resolverOptions)) as AsyncIterable<unknown>;
+            }),
+          )
         : type === "mutation"
           ? base.mutation(call)
           : base.query(call);

@@ -30,6 +30,7 @@ import {
 import { toTRPCError } from "./to-trpc-error";
 import { formatZodIssues, readableInput } from "./format-zod-issues";
 import { watchTasks, type TaskWatchEvent } from "./watch-tasks";
+import { markSharedEventProcedure } from "./serve-subscription";
 import { queueProcedures } from "./queue-procedures";
 import { askAuthorize, authorizeFirst, type Authorize, type AuthorizeRequest } from "./authorize-first";
 
@@ -334,24 +335,26 @@ export function createTaskRouter<
      * SERVICE_UNAVAILABLE while the feed cannot reach Postgres (poll meanwhile; the stream
      * reconnects); METHOD_NOT_SUPPORTED where the backend cannot LISTEN.
      */
-    watch: t.procedure.input(readableInput(watchSchema)).subscription(async function* ({
-      ctx,
-      input,
-      signal,
-    }): AsyncGenerator<TaskWatchEvent, void, undefined> {
-      await askAuthorize(options.authorize, {
-        ctx: ctx as unknown as TContext,
-        action: "watch",
-        beforeInput: false,
-        id: "id" in input ? input.id : undefined,
-        taskName: "taskName" in input ? input.taskName : undefined,
-      });
-      try {
-        yield* watchTasks({ backend: resolveBackend(), input, signal });
-      } catch (error) {
-        throw toTRPCError(error);
-      }
-    }),
+    watch: markSharedEventProcedure(
+      t.procedure.input(readableInput(watchSchema)).subscription(async function* ({
+        ctx,
+        input,
+        signal,
+      }): AsyncGenerator<TaskWatchEvent, void, undefined> {
+        await askAuthorize(options.authorize, {
+          ctx: ctx as unknown as TContext,
+          action: "watch",
+          beforeInput: false,
+          id: "id" in input ? input.id : undefined,
+          taskName: "taskName" in input ? input.taskName : undefined,
+        });
+        try {
+          yield* watchTasks({ backend: resolveBackend(), input, signal });
+        } catch (error) {
+          throw toTRPCError(error);
+        }
+      }),
+    ),
 
     /** PENDING → FAILED with a TaskCancelled error; a RUNNING task's worker aborts it. CONFLICT once it finished. */
     cancel: t.procedure

@@ -1,4 +1,5 @@
 import type { AnyRouter } from "@trpc/server";
+import { isSharedEventProcedure, serveSubscription } from "./serve-subscription";
 
 export interface StreamLimitOptions {
   /** The router the handler serves: a request to one of its subscriptions is a stream. */
@@ -9,6 +10,16 @@ export interface StreamLimitOptions {
   maxStreams?: number | undefined;
   /** The `Retry-After` of that 503, in seconds. Default 5. */
   retryAfterSeconds?: number | undefined;
+  /**
+   * The context of a request, as the handler's `createContext` makes it. Given, Errand's own
+   * streams (`watch`) are served here rather than by `handler`: each event is serialized once
+   * and the same bytes go to every stream it concerns, and one timer pings all of them —
+   * with 300 streams open, far less work per change than tRPC's SSE, which serializes,
+   * encodes and times each stream on its own. Same wire format, same middleware, input
+   * parsing and error shapes (the procedure runs through tRPC). Other subscriptions still go
+   * to `handler`.
+   */
+  createContext?: ((request: Request) => unknown) | undefined;
 }
 
 /** A fetch handler that also says how many streams it holds open. */
@@ -48,16 +59,23 @@ export function withStreamLimit(
   const procedures = options.router._def.procedures as Record<string, { _def?: { type?: string } } | undefined>;
   let open = 0;
 
-  const isStream = (request: Request): boolean => {
+  /** The subscription a request calls, if it calls one. */
+  const streamPath = (request: Request): string | null => {
     const { pathname } = new URL(request.url);
-    if (!pathname.startsWith(prefix)) return false;
+    if (!pathname.startsWith(prefix)) return null;
     // A batch cannot hold a subscription (tRPC refuses it): one path is enough to look at.
-    const path = decodeURIComponent(pathname.slice(prefix.length));
-    return procedures[path]?._def?.type === "subscription";
+    let path: string;
+    try {
+      path = decodeURIComponent(pathname.slice(prefix.length));
+    } catch {
+      return null;
+    }
+    return procedures[path]?._def?.type === "subscription" ? path : null;
   };
 
   const limited = async (request: Request): Promise<Response> => {
-    if (!isStream(request)) return handler(request);
+    const path = streamPath(request);
+    if (path === null) return handler(request);
     if (open >= maxStreams) {
       return Response.json(
         {
@@ -70,6 +88,20 @@ export function withStreamLimit(
       );
     }
     open++;
+    const { createContext } = options;
+    if (createContext && request.method === "GET" && isSharedEventProcedure(procedures[path])) {
+      let done = false;
+      const onEnd = () => {
+        if (!done) open--;
+        done = true;
+      };
+      try {
+        return await serveSubscription({ router: options.router, path, request, createContext, onEnd });
+      } catch (error) {
+        onEnd();
+        throw error;
+      }
+    }
     let released = false;
     const release = () => {
       if (released) return;

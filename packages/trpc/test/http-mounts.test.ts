@@ -21,17 +21,26 @@ function listen(server: Server): Promise<string> {
   });
 }
 
-/** A bare Node server that hands each request to the fetch adapter, as Next's route handler does. */
-function fetchAdapterServer(maxStreams?: number): Server {
+/**
+ * A bare Node server that hands each request to the fetch adapter, as Next's route handler
+ * does. With `ownStreams`, `withStreamLimit` is given the context and serves `watch` itself.
+ */
+function fetchAdapterServer(options: { maxStreams?: number; ownStreams?: boolean } = {}): Server {
+  const createContext = (req: Request) => ({ authorized: req.headers.get("authorization") === "Bearer dev-token" });
   const serve = (req: Request) =>
     fetchRequestHandler({
       endpoint: "/api/trpc",
       req,
       router: tasksRouter,
       maxBatchSize: 10,
-      createContext: () => ({ authorized: req.headers.get("authorization") === "Bearer dev-token" }),
+      createContext: () => createContext(req),
     });
-  const handler = withStreamLimit(serve, { router: tasksRouter, endpoint: "/api/trpc", maxStreams });
+  const handler = withStreamLimit(serve, {
+    router: tasksRouter,
+    endpoint: "/api/trpc",
+    maxStreams: options.maxStreams,
+    createContext: options.ownStreams ? createContext : undefined,
+  });
   return createServer((req, res) => void handle(req, res));
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
@@ -132,6 +141,10 @@ afterAll(async () => {
 
 const mounts: [string, () => Promise<string>][] = [
   ["fetch adapter", async () => `${await listen(fetchAdapterServer())}/api/trpc`],
+  [
+    "fetch adapter, streams served by withStreamLimit",
+    async () => `${await listen(fetchAdapterServer({ ownStreams: true }))}/api/trpc`,
+  ],
   ["Express adapter (examples/express)", async () => `${await listen(createServer(createApp()))}/trpc`],
 ];
 
@@ -292,6 +305,28 @@ describe.each(mounts)("watch over SSE with the %s", (_name, start) => {
     }
   });
 
+  it("refuses a watcher without the token with the same event whatever its input", async () => {
+    const bodies = new Set<string>();
+    for (const input of [
+      "{}",
+      JSON.stringify({ id: "00000000-0000-4000-8000-000000000000" }),
+      JSON.stringify({ status: "NOPE", taskName: "secret.task" }),
+      "{not json",
+    ]) {
+      const response = await fetch(`${url}/watch?input=${encodeURIComponent(input)}`, {
+        headers: { accept: "text/event-stream" },
+      });
+      expect(response.status).toBe(200);
+      // The stream ends after the error: the whole body is the answer.
+      bodies.add(await response.text());
+    }
+    expect(bodies.size).toBe(1);
+    const [only] = [...bodies];
+    expect(only).toMatch(/event: serialized-error\ndata: .*"FORBIDDEN"/);
+    expect(only).toContain("Not allowed to watch.");
+    expect(only).not.toMatch(/NOPE|secret|00000000|not json/);
+  });
+
   it("refuses a watcher without the token, and tells one to poll while the feed is down", async () => {
     const refused = watch(client(url, null), {});
     await expect.poll(() => refused.errors.map((e) => e.data?.code)).toEqual(["FORBIDDEN"]);
@@ -338,24 +373,30 @@ describe("the cap on open streams (withStreamLimit)", () => {
     return response;
   }
 
-  it("answers a stream past the cap with 503 and Retry-After, and takes one again once a stream closes", async () => {
-    const url = `${await listen(fetchAdapterServer(2))}/api/trpc`;
-    const first = new AbortController();
-    const second = new AbortController();
-    expect((await openStream(url, first.signal)).status).toBe(200);
-    expect((await openStream(url, second.signal)).status).toBe(200);
-    const refused = await openStream(url, new AbortController().signal);
-    expect(refused.status).toBe(503);
-    expect(refused.headers.get("retry-after")).toBe("5");
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/holds 2 streams/);
-    // Calls that are not streams pass.
-    expect((await fetch(`${url}/stats`, { headers: { authorization: "Bearer dev-token" } })).status).toBe(200);
-    first.abort();
-    const third = new AbortController();
-    await expect.poll(async () => (await openStream(url, third.signal)).status).toBe(200);
-    second.abort();
-    third.abort();
-  });
+  it.each([
+    ["served by the handler (tRPC's SSE)", false],
+    ["served by withStreamLimit", true],
+  ])(
+    "answers a stream past the cap with 503 and Retry-After, and takes one again once a stream closes (%s)",
+    async (_name, ownStreams) => {
+      const url = `${await listen(fetchAdapterServer({ maxStreams: 2, ownStreams }))}/api/trpc`;
+      const first = new AbortController();
+      const second = new AbortController();
+      expect((await openStream(url, first.signal)).status).toBe(200);
+      expect((await openStream(url, second.signal)).status).toBe(200);
+      const refused = await openStream(url, new AbortController().signal);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBe("5");
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/holds 2 streams/);
+      // Calls that are not streams pass.
+      expect((await fetch(`${url}/stats`, { headers: { authorization: "Bearer dev-token" } })).status).toBe(200);
+      first.abort();
+      const third = new AbortController();
+      await expect.poll(async () => (await openStream(url, third.signal)).status).toBe(200);
+      second.abort();
+      third.abort();
+    },
+  );
 
   it("refuses a cap that is not a whole number", () => {
     expect(() =>

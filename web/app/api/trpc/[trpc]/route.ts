@@ -42,6 +42,12 @@ async function serve(req: Request): Promise<Response> {
   });
 }
 
-const handler = withStreamLimit(serve, { router: taskRouter, endpoint: "/api/trpc", maxStreams: MAX_STREAMS });
+// Given the context, the limit serves `watch` itself: each change serialized once for every stream.
+const handler = withStreamLimit(serve, {
+  router: taskRouter,
+  endpoint: "/api/trpc",
+  maxStreams: MAX_STREAMS,
+  createContext: (req) => createRequestContext(req),
+});
 
 export { handler as GET, handler as POST };
