@@ -277,27 +277,6 @@ CREATE FUNCTION public.errand_task_timings_compact() RETURNS void
       END
       $$;
 
-CREATE FUNCTION public.errand_task_timings_update() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-      BEGIN
-        INSERT INTO errand_task_timings (queue_name, minute, kind, bucket, count)
-        SELECT queue_name, date_trunc('minute', now()), kind,
-          floor(4 * ln(greatest(ms, 1)) / ln(2))::smallint, count(*)
-        FROM (
-          SELECT queue_name, 'lag' AS kind, extract(epoch FROM now() - run_after) * 1000 AS ms
-          FROM new_rows WHERE status = 'RUNNING' AND last_attempted_at = now()
-          UNION ALL
-          SELECT queue_name, 'duration', extract(epoch FROM finished_at - last_attempted_at) * 1000
-          FROM new_rows
-          WHERE status IN ('SUCCESSFUL', 'FAILED') AND finished_at = now() AND last_attempted_at IS NOT NULL
-        ) AS s
-        GROUP BY 1, 3, 4;
-        IF random() < 0.002 THEN PERFORM errand_task_timings_compact(); END IF;
-        RETURN NULL;
-      END
-      $$;
-
 CREATE FUNCTION public.errand_tasks_notify() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -532,5 +511,3 @@ CREATE TRIGGER errand_tasks_dependencies_truncate AFTER TRUNCATE ON public.erran
 CREATE TRIGGER errand_tasks_dependencies_update AFTER UPDATE ON public.errand_tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_dependencies_update();
 
 CREATE TRIGGER errand_tasks_notify_insert AFTER INSERT ON public.errand_tasks REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_tasks_notify();
-
-CREATE TRIGGER errand_tasks_timings_update AFTER UPDATE ON public.errand_tasks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.errand_task_timings_update();

@@ -6,6 +6,7 @@ import { taskChangeFeed } from "./0005-task-change-feed";
 import { flowControl } from "./0006-flow-control";
 import { taskDependencies } from "./0007-task-dependencies";
 import { traceContext } from "./0008-trace-context";
+import { taskTimingsFromOutcomes } from "./0009-task-timings-from-outcomes";
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "0006-flow-control": flowControl,
   "0007-task-dependencies": taskDependencies,
   "0008-trace-context": traceContext,
+  "0009-task-timings-from-outcomes": taskTimingsFromOutcomes,
 };

@@ -4,8 +4,8 @@ import { PostgresTaskStore, queries } from "@errand/core/internal";
 import { createTestDatabase, insertTasks, type TestDatabase } from "@errand/core/testing";
 import { percentilesOf, timingBucket } from "../src/store/timing-buckets";
 
-// The lag and duration histograms kept by the task table's trigger (migration 0008), read back
-// as the dashboard's per-queue percentiles.
+// The lag and duration histograms the statements that finish tasks keep (migrations 0008 and
+// 0009), read back as the dashboard's per-queue percentiles.
 let tdb: TestDatabase;
 beforeAll(async () => {
   tdb = await createTestDatabase();
@@ -35,7 +35,7 @@ describe("timing buckets", () => {
 });
 
 describe("per-queue lag and duration", () => {
-  it("are sampled by claims and completions, not by other updates", async () => {
+  it("are sampled by the statements that finish tasks (lag: due → start, duration: start → finished), not by claims, renewals or retries", async () => {
     // Due 2 s ago on "email", 60 s ago on "bulk".
     await insertTasks(tdb.db, [
       ...Array.from({ length: 10 }, () => ({ queue_name: "email", run_after: new Date(Date.now() - 2_000) })),
@@ -45,10 +45,31 @@ describe("per-queue lag and duration", () => {
     const claimed = await store.taskClaimBatch({ queues: "*", limit: 100, workerId: "w", leaseSeconds: 30 });
     expect(claimed).toHaveLength(14);
     await queries.taskRenewLease(tdb.db, { ids: claimed.map((t) => t.id), workerId: "w", leaseSeconds: 30 });
+    // A failure that is retried finishes nothing.
+    const retried = claimed.find((t) => t.queueName === "email")!;
+    await store.taskFail({
+      workerId: "w",
+      failures: [{ id: retried.id, error: { exceptionClass: "E", message: "m", traceback: "t" }, retryDelay: 0 }],
+    });
+    expect((await store.taskStats()).timings).toEqual([]);
+    const again = await store.taskClaimBatch({ queues: "*", limit: 1, workerId: "w", leaseSeconds: 30 });
+    expect(again.map((t) => t.id)).toEqual([retried.id]);
     const started = new Date(Date.now() - 250);
     await store.taskComplete({
       workerId: "w",
-      results: claimed.map((t) => ({ id: t.id, returnValue: "null", startedAt: started })),
+      results: claimed.filter((t) => t !== retried).map((t) => ({ id: t.id, returnValue: "null", startedAt: started })),
+    });
+    // The retried task fails for good: its last attempt is sampled.
+    await store.taskFail({
+      workerId: "w",
+      failures: [
+        {
+          id: retried.id,
+          error: { exceptionClass: "E", message: "m", traceback: "t" },
+          retryDelay: null,
+          startedAt: started,
+        },
+      ],
     });
 
     const { timings } = await store.taskStats();

@@ -5,6 +5,7 @@ import { taskColumns } from "./task-columns";
 import { ENQUEUE_COLUMNS } from "./task-insert";
 import { cancelledWhileRunningText } from "../task-cancelled-error";
 import { heldBy } from "./task-held-by";
+import { timingSamples } from "./task-timings-sample";
 
 const ISO_8601 = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 import type { TaskCompleteParams } from "../task-store";
@@ -21,7 +22,8 @@ import type { TaskCompleteParams } from "../task-store";
  * (with `brief`, only their id and status).
  *
  * A result's `startedAt` (when the function really started) becomes `last_attempted_at`,
- * and `started_at` on a first attempt; without it the claim's stamps stay.
+ * and `started_at` on a first attempt; without it the claim's stamps stay. The tasks it
+ * finishes add their lag and duration to the dashboard's histograms (`timingSamples`).
  */
 export async function taskComplete(db: Executor, params: TaskCompleteParams & { brief: true }): Promise<BriefRow[]>;
 export async function taskComplete(db: Executor, params: TaskCompleteParams): Promise<TaskRow[]>;
@@ -65,7 +67,7 @@ export async function taskComplete(db: Executor, params: TaskCompleteParams): Pr
       SELECT ${repeated}, next_at, next_at
       FROM next_run WHERE ${params.scheduleRepeats !== false}::boolean AND (repeat_until IS NULL OR next_at <= repeat_until)
       RETURNING id
-    )
+    ), timings AS (${timingSamples("done")})
     SELECT ${params.brief ? sql`id, status` : taskColumns()} FROM done`.execute(db);
   return rows;
 }

@@ -3,7 +3,8 @@ import type { Executor } from "./executor";
 
 /**
  * Folds the dashboard's counter rows (`errand_task_counts`, `errand_task_throughput`) into
- * one row per key, so `taskStats` stays cheap. A write, so never part of a read: the
+ * one row per key, and its lag and duration histograms (`errand_task_timings`) into one row
+ * per minute and bucket, dropping minutes older than two hours, so `taskStats` stays cheap. A write, so never part of a read: the
  * worker runs it on a timer (`CountsCompactor`), and the triggers now and then. One
  * compaction at a time (an advisory lock inside the function; the others return at once).
  *
@@ -11,5 +12,5 @@ import type { Executor } from "./executor";
  * await taskCountsCompact(db);
  */
 export async function taskCountsCompact(db: Executor): Promise<void> {
-  await sql`SELECT errand_task_counts_compact()`.execute(db);
+  await sql`SELECT errand_task_counts_compact(), errand_task_timings_compact()`.execute(db);
 }

@@ -3,8 +3,8 @@ import type { Executor } from "./executor";
 import type { TimingBucketRow } from "../timing-buckets";
 
 /**
- * The lag and duration histograms of the last hour, per queue (the rows the task table's
- * trigger appends, migration 0008): a few hundred rows at most after compaction, whatever
+ * The lag and duration histograms of the last hour, per queue (the rows the statements that
+ * finish tasks append, `timingSamples`): a few hundred rows at most after compaction, whatever
  * the number of tasks.
  */
 export async function taskTimings(db: Executor): Promise<TimingBucketRow[]> {
