@@ -1,7 +1,7 @@
 // Drains N no-op tasks with one worker in this process and prints the rate; run under
 // --cpu-prof to see where the worker's time goes.
 //   node --conditions=@errand/source --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof worker/bench/profile-drain.mjs 20000 1
-//   ERRAND_PROFILE_WITHOUT=timings node worker/bench/profile-drain.mjs 20000 10   # without a trigger
+//   ERRAND_PROFILE_WITHOUT=dependencies node worker/bench/profile-drain.mjs 20000 10   # without a trigger
 import fs from "node:fs";
 import pg from "pg";
 import { Kysely, PostgresDialect, sql } from "kysely";
@@ -25,7 +25,7 @@ try {
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
   });
   await migrate(k);
-  // ERRAND_PROFILE_WITHOUT="timings dependencies": drop those update triggers (0008, 0007)
+  // ERRAND_PROFILE_WITHOUT="dependencies changes": drop those update triggers (0007, 0005)
   // after migrating, to see what each costs a drain.
   for (const kind of (process.env.ERRAND_PROFILE_WITHOUT ?? "").split(/[\s,]+/).filter(Boolean)) {
     await sql.raw(`DROP TRIGGER errand_tasks_${kind}_update ON errand_tasks`).execute(k);

@@ -66,11 +66,6 @@ export async function makeAdapterAsync(key, { url, onTask, needWorker = true }) 
         if (without === "dependencies") {
           await kysely.sql`DROP TRIGGER errand_tasks_dependencies_update ON errand_tasks`.execute(k);
         }
-        // ERRAND_BENCH_WITHOUT_TRIGGERS=timings: what the dashboard's lag and duration histogram
-        // (0008) costs each claim and completion.
-        if (without === "timings") {
-          await kysely.sql`DROP TRIGGER errand_tasks_timings_update ON errand_tasks`.execute(k);
-        }
       } finally {
         await k.destroy();
       }
