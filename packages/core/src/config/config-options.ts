@@ -135,8 +135,8 @@ export const CONFIG_OPTIONS = {
  */
 export const CONFIGURE_SURFACE: OptionSurface = {
   where: "configure()",
-  error: (message, path) => {
-    const backend = /^backends\.([^.[]+)/.exec(path)?.[1];
-    return backend === undefined ? new InvalidConfig(path, message) : new InvalidTaskBackend(backend, message);
-  },
+  error: (message, path, [top, alias]) =>
+    top === "backends" && typeof alias === "string"
+      ? new InvalidTaskBackend(alias, message)
+      : new InvalidConfig(path, message),
 };
