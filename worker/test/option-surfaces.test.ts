@@ -214,5 +214,17 @@ describe("one wording", () => {
     expect(() => configure({ tasks: [""] } as never)).toThrow(
       'configure(): tasks[0] must be a non-empty string, got "".',
     );
+    const schedule = { task: noop, cron: "* * * * *" };
+    expect(() => configure({ schedules: [{ name: "s", ...schedule, timezone: "Mars/Olympus" }] } as never)).toThrow(
+      'configure(): schedules[0].timezone must be an IANA time zone name such as "Europe/Paris" or "UTC", got "Mars/Olympus".',
+    );
+    expect(() =>
+      configure({
+        schedules: [
+          { name: "s", ...schedule },
+          { name: "s", ...schedule },
+        ],
+      } as never),
+    ).toThrow('configure(): schedules[1].name must be unique (schedules[0].name is the same), got "s".');
   });
 });

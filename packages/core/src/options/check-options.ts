@@ -119,6 +119,19 @@ function checkTable(options: Record<string, unknown>, table: OptionTable, { surf
   for (const [key, rule] of Object.entries(table)) checkValue(options[key], rule, { surface, path: [...path, key] });
 }
 
+/** The second entry of `list` with a `key` an earlier one has is refused, naming that one. */
+function checkUnique(list: readonly Record<string, unknown>[], key: string, { surface, path }: Place): void {
+  const first = new Map<unknown, number>();
+  list.forEach((entry, i) => {
+    const seen = first.get(entry[key]);
+    if (seen !== undefined) {
+      const rule = `unique (${formatOptionPath([...path, seen, key])} is the same)`;
+      throw invalidOption(surface, { path: [...path, i, key], rule, value: entry[key] });
+    }
+    first.set(entry[key], i);
+  });
+}
+
 function checkValue(value: unknown, rule: OptionRule, { surface, path }: Place): void {
   if (value === undefined || value === null) {
     if (rule.required) throw invalidOption(surface, { path, rule, value });
@@ -130,6 +143,7 @@ function checkValue(value: unknown, rule: OptionRule, { surface, path }: Place):
   } else if (rule.kind === "list" && rule.of && Array.isArray(value)) {
     const item = { required: true, ...rule.of };
     value.forEach((entry: unknown, i) => checkValue(entry, item, { surface, path: [...path, i] }));
+    if (rule.unique !== undefined) checkUnique(value as Record<string, unknown>[], rule.unique, { surface, path });
   } else if (rule.kind === "record") {
     for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
       const at = [...path, name];
