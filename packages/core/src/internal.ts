@@ -30,7 +30,7 @@ export {
   type OptionPath,
   type OptionSurface,
 } from "./options/check-options";
-export { describeOption, optionProblem } from "./options/describe-option";
+export { describeOption, optionProblem, showValue } from "./options/describe-option";
 export type { OptionKind, OptionRule, OptionTable } from "./options/option-rule";
 export { QUEUE_NAME_RULE } from "./options/shared-rules";
 export {

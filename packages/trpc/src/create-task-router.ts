@@ -6,12 +6,9 @@ import {
   getBackend,
   DEFAULT_LIST_LIMIT,
   MAX_LIST_LIMIT,
-  MAX_PRIORITY,
   MAX_QUEUE_NAME_LENGTH,
-  MAX_UNIQUE_KEY_LENGTH,
   MAX_DEPENDENCIES,
   MAX_TASK_NAME_LENGTH,
-  MIN_PRIORITY,
   TASK_STATUSES,
   type AnyTask,
   type Backend,
@@ -19,6 +16,7 @@ import {
   type TaskCreator,
   type TaskDependent,
 } from "@errand/core";
+import { USING_OPTIONS } from "@errand/core/internal";
 import { buildTaskProcedureTree, type TaskProcedureTree } from "./task-procedures";
 import {
   toTaskRecordJSON,
@@ -29,6 +27,7 @@ import {
 } from "./task-record-json";
 import { toTRPCError } from "./to-trpc-error";
 import { formatZodIssues, readableInput } from "./format-zod-issues";
+import { optionRuleSchema } from "./option-rule-schema";
 import { watchTasks, type TaskWatchEvent } from "./watch-tasks";
 import { queueProcedures } from "./queue-procedures";
 import { askAuthorize, authorizeFirst, type Authorize, type AuthorizeRequest } from "./authorize-first";
@@ -81,7 +80,7 @@ const idSchema = z.object({ id: z.string().trim().min(1, "id must not be empty")
 
 const enqueueOptionsSchema = z
   .object({
-    priority: z.number().int("priority must be an integer").min(MIN_PRIORITY).max(MAX_PRIORITY).optional(),
+    priority: optionRuleSchema<number>(USING_OPTIONS.priority).optional(),
     /** Seconds from now. */
     delay: z
       .number()
@@ -91,11 +90,7 @@ const enqueueOptionsSchema = z
     /** ISO 8601 instant. */
     runAfter: z.iso.datetime({ offset: true, message: "runAfter must be an ISO 8601 date-time" }).optional(),
     /** While a task with this key is PENDING or RUNNING, nothing is stored and that task is answered. */
-    uniqueKey: z
-      .string()
-      .min(1, "uniqueKey must not be empty")
-      .max(MAX_UNIQUE_KEY_LENGTH, `uniqueKey must be at most ${MAX_UNIQUE_KEY_LENGTH} characters`)
-      .optional(),
+    uniqueKey: optionRuleSchema<string>(USING_OPTIONS.uniqueKey).optional(),
     /** Ids of tasks (of the router's backend) that must all succeed before this one runs. */
     dependsOn: z
       .array(z.uuid("each dependsOn entry must be a task id (a uuid)"))

@@ -284,11 +284,33 @@ describe("cancel and retry", () => {
     const again = await member.enqueue({ task: "trpc-test.add", args: [1, 2], options: { uniqueKey: "sum:1+2" } });
     expect(first.deduplicated).toBeUndefined();
     expect(again).toMatchObject({ id: first.id, uniqueKey: "sum:1+2", deduplicated: true });
-    await expectCode(
-      member.enqueue({ task: "trpc-test.add", args: [1, 2], options: { uniqueKey: "" } }),
-      "BAD_REQUEST",
-      /uniqueKey must not be empty/,
-    );
+  });
+
+  it("refuses a priority or unique key in the words of using(), whose rules it shares", async () => {
+    const refused: [string, unknown][] = [
+      ["priority", 101],
+      ["priority", 1.5],
+      ["priority", "5"],
+      ["uniqueKey", ""],
+      ["uniqueKey", "k".repeat(256)],
+    ];
+    const before = await count();
+    for (const [key, value] of refused) {
+      const local = (() => {
+        try {
+          add.using({ [key]: value });
+        } catch (error) {
+          return (error as Error).message;
+        }
+        throw new Error(`using() took ${key}: ${JSON.stringify(value)}`);
+      })();
+      // task("trpc-test.add").using(): priority must be …, got 101.  →  options.priority: must be …, got 101
+      const said = local.replace(/^task\("trpc-test\.add"\)\.using\(\): (\w+) (.*)\.$/, "options.$1: $2");
+      const options = { [key]: value } as never;
+      const error = await expectCode(member.enqueue({ task: "trpc-test.add", args: [1, 2], options }), "BAD_REQUEST");
+      expect(error.message).toBe(said);
+    }
+    expect(await count()).toBe(before);
   });
 
   it("is NOT_FOUND for unknown ids and BAD_REQUEST for empty ones", async () => {
