@@ -10,7 +10,7 @@ import { optionProblem, showValue, type OptionRule } from "@errand/core/internal
  * priority: optionRuleSchema<number>(USING_OPTIONS.priority).optional()
  * // options.priority: must be an integer from -100 to 100 (higher runs first), got 1000
  */
-export function optionRuleSchema<T>(rule: OptionRule): z.ZodType<T> {
+export function optionRuleSchema<T>(rule: OptionRule): z.ZodType<T, T> {
   return z.custom<T>().superRefine((value, ctx) => {
     const problem = optionProblem(rule, value);
     if (problem !== null) ctx.addIssue({ code: "custom", message: `${problem}, got ${showValue(value)}` });
