@@ -32,7 +32,7 @@ export {
 } from "./options/check-options";
 export { describeOption, optionProblem, showValue } from "./options/describe-option";
 export type { OptionKind, OptionRule, OptionTable } from "./options/option-rule";
-export { QUEUE_NAME_RULE } from "./options/shared-rules";
+export { QUEUE_NAME_RULE, TASK_NAME_RULE } from "./options/shared-rules";
 export {
   BACKEND_OPTIONS,
   CONFIG_OPTIONS,

@@ -6,9 +6,7 @@ import {
   getBackend,
   DEFAULT_LIST_LIMIT,
   MAX_LIST_LIMIT,
-  MAX_QUEUE_NAME_LENGTH,
   MAX_DEPENDENCIES,
-  MAX_TASK_NAME_LENGTH,
   TASK_STATUSES,
   type AnyTask,
   type Backend,
@@ -27,7 +25,7 @@ import {
 } from "./task-record-json";
 import { toTRPCError } from "./to-trpc-error";
 import { formatZodIssues, readableInput } from "./format-zod-issues";
-import { optionRuleSchema } from "./option-rule-schema";
+import { optionRuleSchema, queueNameSchema, taskNameSchema } from "./option-rule-schema";
 import { watchTasks, type TaskWatchEvent } from "./watch-tasks";
 import { queueProcedures } from "./queue-procedures";
 import { askAuthorize, authorizeFirst, type Authorize, type AuthorizeRequest } from "./authorize-first";
@@ -103,8 +101,8 @@ const enqueueOptionsSchema = z
 const listSchema = z
   .object({
     status: statusSchema.optional(),
-    queueName: z.string().min(1).max(MAX_QUEUE_NAME_LENGTH).optional(),
-    taskName: z.string().min(1).max(MAX_TASK_NAME_LENGTH).optional(),
+    queueName: queueNameSchema.optional(),
+    taskName: taskNameSchema.optional(),
     // Opaque to callers; today a sequence number. Checked so that garbage is a BAD_REQUEST, not page one.
     cursor: z
       .string()
@@ -121,8 +119,8 @@ const watchSchema = z.union([
   z
     .object({
       status: statusSchema.optional(),
-      queueName: z.string().min(1).max(MAX_QUEUE_NAME_LENGTH).optional(),
-      taskName: z.string().min(1).max(MAX_TASK_NAME_LENGTH).optional(),
+      queueName: queueNameSchema.optional(),
+      taskName: taskNameSchema.optional(),
     })
     .strict(),
 ]);
@@ -265,7 +263,7 @@ export function createTaskRouter<
   const enqueueInput = z
     .object({
       // Whether it is listed is said after `authorize` has seen the name (enqueueExposed).
-      task: z.string().min(1, "task must not be empty").max(MAX_TASK_NAME_LENGTH),
+      task: taskNameSchema,
       args: argsSchema,
       options: enqueueOptionsSchema.optional(),
     })

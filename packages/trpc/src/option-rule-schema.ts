@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { optionProblem, showValue, type OptionRule } from "@errand/core/internal";
+import { optionProblem, QUEUE_NAME_RULE, showValue, TASK_NAME_RULE, type OptionRule } from "@errand/core/internal";
 
 /**
  * A zod schema that accepts what one of core's option rules accepts and refuses the rest in
@@ -16,3 +16,9 @@ export function optionRuleSchema<T>(rule: OptionRule): z.ZodType<T, T> {
     if (problem !== null) ctx.addIssue({ code: "custom", message: `${problem}, got ${showValue(value)}` });
   });
 }
+
+/** A queue name, as `using({ queueName })` takes it. */
+export const queueNameSchema = optionRuleSchema<string>(QUEUE_NAME_RULE);
+
+/** A task name, as the schema stores it. */
+export const taskNameSchema = optionRuleSchema<string>(TASK_NAME_RULE);

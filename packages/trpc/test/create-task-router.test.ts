@@ -137,6 +137,7 @@ describe("enqueue", () => {
     ["an unlisted task", { task: "trpc-test.secret", args: [] }, /Unknown task "trpc-test\.secret".*"trpc-test\.add"/],
     ["an unknown task", { task: "nope", args: [] }, /Unknown task/],
     ["a missing task", { args: [1, 2] }, /task/],
+    ["an empty task name", { task: "", args: [] }, /^task: must be a string of 1 to \d+ characters, got ""$/],
     ["args that are not an array", { task: "trpc-test.add", args: { a: 1 } }, /args/],
     ["priority above 100", { task: "trpc-test.add", args: [1, 2], options: { priority: 101 } }, /options\.priority/],
     ["priority below -100", { task: "trpc-test.add", args: [1, 2], options: { priority: -101 } }, /options\.priority/],
