@@ -78,12 +78,8 @@ const idSchema = z.object({ id: z.string().trim().min(1, "id must not be empty")
 const enqueueOptionsSchema = z
   .object({
     priority: optionRuleSchema<number>(USING_OPTIONS.priority).optional(),
-    /** Seconds from now. */
-    delay: z
-      .number()
-      .min(0, "delay must not be negative")
-      .max(MAX_DELAY_SECONDS, "delay must be at most a year")
-      .optional(),
+    /** Seconds from now; that it is not negative is using()'s to check, the cap the router's. */
+    delay: z.number().max(MAX_DELAY_SECONDS, "delay must be at most a year").optional(),
     /** ISO 8601 instant. */
     runAfter: z.iso.datetime({ offset: true, message: "runAfter must be an ISO 8601 date-time" }).optional(),
     /** While a task with this key is PENDING or RUNNING, nothing is stored and that task is answered. */

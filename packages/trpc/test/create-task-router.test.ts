@@ -142,7 +142,16 @@ describe("enqueue", () => {
     ["priority above 100", { task: "trpc-test.add", args: [1, 2], options: { priority: 101 } }, /options\.priority/],
     ["priority below -100", { task: "trpc-test.add", args: [1, 2], options: { priority: -101 } }, /options\.priority/],
     ["a fractional priority", { task: "trpc-test.add", args: [1, 2], options: { priority: 1.5 } }, /integer/],
-    ["a negative delay", { task: "trpc-test.add", args: [1, 2], options: { delay: -1 } }, /delay/],
+    [
+      "a negative delay",
+      { task: "trpc-test.add", args: [1, 2], options: { delay: -1 } },
+      /^task\("trpc-test\.add"\)\.using\(\): delay must be a non-negative number of seconds/,
+    ],
+    [
+      "a delay over a year",
+      { task: "trpc-test.add", args: [1, 2], options: { delay: 367 * 86_400 } },
+      /at most a year/,
+    ],
     ["a bad runAfter", { task: "trpc-test.add", args: [1, 2], options: { runAfter: "tomorrow" } }, /runAfter/],
     [
       "delay and runAfter",
