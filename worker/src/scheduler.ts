@@ -1,10 +1,9 @@
 import { Cron } from "croner";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "@errand/db";
-import { type AnyTask, type ScheduleDefinition } from "@errand/core";
-import { checkOptions, SCHEDULES_RULE, toErrandError } from "@errand/core/internal";
+import { InvalidTaskArgumentsError, type AnyTask, type ScheduleDefinition } from "@errand/core";
+import { checkOptions, invalidOption, SCHEDULE_OPTIONS, SCHEDULES_RULE, toErrandError } from "@errand/core/internal";
 import { workerSurface } from "./worker-surface";
-import { InvalidWorkerOption } from "./errors";
 import type { Logger } from "./logger";
 
 /** A schedule checked at start-up: a parsed cron in its time zone, arguments validated. */
@@ -19,42 +18,44 @@ export interface ResolvedSchedule {
 }
 
 /**
- * Checks the config's `schedules`: unique names, a task, a valid cron expression and time
- * zone, JSON arguments the task accepts.
+ * Checks the config's `schedules` against `SCHEDULES_RULE` (unique names, a task, a time
+ * zone `Intl` knows), then what only the worker can: the cron expression (croner parses it)
+ * and the arguments (the task's `validateArgs`). Messages have the shape of every option's.
  *
- * @throws InvalidWorkerOption naming the schedule and what is wrong.
+ * @throws InvalidWorkerOption naming the schedule's option and what it must be, e.g.
+ *   `new Worker(): schedules[0].cron must be a cron expression, e.g. "0 9 * * 1-5" (Invalid value for hour: 25), got "0 25 * * *".`
  * @example
  * resolveSchedules([{ name: "reports.daily", task: sendDailyReport, cron: "0 9 * * 1-5", timezone: "Europe/Paris" }]);
  */
 export function resolveSchedules(schedules: ScheduleDefinition[] | undefined): ResolvedSchedule[] {
   if (schedules === undefined) return [];
-  checkOptions({ schedules }, { schedules: SCHEDULES_RULE }, workerSurface());
-  const seen = new Set<string>();
-  return schedules.map((s) => {
-    const fail = (what: string): never => {
-      throw new InvalidWorkerOption("schedules", `Schedule "${s.name}": ${what}`);
-    };
-    if (seen.has(s.name)) fail("the name is used by another schedule; names must be unique.");
-    seen.add(s.name);
+  const surface = workerSurface();
+  checkOptions({ schedules }, { schedules: SCHEDULES_RULE }, surface);
+  return schedules.map((s, i) => {
     const timezone = s.timezone ?? "UTC";
     let pattern: Cron;
     try {
       pattern = new Cron(s.cron, { timezone, paused: true });
-      // An unknown time zone only shows when a date is computed.
-      pattern.nextRun(new Date());
     } catch (error) {
-      const message = (error as Error).message;
-      return fail(
-        /timezone|time zone/i.test(message)
-          ? `unknown time zone ${JSON.stringify(timezone)}; use an IANA name such as "Europe/Paris" or "UTC".`
-          : `invalid cron expression ${JSON.stringify(s.cron)} (${message}).`,
-      );
+      // croner's reason, without its class name: "CronPattern: Invalid value for hour: 25".
+      const hint = toErrandError(error).message.replace(/^Cron\w*: /, "");
+      throw invalidOption(surface, {
+        path: ["schedules", i, "cron"],
+        rule: { ...SCHEDULE_OPTIONS.cron, hint },
+        value: s.cron,
+      });
     }
     let args: unknown[];
     try {
       args = s.task.validateArgs(s.args ?? []);
     } catch (error) {
-      return fail(`args are not valid for task "${s.task.name}": ${(error as Error).message}`);
+      if (!(error instanceof InvalidTaskArgumentsError)) throw error;
+      const hint = `${error.path} ${error.problem}`;
+      throw invalidOption(surface, {
+        path: ["schedules", i, "args"],
+        rule: { ...SCHEDULE_OPTIONS.args, hint },
+        value: s.args,
+      });
     }
     return { name: s.name, task: s.task, cron: s.cron, timezone, args, pattern };
   });

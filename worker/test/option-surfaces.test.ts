@@ -182,6 +182,26 @@ describe("one wording", () => {
     expect(error.message).toBe("configure(): maxAttempts must be a positive integer, got 1.5.");
   });
 
+  it("a backend alias or queue name holding a dot is named whole, in the message and on the error", () => {
+    const setting = thrown(() => configure({ backends: { "eu.primary": { backend: "immediate", maxResults: 0 } } }));
+    expect(setting).toBeInstanceOf(InvalidTaskBackend);
+    expect((setting as InvalidTaskBackend).backend).toBe("eu.primary");
+    expect(setting.message).toBe("configure(): backends['eu.primary'].maxResults must be a positive integer, got 0.");
+
+    const unknown = thrown(() => configure({ backends: { "eu.primary": { backend: "dummy", colour: 1 } as never } }));
+    expect((unknown as InvalidTaskBackend).backend).toBe("eu.primary");
+    expect(unknown.message).toBe(
+      `configure(): unknown option "backends['eu.primary'].colour"; backends['eu.primary'] takes backend, queues.`,
+    );
+
+    const entry = thrown(() => configure({ backends: { "eu.primary": 5 as never } }));
+    expect((entry as InvalidTaskBackend).backend).toBe("eu.primary");
+
+    const queue = thrown(() => configure({ queues: { "email.bulk": { concurrency: 0 } } }));
+    expect(queue).toBeInstanceOf(InvalidConfig);
+    expect((queue as InvalidConfig).setting).toBe("queues['email.bulk'].concurrency");
+  });
+
   it("configure() takes the rest of an errand.config.ts, checked with the worker's tables", () => {
     expect(() =>
       configure({
@@ -194,5 +214,17 @@ describe("one wording", () => {
     expect(() => configure({ tasks: [""] } as never)).toThrow(
       'configure(): tasks[0] must be a non-empty string, got "".',
     );
+    const schedule = { task: noop, cron: "* * * * *" };
+    expect(() => configure({ schedules: [{ name: "s", ...schedule, timezone: "Mars/Olympus" }] } as never)).toThrow(
+      'configure(): schedules[0].timezone must be an IANA time zone name such as "Europe/Paris" or "UTC", got "Mars/Olympus".',
+    );
+    expect(() =>
+      configure({
+        schedules: [
+          { name: "s", ...schedule },
+          { name: "s", ...schedule },
+        ],
+      } as never),
+    ).toThrow('configure(): schedules[1].name must be unique (schedules[0].name is the same), got "s".');
   });
 });

@@ -5,6 +5,7 @@ import { sql } from "kysely";
 import { task } from "@errand/core";
 import type { TestDatabase } from "@errand/core/testing";
 import { claimTick, resolveSchedules, Scheduler, ticksBetween, type ResolvedSchedule } from "../src/scheduler";
+import { InvalidWorkerOption } from "../src/errors";
 import { capturingLogger, FIXTURE_CONFIG, logLines, runCli, waitFor, workerProcessSuite } from "./helpers";
 
 const fixtures = path.dirname(FIXTURE_CONFIG);
@@ -133,35 +134,41 @@ describe("a scheduler on a clock the test moves", () => {
 });
 
 describe("checking schedules", () => {
-  it("refuses a bad cron expression, time zone or argument list, naming the schedule", () => {
+  it("refuses a bad cron expression, time zone, argument list or a name used twice, in every option's words", () => {
     const check = (overrides: object) => () =>
       resolveSchedules([{ name: "reports.daily", task: report, cron: "0 9 * * *", args: ["x"], ...overrides }]);
-    expect(check({ cron: "0 25 * * *" })).toThrow(/^Schedule "reports.daily": invalid cron expression "0 25 \* \* \*"/);
-    expect(check({ timezone: "Europe/Atlantis" })).toThrow(
-      'Schedule "reports.daily": unknown time zone "Europe/Atlantis"; use an IANA name such as "Europe/Paris" or "UTC".',
+    expect(check({ cron: "0 25 * * *" })).toThrow(
+      'new Worker(): schedules[0].cron must be a cron expression, e.g. "0 9 * * 1-5" (Invalid value for hour: 25), got "0 25 * * *".',
     );
-    expect(check({ args: [new Date()] })).toThrow(
-      /^Schedule "reports.daily": args are not valid for task "schedules.report"/,
+    expect(check({ timezone: "Europe/Atlantis" })).toThrow(
+      'new Worker(): schedules[0].timezone must be an IANA time zone name such as "Europe/Paris" or "UTC", got "Europe/Atlantis".',
+    );
+    expect(check({ args: [new Date(0)] })).toThrow(
+      `new Worker(): schedules[0].args must be a list of the task's arguments (args[0] is a Date; pass date.toISOString(), not a plain object), got ["1970-01-01T00:00:00.000Z"].`,
     );
     expect(check({ every: 5 })).toThrow(
       'new Worker(): unknown option "schedules[0].every"; schedules[0] takes name, task, cron, timezone, args.',
     );
-    expect(() =>
+    const twice = () =>
       resolveSchedules([
         { name: "a", task: report, cron: "* * * * *" },
+        { name: "b", task: report, cron: "* * * * *" },
         { name: "a", task: report, cron: "* * * * *" },
-      ]),
-    ).toThrow('Schedule "a": the name is used by another schedule; names must be unique.');
+      ]);
+    expect(twice).toThrow('new Worker(): schedules[2].name must be unique (schedules[0].name is the same), got "a".');
+    expect(twice).toThrow(InvalidWorkerOption);
   });
 
-  it("a bad schedule stops the worker at start-up and errand schedules, with the schedule's name", async () => {
+  it("a bad schedule stops the worker at start-up and errand schedules, naming it", async () => {
     const config = path.join(fixtures, "errand.bad-schedule.config.ts");
+    const named =
+      'schedules[0].timezone must be an IANA time zone name such as "Europe/Paris" or "UTC", got "Europe/Atlantis".';
     const worker = await runCli(["worker", "--config", config], { databaseUrl: tdb.url });
     expect(worker.code).not.toBe(0);
-    expect(worker.stderr + worker.stdout).toContain('Schedule "reports.nightly": unknown time zone "Europe/Atlantis"');
+    expect(worker.stderr + worker.stdout).toContain(named);
     const listed = await runCli(["schedules", "--config", config], { databaseUrl: tdb.url });
     expect(listed.code).not.toBe(0);
-    expect(listed.stderr).toContain('Schedule "reports.nightly"');
+    expect(listed.stderr).toContain(named);
   });
 
   it("errand schedules lists each schedule with its next runs in its time zone", async () => {

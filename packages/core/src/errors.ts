@@ -23,7 +23,6 @@ export const ERROR_CODES = {
   DEPENDENCY_FAILED: "DEPENDENCY_FAILED",
   INTERNAL: "INTERNAL",
   INVALID_ARGUMENT: "INVALID_ARGUMENT",
-  INVALID_OPTION: "INVALID_OPTION",
   UNIQUE_KEY_CONTENDED: "UNIQUE_KEY_CONTENDED",
 } as const;
 
@@ -86,12 +85,15 @@ export class InvalidTask extends ErrandError {
 export class InvalidTaskArgumentsError extends ErrandError {
   /** Where the bad value sits, e.g. `args[0].createdAt`. */
   readonly path: string;
+  /** What is wrong with it, e.g. `is undefined; use null`. */
+  readonly problem: string;
   constructor(path: string, problem: string, taskName?: string) {
     super(
       ERROR_CODES.INVALID_TASK_ARGUMENTS,
       `${taskName ? `Task "${taskName}": ` : ""}${path} ${problem}. Task arguments must be JSON (strings, finite numbers, booleans, null, arrays and plain objects); nothing was enqueued.`,
     );
     this.path = path;
+    this.problem = problem;
   }
 }
 

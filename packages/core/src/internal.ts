@@ -23,10 +23,16 @@ export { taskCancelledError } from "./store/task-cancelled-error";
 export { mayRetry, toErrandError } from "./errors";
 export type { EnqueueRequest } from "./types";
 export { validateQueueSettings } from "./config/queue-settings";
-export { checkOptions, invalidOption, unknownOptions, type OptionSurface } from "./options/check-options";
-export { describeOption, optionProblem } from "./options/describe-option";
+export {
+  checkOptions,
+  invalidOption,
+  unknownOptions,
+  type OptionPath,
+  type OptionSurface,
+} from "./options/check-options";
+export { describeOption, optionProblem, showValue } from "./options/describe-option";
 export type { OptionKind, OptionRule, OptionTable } from "./options/option-rule";
-export { QUEUE_NAME_RULE } from "./options/shared-rules";
+export { QUEUE_NAME_RULE, TASK_NAME_RULE } from "./options/shared-rules";
 export {
   BACKEND_OPTIONS,
   CONFIG_OPTIONS,

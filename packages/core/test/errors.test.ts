@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   closeBackends,
@@ -38,6 +41,20 @@ describe("errors Errand throws", () => {
     const contended = new UniqueKeyContended();
     expect(contended).toBeInstanceOf(ErrandError);
     expect(Object.values(ERROR_CODES)).toContain(contended.code);
+  });
+
+  it("has no code that no error carries: each one is given to an error somewhere in the sources", () => {
+    const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+    const sources = ["packages/core/src", "packages/trpc/src", "worker/src"].flatMap((dir) =>
+      readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" })
+        .filter((file) => /\.m?ts$/.test(file))
+        .map((file) => readFileSync(path.join(root, dir, file), "utf8")),
+    );
+    // The table declares `CODE: "CODE"`; an error class or a thrower says `ERROR_CODES.CODE`.
+    const unused = Object.keys(ERROR_CODES).filter(
+      (code) => !sources.some((text) => text.includes(`ERROR_CODES.${code}`)),
+    );
+    expect(unused).toEqual([]);
   });
 
   it("mayRetry rules out DoNotRetry, a non-JSON return value, an unregistered task and a cancel, also by code", () => {

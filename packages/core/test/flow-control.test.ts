@@ -85,7 +85,16 @@ describe.each(kinds)("backend $alias", ({ alias, runsAtEnqueue }) => {
     await backend.resumeQueue("flow-limited");
     queues = await backend.queues();
     expect(queues.find((q) => q.name === "flow-limited")?.paused).toBe(false);
-    await expect(backend.pauseQueue("")).rejects.toThrow(/queue name is a string of 1 to 32 characters/);
+    // The queue name rule of every option (QUEUE_NAME_RULE), in its words.
+    await expect(backend.pauseQueue("")).rejects.toMatchObject({
+      name: "InvalidArgument",
+      code: "INVALID_ARGUMENT",
+      message: 'pauseQueue(name): name must be a string of 1 to 32 characters, got "".',
+    });
+    await expect(backend.resumeQueue("q".repeat(33))).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: `resumeQueue(name): name must be a string of 1 to 32 characters, got "${"q".repeat(33)}".`,
+    });
   });
 
   it("retries FAILED and cancels PENDING tasks in bulk, answering how many", async () => {

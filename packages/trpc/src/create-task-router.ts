@@ -6,12 +6,6 @@ import {
   getBackend,
   DEFAULT_LIST_LIMIT,
   MAX_LIST_LIMIT,
-  MAX_PRIORITY,
-  MAX_QUEUE_NAME_LENGTH,
-  MAX_UNIQUE_KEY_LENGTH,
-  MAX_DEPENDENCIES,
-  MAX_TASK_NAME_LENGTH,
-  MIN_PRIORITY,
   TASK_STATUSES,
   type AnyTask,
   type Backend,
@@ -19,6 +13,7 @@ import {
   type TaskCreator,
   type TaskDependent,
 } from "@errand/core";
+import { USING_OPTIONS } from "@errand/core/internal";
 import { buildTaskProcedureTree, type TaskProcedureTree } from "./task-procedures";
 import {
   toTaskRecordJSON,
@@ -29,6 +24,7 @@ import {
 } from "./task-record-json";
 import { toTRPCError } from "./to-trpc-error";
 import { formatZodIssues, readableInput } from "./format-zod-issues";
+import { optionRuleSchema, queueNameSchema, taskNameSchema } from "./option-rule-schema";
 import { watchTasks, type TaskWatchEvent } from "./watch-tasks";
 import { markSharedEventProcedure } from "./serve-subscription";
 import { queueProcedures } from "./queue-procedures";
@@ -82,26 +78,18 @@ const idSchema = z.object({ id: z.string().trim().min(1, "id must not be empty")
 
 const enqueueOptionsSchema = z
   .object({
-    priority: z.number().int("priority must be an integer").min(MIN_PRIORITY).max(MAX_PRIORITY).optional(),
-    /** Seconds from now. */
-    delay: z
-      .number()
-      .min(0, "delay must not be negative")
-      .max(MAX_DELAY_SECONDS, "delay must be at most a year")
-      .optional(),
+    priority: optionRuleSchema<number>(USING_OPTIONS.priority).optional(),
+    /** Seconds from now; that it is not negative is using()'s to check, the cap the router's. */
+    delay: z.number().max(MAX_DELAY_SECONDS, "delay must be at most a year").optional(),
     /** ISO 8601 instant. */
     runAfter: z.iso.datetime({ offset: true, message: "runAfter must be an ISO 8601 date-time" }).optional(),
     /** While a task with this key is PENDING or RUNNING, nothing is stored and that task is answered. */
-    uniqueKey: z
-      .string()
-      .min(1, "uniqueKey must not be empty")
-      .max(MAX_UNIQUE_KEY_LENGTH, `uniqueKey must be at most ${MAX_UNIQUE_KEY_LENGTH} characters`)
-      .optional(),
-    /** Ids of tasks (of the router's backend) that must all succeed before this one runs. */
-    dependsOn: z
-      .array(z.uuid("each dependsOn entry must be a task id (a uuid)"))
-      .max(MAX_DEPENDENCIES, `dependsOn may list at most ${MAX_DEPENDENCIES} tasks`)
-      .optional(),
+    uniqueKey: optionRuleSchema<string>(USING_OPTIONS.uniqueKey).optional(),
+    /**
+     * Ids of tasks (of the router's backend) that must all succeed before this one runs. That
+     * each is a task id, and how many may be listed, is using()'s to check (a BAD_REQUEST).
+     */
+    dependsOn: z.array(z.string()).optional(),
   })
   .strict()
   .refine((o) => o.delay === undefined || o.runAfter === undefined, { message: "Give delay or runAfter, not both" });
@@ -109,8 +97,8 @@ const enqueueOptionsSchema = z
 const listSchema = z
   .object({
     status: statusSchema.optional(),
-    queueName: z.string().min(1).max(MAX_QUEUE_NAME_LENGTH).optional(),
-    taskName: z.string().min(1).max(MAX_TASK_NAME_LENGTH).optional(),
+    queueName: queueNameSchema.optional(),
+    taskName: taskNameSchema.optional(),
     // Opaque to callers; today a sequence number. Checked so that garbage is a BAD_REQUEST, not page one.
     cursor: z
       .string()
@@ -127,8 +115,8 @@ const watchSchema = z.union([
   z
     .object({
       status: statusSchema.optional(),
-      queueName: z.string().min(1).max(MAX_QUEUE_NAME_LENGTH).optional(),
-      taskName: z.string().min(1).max(MAX_TASK_NAME_LENGTH).optional(),
+      queueName: queueNameSchema.optional(),
+      taskName: taskNameSchema.optional(),
     })
     .strict(),
 ]);
@@ -271,7 +259,7 @@ export function createTaskRouter<
   const enqueueInput = z
     .object({
       // Whether it is listed is said after `authorize` has seen the name (enqueueExposed).
-      task: z.string().min(1, "task must not be empty").max(MAX_TASK_NAME_LENGTH),
+      task: taskNameSchema,
       args: argsSchema,
       options: enqueueOptionsSchema.optional(),
     })

@@ -24,8 +24,8 @@ export class InvalidInputError extends InvalidArgument {
 }
 
 /**
- * The same schema, but its failures read `options.priority: Too big: expected number to be
- * <=100` instead of zod's JSON dump — for `createCaller` users as much as HTTP clients
+ * The same schema, but its failures read `limit: Too big: expected number to be <=500`
+ * instead of zod's JSON dump — for `createCaller` users as much as HTTP clients
  * (tRPC calls `parseAsync` and wraps what it throws in a BAD_REQUEST).
  */
 export function readableInput<S extends z.ZodType>(schema: S): S {

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { TRPCMutationProcedure, TRPCProcedureBuilder, TRPCQueryProcedure } from "@trpc/server";
-import { MAX_QUEUE_NAME_LENGTH, MAX_TASK_NAME_LENGTH, type Backend, type BulkTaskFilter } from "@errand/core";
+import type { Backend, BulkTaskFilter } from "@errand/core";
 import { readableInput } from "./format-zod-issues";
+import { queueNameSchema, taskNameSchema } from "./option-rule-schema";
 import type { AuthorizeRequest } from "./create-task-router";
 
 /** One queue as the `queues` procedure sends it (dates as ISO strings). */
@@ -60,13 +61,7 @@ export type QueueProcedures = {
   }>;
 };
 
-const queueNameSchema = z
-  .string()
-  .trim()
-  .min(1, "name must not be empty")
-  .max(MAX_QUEUE_NAME_LENGTH, `name must be at most ${MAX_QUEUE_NAME_LENGTH} characters`);
-
-const queueInput = z.object({ name: queueNameSchema }).strict();
+const queueInput = z.object({ name: z.string().trim().pipe(queueNameSchema) }).strict();
 
 const instant = (field: string) =>
   z.iso.datetime({ offset: true, message: `${field} must be an ISO 8601 date-time` }).optional();
@@ -78,8 +73,8 @@ function bulkFilter<S extends string>(status: S) {
       status: z
         .literal(status, { error: `status must be "${status}" (the only tasks this action applies to)` })
         .default(status),
-      queueName: z.string().min(1).max(MAX_QUEUE_NAME_LENGTH).optional(),
-      taskName: z.string().min(1).max(MAX_TASK_NAME_LENGTH).optional(),
+      queueName: queueNameSchema.optional(),
+      taskName: taskNameSchema.optional(),
       /** Only tasks enqueued before this instant. */
       enqueuedBefore: instant("enqueuedBefore"),
       /** Only tasks that finished before this instant. */

@@ -137,11 +137,21 @@ describe("enqueue", () => {
     ["an unlisted task", { task: "trpc-test.secret", args: [] }, /Unknown task "trpc-test\.secret".*"trpc-test\.add"/],
     ["an unknown task", { task: "nope", args: [] }, /Unknown task/],
     ["a missing task", { args: [1, 2] }, /task/],
+    ["an empty task name", { task: "", args: [] }, /^task: must be a string of 1 to \d+ characters, got ""$/],
     ["args that are not an array", { task: "trpc-test.add", args: { a: 1 } }, /args/],
     ["priority above 100", { task: "trpc-test.add", args: [1, 2], options: { priority: 101 } }, /options\.priority/],
     ["priority below -100", { task: "trpc-test.add", args: [1, 2], options: { priority: -101 } }, /options\.priority/],
     ["a fractional priority", { task: "trpc-test.add", args: [1, 2], options: { priority: 1.5 } }, /integer/],
-    ["a negative delay", { task: "trpc-test.add", args: [1, 2], options: { delay: -1 } }, /delay/],
+    [
+      "a negative delay",
+      { task: "trpc-test.add", args: [1, 2], options: { delay: -1 } },
+      /^task\("trpc-test\.add"\)\.using\(\): delay must be a non-negative number of seconds/,
+    ],
+    [
+      "a delay over a year",
+      { task: "trpc-test.add", args: [1, 2], options: { delay: 367 * 86_400 } },
+      /at most a year/,
+    ],
     ["a bad runAfter", { task: "trpc-test.add", args: [1, 2], options: { runAfter: "tomorrow" } }, /runAfter/],
     [
       "delay and runAfter",
@@ -284,11 +294,33 @@ describe("cancel and retry", () => {
     const again = await member.enqueue({ task: "trpc-test.add", args: [1, 2], options: { uniqueKey: "sum:1+2" } });
     expect(first.deduplicated).toBeUndefined();
     expect(again).toMatchObject({ id: first.id, uniqueKey: "sum:1+2", deduplicated: true });
-    await expectCode(
-      member.enqueue({ task: "trpc-test.add", args: [1, 2], options: { uniqueKey: "" } }),
-      "BAD_REQUEST",
-      /uniqueKey must not be empty/,
-    );
+  });
+
+  it("refuses a priority or unique key in the words of using(), whose rules it shares", async () => {
+    const refused: [string, unknown][] = [
+      ["priority", 101],
+      ["priority", 1.5],
+      ["priority", "5"],
+      ["uniqueKey", ""],
+      ["uniqueKey", "k".repeat(256)],
+    ];
+    const before = await count();
+    for (const [key, value] of refused) {
+      const local = (() => {
+        try {
+          add.using({ [key]: value });
+        } catch (error) {
+          return (error as Error).message;
+        }
+        throw new Error(`using() took ${key}: ${JSON.stringify(value)}`);
+      })();
+      // task("trpc-test.add").using(): priority must be …, got 101.  →  options.priority: must be …, got 101
+      const said = local.replace(/^task\("trpc-test\.add"\)\.using\(\): (\w+) (.*)\.$/, "options.$1: $2");
+      const options = { [key]: value } as never;
+      const error = await expectCode(member.enqueue({ task: "trpc-test.add", args: [1, 2], options }), "BAD_REQUEST");
+      expect(error.message).toBe(said);
+    }
+    expect(await count()).toBe(before);
   });
 
   it("is NOT_FOUND for unknown ids and BAD_REQUEST for empty ones", async () => {

@@ -64,7 +64,11 @@ describe("enqueue with dependsOn", () => {
     const malformed = await rejection(
       caller.enqueue({ task: "trpc-deps.notify", args: [1], options: { dependsOn: ["nope"] } }),
     );
-    expect([malformed.code, malformed.message]).toEqual(["BAD_REQUEST", expect.stringMatching(/task id \(a uuid\)/)]);
+    // In the words of using(), whose check it is.
+    expect([malformed.code, malformed.message]).toEqual([
+      "BAD_REQUEST",
+      'task("trpc-deps.notify").using(): dependsOn[0] must be a TaskResult or a task id (a uuid), got "nope".',
+    ]);
     const unknown = await rejection(
       caller.enqueue({
         task: "trpc-deps.notify",
@@ -80,7 +84,10 @@ describe("enqueue with dependsOn", () => {
         options: { dependsOn: Array.from({ length: 1001 }, () => "00000000-0000-4000-8000-000000000000") },
       }),
     );
-    expect([tooMany.code, tooMany.message]).toEqual(["BAD_REQUEST", expect.stringMatching(/at most 1000/)]);
+    expect([tooMany.code, tooMany.message]).toEqual([
+      "BAD_REQUEST",
+      expect.stringMatching(/^task\("trpc-deps\.notify"\)\.using\(\): dependsOn lists 1001 tasks; at most 1000/),
+    ]);
     expect(await count()).toBe(before);
   });
 });

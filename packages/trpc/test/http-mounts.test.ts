@@ -179,8 +179,10 @@ describe.each(mounts)("over HTTP with the %s", (_name, start) => {
     const e = error as TRPCClientError<TaskRouter>;
     expect(e.data?.httpStatus).toBe(400);
     expect(e.data?.code).toBe("BAD_REQUEST");
-    expect(e.message).toBe("options.priority: Too big: expected number to be <=100");
-    expect(e.data?.issues).toEqual([{ path: "options.priority", message: "Too big: expected number to be <=100" }]);
+    // In the words of using() (core's rule), per input path.
+    const says = "must be an integer from -100 to 100 (higher runs first), got 1000";
+    expect(e.message).toBe(`options.priority: ${says}`);
+    expect(e.data?.issues).toEqual([{ path: "options.priority", message: says }]);
 
     const raw = await fetch(`${url}/enqueue`, {
       method: "POST",

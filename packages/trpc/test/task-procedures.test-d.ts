@@ -52,6 +52,13 @@ describe("tasks.<name as a path>", () => {
   it("keeps the generic procedures", () => {
     expectTypeOf(router).toHaveProperty("tasks");
     expectTypeOf(client.enqueue.mutate).parameter(0).toHaveProperty("task").toEqualTypeOf<string>();
+    // Checked by core's rules at run time, typed as using() takes them.
+    const options = expectTypeOf(client.enqueue.mutate).parameter(0).toHaveProperty("options").exclude<undefined>();
+    options.toHaveProperty("priority").toEqualTypeOf<number | undefined>();
+    options.toHaveProperty("uniqueKey").toEqualTypeOf<string | undefined>();
+    type ListInput = Exclude<Parameters<typeof client.list.query>[0], undefined | void>;
+    expectTypeOf<ListInput["queueName"]>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<ListInput["taskName"]>().toEqualTypeOf<string | undefined>();
     expectTypeOf(client.stats.query).toBeFunction();
   });
 });

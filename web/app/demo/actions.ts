@@ -1,6 +1,6 @@
 "use server";
 
-import { getBackend, MAX_PRIORITY, MIN_PRIORITY, transaction } from "@errand/core";
+import { getBackend, transaction } from "@errand/core";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { add, buildReport, chargeCard, getDb, notifyAlbumReady, resizeImage, sendWelcomeEmail } from "@/lib/errand";
@@ -182,7 +182,8 @@ const scheduleSchema = z.object({
   a: z.coerce.number().int().min(-1_000_000).max(1_000_000),
   b: z.coerce.number().int().min(-1_000_000).max(1_000_000),
   delay: z.coerce.number().int("Delay must be whole seconds").min(0).max(3600, "Delay must be at most an hour"),
-  priority: z.coerce.number().int("Priority must be an integer").min(MIN_PRIORITY).max(MAX_PRIORITY),
+  // Its range is using()'s to check (core's priority rule), and its message to give.
+  priority: z.coerce.number(),
 });
 
 /** The form: `task.using({ delay, priority }).enqueue(a, b)`. */

@@ -1,8 +1,9 @@
-import { MAX_QUEUE_NAME_LENGTH } from "@errand/db";
 import { currentQueueSettings } from "../config/current-queue-settings";
-import { ERROR_CODES, ErrandError, TaskResultDoesNotExist } from "../errors";
+import { ERROR_CODES, ErrandError, InvalidArgument, TaskResultDoesNotExist } from "../errors";
 import { emitTaskEvent } from "../events/task-events";
 import { LocalChangeFeed } from "../feed/local-change-feed";
+import { checkOptions } from "../options/check-options";
+import { QUEUE_NAME_RULE } from "../options/shared-rules";
 import type { TaskChangeListener, Unsubscribe } from "../feed/task-change";
 import { TaskResult } from "../result/task-result";
 import type { TaskStore } from "../store/task-store";
@@ -128,11 +129,11 @@ export abstract class StoreBackend implements Backend {
   }
 
   async pauseQueue(name: string): Promise<void> {
-    await (await this.getStore()).queuePause({ name: checkQueueName(name) });
+    await (await this.getStore()).queuePause({ name: checkQueueName(name, "pauseQueue") });
   }
 
   async resumeQueue(name: string): Promise<void> {
-    await (await this.getStore()).queueResume({ name: checkQueueName(name) });
+    await (await this.getStore()).queueResume({ name: checkQueueName(name, "resumeQueue") });
   }
 
   async queues(): Promise<QueueInfo[]> {
@@ -169,12 +170,12 @@ export abstract class StoreBackend implements Backend {
   async close(): Promise<void> {}
 }
 
-function checkQueueName(name: unknown): string {
-  if (typeof name !== "string" || name.length === 0 || name.length > MAX_QUEUE_NAME_LENGTH) {
-    throw new ErrandError(
-      ERROR_CODES.INVALID_TASK,
-      `A queue name is a string of 1 to ${MAX_QUEUE_NAME_LENGTH} characters, got ${JSON.stringify(name) ?? String(name)}.`,
-    );
-  }
-  return name;
+/** The name `pauseQueue` or `resumeQueue` was given, checked by the queue name rule of every option. */
+function checkQueueName(name: unknown, method: "pauseQueue" | "resumeQueue"): string {
+  checkOptions(
+    { name },
+    { name: { ...QUEUE_NAME_RULE, required: true } },
+    { where: `${method}(name)`, error: (message) => new InvalidArgument(message) },
+  );
+  return name as string;
 }

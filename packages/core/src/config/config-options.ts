@@ -36,7 +36,21 @@ export const RETENTION_OPTIONS = {
   intervalSeconds: { kind: "number", above: 0, unit: "seconds" },
 } as const satisfies Record<keyof RetentionSettings, OptionRule>;
 
-/** One entry of `schedules`. The worker also parses `cron` and `timezone` (croner). */
+/**
+ * A time zone `Intl` knows: croner converts times with `Intl`, so it is the zone a schedule
+ * can run in (in this Node.js, with its ICU data).
+ */
+function isTimeZone(value: unknown): boolean {
+  if (typeof value !== "string" || value === "") return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One entry of `schedules`. The worker also parses `cron` (croner) and checks `args` against the task. */
 export const SCHEDULE_OPTIONS = {
   name: {
     kind: "string",
@@ -53,14 +67,15 @@ export const SCHEDULE_OPTIONS = {
     required: true,
   },
   cron: { kind: "string", expected: 'a cron expression, e.g. "0 9 * * 1-5"', required: true },
-  timezone: { kind: "string", minLength: 1, expected: 'an IANA time zone name such as "Europe/Paris"' },
+  timezone: { kind: "check", expected: 'an IANA time zone name such as "Europe/Paris" or "UTC"', test: isTimeZone },
   args: { kind: "list", expected: "a list of the task's arguments" },
 } as const satisfies Record<keyof ScheduleDefinition, OptionRule>;
 
-/** `schedules`: a list of `SCHEDULE_OPTIONS` entries. */
+/** `schedules`: a list of `SCHEDULE_OPTIONS` entries, no two with one name. */
 export const SCHEDULES_RULE = {
   kind: "list",
   of: { kind: "object", table: SCHEDULE_OPTIONS },
+  unique: "name",
   expected: "a list of { name, task, cron, timezone?, args? }",
 } as const satisfies OptionRule;
 
@@ -135,8 +150,8 @@ export const CONFIG_OPTIONS = {
  */
 export const CONFIGURE_SURFACE: OptionSurface = {
   where: "configure()",
-  error: (message, path) => {
-    const backend = /^backends\.([^.[]+)/.exec(path)?.[1];
-    return backend === undefined ? new InvalidConfig(path, message) : new InvalidTaskBackend(backend, message);
-  },
+  error: (message, path, [top, alias]) =>
+    top === "backends" && typeof alias === "string"
+      ? new InvalidTaskBackend(alias, message)
+      : new InvalidConfig(path, message),
 };

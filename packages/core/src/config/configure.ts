@@ -61,11 +61,11 @@ function resolve(settings: ErrandSettings): ResolvedSettings {
   for (const [alias, entry] of Object.entries(backends)) {
     const kind: unknown = entry.backend;
     if (kind === "database" || kind === "immediate" || kind === "dummy") {
-      checkOptions(entry, BACKEND_OPTIONS[kind], { ...CONFIGURE_SURFACE, at: `backends.${alias}` });
+      checkOptions(entry, BACKEND_OPTIONS[kind], { ...CONFIGURE_SURFACE, at: ["backends", alias] });
     } else {
       // A custom backend's other options are its own: only the keys read here are checked.
       const { backend, queues } = entry;
-      checkOptions({ backend, queues }, BACKEND_OPTIONS.custom, { ...CONFIGURE_SURFACE, at: `backends.${alias}` });
+      checkOptions({ backend, queues }, BACKEND_OPTIONS.custom, { ...CONFIGURE_SURFACE, at: ["backends", alias] });
     }
   }
   return { backends, maxAttempts: settings.maxAttempts ?? 25, queues: copyQueueSettings(settings.queues) };

@@ -3,18 +3,27 @@ import { describeOption, isPlainObject, optionProblem, showValue } from "./descr
 import type { OptionRule, OptionTable } from "./option-rule";
 
 /**
+ * Where an option sits: its keys from the top, a list's entries by index
+ * (`["backends", "eu.primary", "url"]`, `["schedules", 0, "cron"]`).
+ */
+export type OptionPath = readonly (string | number)[];
+
+/**
  * Where options are checked, and the error that surface throws: `task()` and `using()` an
  * `InvalidTask`, `configure()` an `InvalidConfig`, `new Worker()` an `InvalidWorkerOption`.
  */
 export interface OptionSurface {
   /** How messages name the surface: `task("emails.send")`, `configure()`, `new Worker()`. */
   where: string;
-  /** Where the table sits in the surface's options (`backends.default`). Default the top. */
-  at?: string;
+  /** Where the table sits in the surface's options (`["backends", "default"]`). Default the top. */
+  at?: OptionPath;
   /** How messages name an option, when not by its path (the CLI names its flag: `--lease`). */
   name?: (path: string) => string;
-  /** The error to throw; `path` is the option's dotted path (`queues.email.concurrency`). */
-  error: (message: string, path: string) => ErrandError;
+  /**
+   * The error to throw; `path` is the option's path as messages show it
+   * (`queues.email.concurrency`, see `formatOptionPath`), `keys` the same path unformatted.
+   */
+  error: (message: string, path: string, keys: OptionPath) => ErrandError;
 }
 
 /**
@@ -31,7 +40,7 @@ export interface OptionSurface {
  * // new Worker(): unknown option "concurency"; it takes queues, excludeQueues, concurrency, …
  */
 export function checkOptions(options: unknown, table: OptionTable, surface: OptionSurface): void {
-  const at = surface.at ?? "";
+  const at = surface.at ?? [];
   if (!isPlainObject(options))
     throw invalidOption(surface, { path: at, rule: { kind: "object", table }, value: options });
   checkTable(options, table, { surface, path: at });
@@ -39,18 +48,21 @@ export function checkOptions(options: unknown, table: OptionTable, surface: Opti
 
 /**
  * The error for one option whose value is wrong, in the shared wording; for the checks a
- * surface makes beyond its table (a duplicate schedule name, a cron expression).
+ * surface makes beyond its table (a cron expression only the worker can parse). `path` is
+ * the option's keys, or one top-level key.
  *
  * @example
- * throw invalidOption(surface, { path: "metricsPort", rule: "a free port", value: 80 });
+ * throw invalidOption(surface, { path: ["schedules", 0, "cron"], rule: SCHEDULE_OPTIONS.cron, value: "0 25 * * *" });
  */
 export function invalidOption(
   surface: OptionSurface,
-  { path, rule, value }: { path: string; rule: OptionRule | string; value: unknown },
+  { path, rule, value }: { path: OptionPath | string; rule: OptionRule | string; value: unknown },
 ): ErrandError {
+  const keys = typeof path === "string" ? [path] : path;
   const expected = typeof rule === "string" ? rule : describeOption(rule);
-  const subject = path === "" ? "the options" : (surface.name?.(path) ?? path);
-  return surface.error(`${surface.where}: ${subject} must be ${expected}, got ${showValue(value)}.`, path);
+  const shown = formatOptionPath(keys);
+  const subject = shown === "" ? "the options" : (surface.name?.(shown) ?? shown);
+  return surface.error(`${surface.where}: ${subject} must be ${expected}, got ${showValue(value)}.`, shown, keys);
 }
 
 /**
@@ -60,26 +72,64 @@ export function invalidOption(
  */
 export function unknownOptions(
   surface: OptionSurface,
-  { at, keys, known }: { at: string; keys: readonly string[]; known: OptionTable },
+  { at, keys, known }: { at: OptionPath; keys: readonly string[]; known: OptionTable },
 ): ErrandError {
-  const paths = keys.map((key) => JSON.stringify(surface.name?.(join(at, key)) ?? join(at, key)));
+  const paths = keys.map((key) => {
+    const shown = formatOptionPath([...at, key]);
+    return JSON.stringify(surface.name?.(shown) ?? shown);
+  });
   const which = keys.length === 1 ? `unknown option ${paths[0]}` : `unknown options ${paths.join(", ")}`;
+  const parent = at.length === 0 ? "it" : formatOptionPath(at);
+  const first = [...at, keys[0]!];
   return surface.error(
-    `${surface.where}: ${which}; ${at === "" ? "it" : at} takes ${Object.keys(known).join(", ")}.`,
-    join(at, keys[0]!),
+    `${surface.where}: ${which}; ${parent} takes ${Object.keys(known).join(", ")}.`,
+    formatOptionPath(first),
+    first,
   );
+}
+
+/**
+ * A path as messages show it: keys joined by dots, list entries by index, and a key that
+ * would read as more than one (a dot, a bracket, a quote in it, or empty) in brackets, so
+ * that the alias `eu.primary` is not read as `eu` then `primary`.
+ *
+ * @example
+ * formatOptionPath(["backends", "eu.primary", "url"]); // "backends['eu.primary'].url"
+ * formatOptionPath(["schedules", 0, "cron"]); // "schedules[0].cron"
+ */
+export function formatOptionPath(keys: OptionPath): string {
+  let shown = "";
+  for (const key of keys) {
+    if (typeof key === "number") shown += `[${key}]`;
+    else if (/^[^.[\]'"]+$/.test(key)) shown += shown === "" ? key : `.${key}`;
+    else shown += `['${key.replace(/[\\']/g, "\\$&")}']`;
+  }
+  return shown;
 }
 
 /** Where a nested check is: the surface, and the path of the value being checked. */
 interface Place {
   surface: OptionSurface;
-  path: string;
+  path: OptionPath;
 }
 
 function checkTable(options: Record<string, unknown>, table: OptionTable, { surface, path }: Place): void {
   const unknown = Object.keys(options).filter((key) => !Object.hasOwn(table, key));
   if (unknown.length > 0) throw unknownOptions(surface, { at: path, keys: unknown, known: table });
-  for (const [key, rule] of Object.entries(table)) checkValue(options[key], rule, { surface, path: join(path, key) });
+  for (const [key, rule] of Object.entries(table)) checkValue(options[key], rule, { surface, path: [...path, key] });
+}
+
+/** The second entry of `list` with a `key` an earlier one has is refused, naming that one. */
+function checkUnique(list: readonly Record<string, unknown>[], key: string, { surface, path }: Place): void {
+  const first = new Map<unknown, number>();
+  list.forEach((entry, i) => {
+    const seen = first.get(entry[key]);
+    if (seen !== undefined) {
+      const rule = `unique (${formatOptionPath([...path, seen, key])} is the same)`;
+      throw invalidOption(surface, { path: [...path, i, key], rule, value: entry[key] });
+    }
+    first.set(entry[key], i);
+  });
 }
 
 function checkValue(value: unknown, rule: OptionRule, { surface, path }: Place): void {
@@ -92,20 +142,19 @@ function checkValue(value: unknown, rule: OptionRule, { surface, path }: Place):
     checkTable(value as Record<string, unknown>, rule.table, { surface, path });
   } else if (rule.kind === "list" && rule.of && Array.isArray(value)) {
     const item = { required: true, ...rule.of };
-    value.forEach((entry: unknown, i) => checkValue(entry, item, { surface, path: `${path}[${i}]` }));
+    value.forEach((entry: unknown, i) => checkValue(entry, item, { surface, path: [...path, i] }));
+    if (rule.unique !== undefined) checkUnique(value as Record<string, unknown>[], rule.unique, { surface, path });
   } else if (rule.kind === "record") {
     for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
+      const at = [...path, name];
       if (optionProblem(rule.key, name) !== null) {
         throw surface.error(
-          `${surface.where}: ${path} has ${JSON.stringify(name)}, which is not a name: names must be ${describeOption(rule.key)}.`,
-          `${path}.${name}`,
+          `${surface.where}: ${formatOptionPath(path)} has ${JSON.stringify(name)}, which is not a name: names must be ${describeOption(rule.key)}.`,
+          formatOptionPath(at),
+          at,
         );
       }
-      checkValue(entry, { required: true, ...rule.value }, { surface, path: `${path}.${name}` });
+      checkValue(entry, { required: true, ...rule.value }, { surface, path: at });
     }
   }
-}
-
-function join(at: string, key: string): string {
-  return at === "" ? key : `${at}.${key}`;
 }

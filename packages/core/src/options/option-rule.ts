@@ -29,8 +29,11 @@ export type OptionKind =
   | { kind: "function"; signature: string }
   /** A `Date` that is not Invalid Date. */
   | { kind: "date" }
-  /** An array whose entries follow `of`; with `orAll`, the string "*" too. */
-  | { kind: "list"; of?: OptionRule; nonEmpty?: boolean; orAll?: boolean; expected?: string }
+  /**
+   * An array whose entries follow `of`; with `orAll`, the string "*" too. With `unique`, no
+   * two entries (objects) have the same value at that key, e.g. two schedules one name.
+   */
+  | { kind: "list"; of?: OptionRule; nonEmpty?: boolean; orAll?: boolean; unique?: string; expected?: string }
   /** A plain object whose keys are the nested table's (unknown keys refused). */
   | { kind: "object"; table: OptionTable }
   /** A plain object of names (`key`) to values (`value`), e.g. `queues: { email: {…} }`. */

@@ -1,4 +1,10 @@
-import { MAX_BACKEND_ALIAS_LENGTH, MAX_PRIORITY, MAX_QUEUE_NAME_LENGTH, MIN_PRIORITY } from "@errand/db";
+import {
+  MAX_BACKEND_ALIAS_LENGTH,
+  MAX_PRIORITY,
+  MAX_QUEUE_NAME_LENGTH,
+  MAX_TASK_NAME_LENGTH,
+  MIN_PRIORITY,
+} from "@errand/db";
 import type { OptionRule } from "./option-rule";
 
 /**
@@ -11,6 +17,13 @@ export const QUEUE_NAME_RULE = {
   kind: "string",
   minLength: 1,
   maxLength: MAX_QUEUE_NAME_LENGTH,
+} as const satisfies OptionRule;
+
+/** A task's name, as the schema stores it; `task()` asks more of a new one (`TASK_OPTIONS.name`). */
+export const TASK_NAME_RULE = {
+  kind: "string",
+  minLength: 1,
+  maxLength: MAX_TASK_NAME_LENGTH,
 } as const satisfies OptionRule;
 
 /** A backend alias of `configure({ backends })`. */

@@ -2,7 +2,13 @@ import { MAX_TASK_NAME_LENGTH, MAX_UNIQUE_KEY_LENGTH } from "@errand/db";
 import { InvalidTask } from "../errors";
 import type { OptionSurface } from "../options/check-options";
 import type { OptionRule } from "../options/option-rule";
-import { BACKEND_ALIAS_RULE, POSITIVE_INTEGER_RULE, PRIORITY_RULE, QUEUE_NAME_RULE } from "../options/shared-rules";
+import {
+  BACKEND_ALIAS_RULE,
+  POSITIVE_INTEGER_RULE,
+  PRIORITY_RULE,
+  QUEUE_NAME_RULE,
+  TASK_NAME_RULE,
+} from "../options/shared-rules";
 import type { EnqueueTransaction, TaskCreator } from "../types";
 import type { TaskResult } from "../result/task-result";
 import { delayToMilliseconds, type Delay } from "./repeat";
@@ -84,9 +90,7 @@ export interface UsingOptions {
 /** Every option of `task()` and what it may be: the one place they are checked (`checkOptions`). */
 export const TASK_OPTIONS = {
   name: {
-    kind: "string",
-    minLength: 1,
-    maxLength: MAX_TASK_NAME_LENGTH,
+    ...TASK_NAME_RULE,
     pattern: /\S/,
     expected: `a stable, non-empty name of at most ${MAX_TASK_NAME_LENGTH} characters`,
     hint: 'e.g. task({ name: "emails.send" }, fn)',

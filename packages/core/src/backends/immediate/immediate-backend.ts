@@ -39,7 +39,7 @@ export class ImmediateBackend extends StoreBackend {
   constructor(alias: string, settings: ImmediateBackendSettings) {
     super(alias, settings);
     // configure() checks these settings; a backend made directly is checked the same way.
-    checkOptions(settings, BACKEND_OPTIONS.immediate, { ...CONFIGURE_SURFACE, at: `backends.${alias}` });
+    checkOptions(settings, BACKEND_OPTIONS.immediate, { ...CONFIGURE_SURFACE, at: ["backends", alias] });
     const maxResults = settings.maxResults ?? DEFAULT_MAX_RESULTS;
     this.#store = new MemoryTaskStore({ maxFinished: maxResults });
   }
