@@ -45,11 +45,18 @@ describe("per-queue lag and duration", () => {
     const claimed = await store.taskClaimBatch({ queues: "*", limit: 100, workerId: "w", leaseSeconds: 30 });
     expect(claimed).toHaveLength(14);
     await queries.taskRenewLease(tdb.db, { ids: claimed.map((t) => t.id), workerId: "w", leaseSeconds: 30 });
+    const failure = {
+      exceptionClass: "E",
+      message: "m",
+      traceback: "t",
+      attempt: 1,
+      failedAt: new Date().toISOString(),
+    };
     // A failure that is retried finishes nothing.
     const retried = claimed.find((t) => t.queueName === "email")!;
     await store.taskFail({
       workerId: "w",
-      failures: [{ id: retried.id, error: { exceptionClass: "E", message: "m", traceback: "t" }, retryDelay: 0 }],
+      failures: [{ id: retried.id, error: failure, retryDelay: 0 }],
     });
     expect((await store.taskStats()).timings).toEqual([]);
     const again = await store.taskClaimBatch({ queues: "*", limit: 1, workerId: "w", leaseSeconds: 30 });
@@ -65,7 +72,7 @@ describe("per-queue lag and duration", () => {
       failures: [
         {
           id: retried.id,
-          error: { exceptionClass: "E", message: "m", traceback: "t" },
+          error: failure,
           retryDelay: null,
           startedAt: started,
         },
