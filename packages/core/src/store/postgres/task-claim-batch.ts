@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { TASK_COLUMNS, type TaskRow } from "@errand/db";
 import type { Executor } from "./executor";
+import { NOT_PAUSED } from "./not-paused";
 import type { TaskClaimBatchParams } from "../task-store";
 import { limitedQueueNames } from "../claim-flow";
 import { claimOrderBy, compareClaimOrder } from "../claim-order";
@@ -76,14 +77,14 @@ async function claim(db: Executor, params: TaskClaimBatchParams): Promise<Claime
 }
 
 /**
- * The fast path's flow condition, one fragment: not a paused queue (the paused names are
- * read once per statement, an InitPlan over the small `errand_queues` table), not a queue
- * with a limit, not a task with a concurrency key. With no limits configured and no keyed
+ * The fast path's flow condition, one fragment: not a paused queue (`NOT_PAUSED`: read once
+ * per statement from the small `errand_queues` table), not a queue with a limit, not a task
+ * with a concurrency key. With no limits configured and no keyed
  * task it costs one probe of an empty table (measured in worker/bench/README.md).
  */
 function flowCondition(limitedNames: readonly string[]) {
   return sql`AND concurrency_key IS NULL
-      AND NOT (queue_name = ANY(ARRAY(SELECT name FROM errand_queues WHERE paused)))
+      AND ${NOT_PAUSED}
       ${limitedNames.length > 0 ? sql`AND NOT (queue_name = ANY(${sql.val([...limitedNames])}::text[]))` : sql``}`;
 }
 
@@ -124,7 +125,10 @@ async function claimFree(
       last_attempted_at = now(),
       locked_by = ${params.workerId}::text,
       locked_until = now() + make_interval(secs => ${params.leaseSeconds}::double precision)
-    FROM (
+    FROM async_commit
+    -- The ids as an array (an InitPlan), not a join: joined, the planner may hash the whole
+    -- table to match a few hundred ids; as an array it looks each up by primary key.
+    WHERE t.id = ANY(ARRAY(
       SELECT id FROM errand_tasks
       WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter} ${backendFilter}
         ${flow}
@@ -132,8 +136,7 @@ async function claimFree(
       ORDER BY ${claimOrderBy()}
       LIMIT ${params.limit}
       FOR UPDATE SKIP LOCKED
-    ) AS due, async_commit
-    WHERE t.id = due.id
+    ))
     RETURNING ${RETURNING}`.execute(db);
   return rows;
 }

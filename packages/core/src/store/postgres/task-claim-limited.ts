@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Executor } from "./executor";
+import { NOT_PAUSED } from "./not-paused";
 import type { TaskClaimBatchParams } from "../task-store";
 import { RATE_LIMIT_MARGIN_MS } from "../claim-flow";
 import { claimOrderBy } from "../claim-order";
@@ -72,7 +73,7 @@ function claimStatement(
       SELECT id, queue_name, concurrency_key, concurrency_limit, priority, run_after, seq FROM errand_tasks
       WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter} ${backendFilter}
         AND (concurrency_key IS NOT NULL OR queue_name = ANY(${sql.val(limitedNames)}::text[]))
-        AND NOT (queue_name = ANY(ARRAY(SELECT name FROM errand_queues WHERE paused)))
+        AND ${NOT_PAUSED}
       ORDER BY ${claimOrderBy()}
       LIMIT ${MAX_CANDIDATES}
     ), key_running AS (
@@ -110,8 +111,8 @@ function claimStatement(
         last_attempted_at = now(),
         locked_by = ${params.workerId}::text,
         locked_until = now() + make_interval(secs => ${params.leaseSeconds}::double precision)
-      FROM picked
-      WHERE t.id = picked.id AND t.status = 'PENDING'
+      -- An array, not a join: the primary key finds each row (see taskClaimBatch).
+      WHERE t.id = ANY(ARRAY(SELECT id FROM picked)) AND t.status = 'PENDING'
       RETURNING ${params.returning}
     ), started AS (
       INSERT INTO errand_queue_starts (queue_name, started_at, count)
