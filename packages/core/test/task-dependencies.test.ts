@@ -56,6 +56,20 @@ describe.each(stores)("$name: dependencies", ({ make }) => {
     store.taskFail({ workerId: "w1", failures: [{ id, error: boom(1), retryDelay: null }] });
   const count = async () => (await store.taskList({ limit: 500 })).items.length;
 
+  it("a keyed task, or one of a limited queue, waits for its dependencies too (the limited claim)", async () => {
+    const a = await insert({ args: ["a"] });
+    const keyed = await insert({ args: ["keyed"], dependsOn: [a.id], concurrencyKey: "k" });
+    const limited = await insert({ args: ["limited"], dependsOn: [a.id], queueName: "limited" });
+    // Due and keyed, without dependencies: the limited claim runs.
+    const other = await insert({ args: ["other"], concurrencyKey: "k2" });
+    const flow = { queues: { limited: { concurrency: 5 } }, freeSlots: 10 };
+    const first = await store.taskClaimBatch({ queues: "*", limit: 10, workerId: "w1", leaseSeconds: 30, flow });
+    expect(first.map((r) => r.id).sort()).toEqual([a.id, other.id].sort());
+    await complete(a.id);
+    const then = await store.taskClaimBatch({ queues: "*", limit: 10, workerId: "w1", leaseSeconds: 30, flow });
+    expect(then.map((r) => r.id).sort()).toEqual([keyed.id, limited.id].sort());
+  });
+
   it("waits until every dependency succeeded, then is claimed with their return values in order", async () => {
     const a = await insert({ args: ["a"] });
     const b = await insert({ args: ["b"] });

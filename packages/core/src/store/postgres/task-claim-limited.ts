@@ -74,6 +74,7 @@ function claimStatement(
       WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter} ${backendFilter}
         AND (concurrency_key IS NOT NULL OR queue_name = ANY(${sql.val(limitedNames)}::text[]))
         AND ${NOT_PAUSED}
+        AND waiting_on = 0 -- released by the last dependency to succeed (migration 0007)
       ORDER BY ${claimOrderBy()}
       LIMIT ${MAX_CANDIDATES}
     ), key_running AS (
