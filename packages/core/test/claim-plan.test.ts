@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
+import pg from "pg";
 import { queries } from "@errand/core/internal";
 import { createTestDatabase, insertTasks, type TestDatabase } from "@errand/core/testing";
 
@@ -55,5 +56,42 @@ describe("the claim's plan with a backlog of 10,000", () => {
     } finally {
       await sql`DELETE FROM errand_queues`.execute(tdb.db);
     }
+  });
+});
+
+describe("the limited claim (keyed tasks and limited queues)", () => {
+  /** Claims with free slots while another session holds the limited claim's lock: settles, or "blocked". */
+  async function claimWhileLocked(limit: number) {
+    const holder = new pg.Client({ connectionString: tdb.url });
+    await holder.connect();
+    try {
+      await holder.query("SELECT pg_advisory_lock(hashtext('errand_flow_claim'))");
+      const claim = queries.taskClaimBatch(tdb.db, {
+        queues: "*",
+        limit,
+        workerId: "w",
+        leaseSeconds: 30,
+        flow: { queues: {}, freeSlots: limit },
+      });
+      const blocked = new Promise<"blocked">((resolve) => setTimeout(() => resolve("blocked"), 1_000));
+      const first = await Promise.race([claim, blocked]);
+      await holder.query("SELECT pg_advisory_unlock(hashtext('errand_flow_claim'))");
+      const claimed = await claim;
+      return { blocked: first === "blocked", claimed: claimed.length };
+    } finally {
+      await holder.end();
+    }
+  }
+
+  it("is skipped when the fast path found tasks and nothing limited is due (one statement per start)", async () => {
+    await sql`DELETE FROM errand_tasks`.execute(tdb.db);
+    await insertTasks(tdb.db, [{}]);
+    expect(await claimWhileLocked(10)).toEqual({ blocked: false, claimed: 1 });
+  });
+
+  it("runs when a keyed task is due beside them", async () => {
+    await sql`DELETE FROM errand_tasks`.execute(tdb.db);
+    await insertTasks(tdb.db, [{}, { concurrency_key: "k", concurrency_limit: 1 }]);
+    expect(await claimWhileLocked(10)).toEqual({ blocked: true, claimed: 2 });
   });
 });
