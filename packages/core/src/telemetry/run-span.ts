@@ -29,6 +29,8 @@ export type RunSpanOutcome = { ok: true } | { ok: false; error: unknown };
 export class RunSpan {
   readonly #api: OtelApiModule;
   readonly #span: Span;
+  /** `null`: not read yet (see `logFields`). */
+  #logFields: { traceId: string; spanId: string } | undefined | null = null;
 
   private constructor(api: OtelApiModule, span: Span) {
     this.#api = api;
@@ -70,11 +72,18 @@ export class RunSpan {
     return this.#api.context.with(this.#api.trace.setSpan(this.#api.context.active(), this.#span), fn);
   }
 
-  /** The ids to put on log lines about this attempt; `undefined` for a no-op span. */
+  /**
+   * The ids to put on log lines about this attempt; `undefined` for a no-op span. Read once:
+   * every log line of the attempt carries them, and checking the ids is a regular expression.
+   */
   get logFields(): { traceId: string; spanId: string } | undefined {
-    const context = this.#span.spanContext();
-    if (!this.#api.isSpanContextValid(context)) return undefined;
-    return { traceId: context.traceId, spanId: context.spanId };
+    if (this.#logFields === null) {
+      const context = this.#span.spanContext();
+      this.#logFields = this.#api.isSpanContextValid(context)
+        ? { traceId: context.traceId, spanId: context.spanId }
+        : undefined;
+    }
+    return this.#logFields;
   }
 
   /** Ends the span; a failure records the exception and sets the error status. */
