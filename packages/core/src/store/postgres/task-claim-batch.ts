@@ -5,7 +5,8 @@ import { NOT_PAUSED } from "./not-paused";
 import type { TaskClaimBatchParams } from "../task-store";
 import { limitedQueueNames } from "../claim-flow";
 import { claimOrderBy, compareClaimOrder } from "../claim-order";
-import { taskClaimLimited, type LimitRow } from "./task-claim-limited";
+import { limitedWaiting, taskClaimLimited, type LimitRow } from "./task-claim-limited";
+import { claimFilters } from "./claim-filters";
 
 /**
  * Columns whose value a claim already knows, or can tell from the row's other columns on a
@@ -112,10 +113,7 @@ function limitRows(params: TaskClaimBatchParams): LimitRow[] {
  * on every row of the fast path's claim.
  */
 function limitedDue(limitedNames: readonly string[]) {
-  return sql`(SELECT EXISTS (SELECT 1 FROM errand_tasks
-      WHERE status = 'PENDING' AND run_after <= now() AND waiting_on = 0
-        AND (concurrency_key IS NOT NULL OR queue_name = ANY(${sql.val([...limitedNames])}::text[]))
-        AND ${NOT_PAUSED}))`;
+  return sql`(SELECT EXISTS (SELECT 1 FROM errand_tasks WHERE ${limitedWaiting(limitedNames)}))`;
 }
 
 async function claimFree(
@@ -123,15 +121,6 @@ async function claimFree(
   params: TaskClaimBatchParams,
   { flow, probe }: { flow: ReturnType<typeof sql>; probe: ReturnType<typeof sql> | null },
 ): Promise<ClaimedRow[]> {
-  const exclude = params.excludeQueues ?? [];
-  const queueFilter =
-    params.queues !== "*"
-      ? sql`AND queue_name = ANY(${sql.val([...params.queues])}::text[])`
-      : exclude.length > 0
-        ? sql`AND NOT (queue_name = ANY(${sql.val([...exclude])}::text[]))`
-        : sql``;
-  const idFilter = params.ids ? sql`AND id = ANY(${sql.val([...params.ids])}::uuid[])` : sql``;
-  const backendFilter = params.backend !== undefined ? sql`AND backend = ${params.backend}` : sql``;
   const { rows } = await sql<ClaimedRow>`
     WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
     UPDATE errand_tasks AS t SET
@@ -147,7 +136,7 @@ async function claimFree(
     -- table to match a few hundred ids; as an array it looks each up by primary key.
     WHERE t.id = ANY(ARRAY(
       SELECT id FROM errand_tasks
-      WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter} ${backendFilter}
+      WHERE status = 'PENDING' AND run_after <= now() ${claimFilters(params)}
         ${flow}
         AND waiting_on = 0 -- released by the last dependency to succeed (migration 0007)
       ORDER BY ${claimOrderBy()}

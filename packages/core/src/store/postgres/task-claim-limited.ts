@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Executor } from "./executor";
 import { NOT_PAUSED } from "./not-paused";
+import { claimFilters } from "./claim-filters";
 import type { TaskClaimBatchParams } from "../task-store";
 import { RATE_LIMIT_MARGIN_MS } from "../claim-flow";
 import { claimOrderBy } from "../claim-order";
@@ -43,6 +44,20 @@ export async function taskClaimLimited<Row>(
   return db.isTransaction ? run(db) : db.transaction().execute(run);
 }
 
+/**
+ * The tasks only the limited claim takes, due now: keyed ones and those of the limited queues
+ * (`limitedNames`), not of a paused queue, not waiting on a dependency (`waiting_on`, released
+ * by the last dependency to succeed, migration 0007). No `--` comment inside: the fragment is
+ * embedded in other statements, where it would swallow what follows. The fast path asks
+ * whether any is due with the same condition (`taskClaimBatch`).
+ */
+export function limitedWaiting(limitedNames: readonly string[]): RawBuilder<unknown> {
+  return sql`status = 'PENDING' AND run_after <= now()
+        AND (concurrency_key IS NOT NULL OR queue_name = ANY(${sql.val([...limitedNames])}::text[]))
+        AND ${NOT_PAUSED}
+        AND waiting_on = 0`;
+}
+
 /** One limited queue as the claim reads it (from the worker's `queues` config). */
 export interface LimitRow {
   name: string;
@@ -54,16 +69,6 @@ export interface LimitRow {
 function claimStatement(
   params: TaskClaimBatchParams & { room: number; limits: LimitRow[]; returning: RawBuilder<unknown> },
 ): RawBuilder<unknown> {
-  const exclude = params.excludeQueues ?? [];
-  const queueFilter =
-    params.queues !== "*"
-      ? sql`AND queue_name = ANY(${sql.val([...params.queues])}::text[])`
-      : exclude.length > 0
-        ? sql`AND NOT (queue_name = ANY(${sql.val([...exclude])}::text[]))`
-        : sql``;
-  const idFilter = params.ids ? sql`AND id = ANY(${sql.val([...params.ids])}::uuid[])` : sql``;
-  const backendFilter = params.backend !== undefined ? sql`AND backend = ${params.backend}` : sql``;
-  const limitedNames = params.limits.map((l) => l.name);
   const margin = RATE_LIMIT_MARGIN_MS / 1000;
   return sql`
     WITH limits AS (
@@ -71,10 +76,7 @@ function claimStatement(
         AS l(name text, concurrency int, rate_limit int, period_seconds int)
     ), candidates AS (
       SELECT id, queue_name, concurrency_key, concurrency_limit, priority, run_after, seq FROM errand_tasks
-      WHERE status = 'PENDING' AND run_after <= now() ${queueFilter} ${idFilter} ${backendFilter}
-        AND (concurrency_key IS NOT NULL OR queue_name = ANY(${sql.val(limitedNames)}::text[]))
-        AND ${NOT_PAUSED}
-        AND waiting_on = 0 -- released by the last dependency to succeed (migration 0007)
+      WHERE ${limitedWaiting(params.limits.map((l) => l.name))} ${claimFilters(params)}
       ORDER BY ${claimOrderBy()}
       LIMIT ${MAX_CANDIDATES}
     ), key_running AS (
