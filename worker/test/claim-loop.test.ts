@@ -78,6 +78,14 @@ function start({ db, ...options }: Partial<ClaimLoopOptions> & { db?: Kysely<Dat
   return { loop, done, running, results, lines, claims, finish, drained: () => drained };
 }
 
+/** Synchronous work for `ms`: the event loop runs nothing else meanwhile (a CPU-bound task). */
+function blockEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // blocked
+  }
+}
+
 describe("ClaimLoop", () => {
   it("without prefetch, never claims more than its free slots, and refills a slot when it frees up", async () => {
     await insertTasks(
@@ -204,6 +212,30 @@ describe("ClaimLoop", () => {
 
   describe("claiming ahead (prefetch)", () => {
     /** Finishes what runs, a round at a time, until `until()` holds. */
+    /**
+     * One slot, a local queue of up to 8 and a 300 ms timeout, run until tasks wait in the
+     * queue: the loop, what it gave back, and the ids it holds queued (RUNNING, not started).
+     */
+    async function queueAhead() {
+      await insertTasks(
+        tdb.db,
+        Array.from({ length: 200 }, () => ({})),
+      );
+      const released: string[] = [];
+      const h = start({
+        concurrency: 1,
+        prefetch: 8,
+        prefetchTimeoutMs: 300,
+        onReleased: (ids) => released.push(...ids),
+      });
+      await finishUntil(h, () => h.loop.queued > 0);
+      const queuedIds = (await tdb.db.selectFrom("errand_tasks").select("id").where("status", "=", "RUNNING").execute())
+        .map((r) => r.id)
+        .filter((id) => !h.running.has(id));
+      expect(queuedIds.length).toBe(h.loop.queued);
+      return { h, released, queuedIds };
+    }
+
     async function finishUntil(h: ReturnType<typeof start>, until: () => boolean) {
       while (!until()) {
         await waitFor("a task running", () => h.running.size > 0 || until());
@@ -231,22 +263,7 @@ describe("ClaimLoop", () => {
     });
 
     it("holds queued tasks RUNNING under its lease, and gives them back untouched when not started in time", async () => {
-      await insertTasks(
-        tdb.db,
-        Array.from({ length: 200 }, () => ({})),
-      );
-      const released: string[] = [];
-      const h = start({
-        concurrency: 1,
-        prefetch: 8,
-        prefetchTimeoutMs: 300,
-        onReleased: (ids) => released.push(...ids),
-      });
-      await finishUntil(h, () => h.loop.queued > 0);
-      const queuedIds = (await tdb.db.selectFrom("errand_tasks").select("id").where("status", "=", "RUNNING").execute())
-        .map((r) => r.id)
-        .filter((id) => !h.running.has(id));
-      expect(queuedIds.length).toBe(h.loop.queued);
+      const { h, released, queuedIds } = await queueAhead();
       // Nothing frees the one slot: the queued tasks wait past the timeout and go back.
       await waitFor("the queue given back", () => h.loop.queued === 0);
       await waitFor("the release stored", () => released.length >= queuedIds.length);
@@ -261,29 +278,11 @@ describe("ClaimLoop", () => {
     });
 
     it("after a blocked event loop, starts none of the queued tasks that waited past the timeout", async () => {
-      await insertTasks(
-        tdb.db,
-        Array.from({ length: 200 }, () => ({})),
-      );
-      const released: string[] = [];
-      const h = start({
-        concurrency: 1,
-        prefetch: 8,
-        prefetchTimeoutMs: 300,
-        onReleased: (ids) => released.push(...ids),
-      });
-      await finishUntil(h, () => h.loop.queued > 0);
+      const { h, released, queuedIds } = await queueAhead();
       const [first] = [...h.running.values()];
-      const queuedIds = (await tdb.db.selectFrom("errand_tasks").select("id").where("status", "=", "RUNNING").execute())
-        .map((r) => r.id)
-        .filter((id) => !h.running.has(id));
-      expect(queuedIds.length).toBe(h.loop.queued);
       // A synchronous task blocks the event loop past the timeout, so the expiry timer cannot
       // run; its slot is freed in the same turn it ends.
-      const until = performance.now() + 500;
-      while (performance.now() < until) {
-        // blocked
-      }
+      blockEventLoop(500);
       h.running.delete(first!.id);
       h.loop.slotFreed();
       expect([...h.running.keys()].filter((id) => queuedIds.includes(id))).toEqual([]);
@@ -304,10 +303,7 @@ describe("ClaimLoop", () => {
         const tasks = await pgStore.taskClaimBatch(...args);
         if (lateIds === null && tasks.length > 0) {
           lateIds = tasks.map((t) => t.id);
-          const until = performance.now() + 500;
-          while (performance.now() < until) {
-            // blocked
-          }
+          blockEventLoop(500);
         }
         return tasks;
       };
