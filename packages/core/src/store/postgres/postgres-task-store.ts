@@ -11,7 +11,6 @@ import {
   taskRetryMany,
   taskCancel,
   taskCancelRequested,
-  taskClaimBatch,
   taskComplete,
   taskCountsCompact,
   taskDependencyInsert,
@@ -35,6 +34,7 @@ import {
   type TaskInsertRow,
 } from "./index";
 import { rowToRecord } from "./row-to-record";
+import { taskClaimRows } from "./task-claim-batch";
 import type {
   EnqueueRequest,
   QueueInfo,
@@ -142,7 +142,7 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async taskClaimBatch(params: TaskClaimBatchParams): Promise<TaskRecord[]> {
-    return (await taskClaimBatch(this.#db, params)).map(rowToRecord);
+    return (await taskClaimRows(this.#db, params)).map(rowToRecord);
   }
 
   taskComplete(params: TaskCompleteParams & { brief: true }): Promise<TaskOutcomeBrief[]>;

@@ -10,7 +10,7 @@ import { claimFilters } from "./claim-filters";
 
 /**
  * Columns whose value a claim already knows, or can tell from the row's other columns on a
- * task's first attempt: sent as NULL then (cheap to parse) and filled in by `filled()`.
+ * task's first attempt: sent as NULL then (cheap to parse) and filled in by `fill()`.
  * Parsing the claimed rows was the worker's largest cost: ≈10 µs a row for 28 columns, most
  * of it the timestamps and the `worker_ids` array.
  */
@@ -59,8 +59,19 @@ const RETURNING = sql.raw(
  * @returns the claimed rows in claim order.
  */
 export async function taskClaimBatch(db: Executor, params: TaskClaimBatchParams): Promise<TaskRow[]> {
+  const rows = (await taskClaimRows(db, params)) as (TaskRow & Pick<ClaimedRow, "claimed_at" | "limited_due">)[];
+  return rows.map(({ claimed_at: _at, limited_due: _due, ...row }) => row);
+}
+
+/**
+ * `taskClaimBatch` for the store, which maps each row to a record at once: the rows as
+ * received, filled in place (no copy of a 36-column row per task: copying them was a sixth
+ * of what a drain allocated), still carrying the claim's `claimed_at`.
+ */
+export async function taskClaimRows(db: Executor, params: TaskClaimBatchParams): Promise<TaskRow[]> {
   const rows = await claim(db, params);
-  return rows.map((row) => filled(row, params));
+  for (const row of rows) fill(row, params);
+  return rows as TaskRow[];
 }
 
 async function claim(db: Executor, params: TaskClaimBatchParams): Promise<ClaimedRow[]> {
@@ -163,21 +174,18 @@ type ClaimedRow = {
 } & { claimed_at: Date; limited_due?: boolean };
 
 /** The row as stored, from what the claim set (see the UPDATE) and the row's other columns. */
-function filled(row: ClaimedRow, params: TaskClaimBatchParams): TaskRow {
-  const { claimed_at: at, limited_due: _limitedDue, ...rest } = row;
-  return {
-    ...rest,
-    status: "RUNNING",
-    started_at: row.started_at ?? at,
-    last_attempted_at: at,
-    finished_at: null,
-    locked_by: params.workerId,
-    locked_until: new Date(at.getTime() + params.leaseSeconds * 1000),
-    worker_ids: row.worker_ids ?? [params.workerId],
-    errors: row.errors ?? [],
-    return_value: null,
-    cancel_requested_at: null,
-    scheduled_at: row.scheduled_at ?? row.run_after,
-    enqueued_at: row.enqueued_at ?? row.run_after,
-  };
+function fill(row: ClaimedRow, params: TaskClaimBatchParams): void {
+  const at = row.claimed_at;
+  row.status = "RUNNING";
+  row.started_at ??= at;
+  row.last_attempted_at = at;
+  row.finished_at = null;
+  row.locked_by = params.workerId;
+  row.locked_until = new Date(at.getTime() + params.leaseSeconds * 1000);
+  row.worker_ids ??= [params.workerId];
+  row.errors ??= [];
+  row.return_value = null;
+  row.cancel_requested_at = null;
+  row.scheduled_at ??= row.run_after;
+  row.enqueued_at ??= row.run_after;
 }
