@@ -1,5 +1,11 @@
 import type { TaskErrorRow } from "@errand/db";
-import { TaskNotRegistered, TaskResult, type TaskRecord, type TaskRecordSource } from "@errand/core";
+import {
+  TaskNotRegistered,
+  TaskResult,
+  type TaskDependency,
+  type TaskRecord,
+  type TaskRecordSource,
+} from "@errand/core";
 import {
   errorToTaskError,
   LazyAbort,
@@ -16,6 +22,9 @@ import { retryDelayFor } from "./retry-delay";
  * What one attempt came to, ready to store: the return value as JSON text, or the error
  * as stored and the retry delay it asks for (`null`: no retry; see `retryDelayFor`).
  */
+/** A task as the registry holds it. */
+type RunnableTask = NonNullable<ReturnType<ReturnType<typeof registeredTasks>["get"]>>;
+
 export type AttemptOutcome =
   { ok: true; returnValue: string } | { ok: false; error: TaskErrorRow; retryDelay: number | null };
 
@@ -29,6 +38,8 @@ export interface TaskAttemptOptions {
   workerId: string;
   /** When the function starts. Default now. */
   startedAt?: Date | undefined;
+  /** Called with the outcome as it settles, before anything awaiting `outcome` resumes. */
+  onOutcome?: ((outcome: AttemptOutcome) => void) | undefined;
 }
 
 /**
@@ -59,15 +70,34 @@ export class TaskAttempt {
     this.task = options.task;
     this.startedAt = options.startedAt ?? new Date();
     const span = (this.span = RunSpan.start(options.task, this.startedAt));
-    const run = span ? span.run(() => this.#run(options)) : this.#run(options);
+    let run: Promise<RunOutcome>;
+    try {
+      run = span ? span.run(() => this.#run(options)) : this.#run(options);
+    } catch (error) {
+      run = Promise.resolve({ ok: false, error });
+    }
+    const { onOutcome } = options;
+    const done = (outcome: AttemptOutcome): AttemptOutcome => {
+      if (onOutcome) {
+        try {
+          onOutcome(outcome);
+        } catch (error) {
+          // Not this attempt's failure: thrown again outside the outcome, which never rejects.
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      }
+      return outcome;
+    };
     this.outcome = run.then(
       (outcome) => {
         span?.end(outcome.ok ? outcome : { ok: false, error: outcome.error });
-        return this.#toOutcome(outcome);
+        return done(this.#toOutcome(outcome));
       },
       (error: unknown) => {
         span?.end({ ok: false, error });
-        return this.#toOutcome({ ok: false, error });
+        return done(this.#toOutcome({ ok: false, error }));
       },
     );
   }
@@ -82,15 +112,28 @@ export class TaskAttempt {
     return Math.round((performance.now() - this.#startedAt) * 10) / 10;
   }
 
-  async #run(options: TaskAttemptOptions): Promise<RunOutcome> {
-    const { task, store, workerId } = options;
+  #run(options: TaskAttemptOptions): Promise<RunOutcome> {
+    const { task } = options;
     const registered = registeredTasks().get(task.taskName);
-    if (!registered) return { ok: false, error: new TaskNotRegistered(task.taskName) };
+    if (!registered) return Promise.resolve({ ok: false, error: new TaskNotRegistered(task.taskName) });
+    // Only a task that waited reads its dependencies' results: one query, before it starts.
+    if (task.dependsOn.length > 0) {
+      return options.store
+        .taskDependencies({ id: task.id })
+        .then((dependencies) => this.#runRegistered(options, registered, dependencies));
+    }
+    return this.#runRegistered(options, registered, []);
+  }
+
+  #runRegistered(
+    options: TaskAttemptOptions,
+    registered: RunnableTask,
+    dependencies: TaskDependency[],
+  ): Promise<RunOutcome> {
+    const { task, store, workerId } = options;
     const setProgress = async (done: number, total: number | null) => {
       await store.taskSetProgress({ id: task.id, workerId, done, total });
     };
-    // Only a task that waited reads its dependencies' results: one query, before it starts.
-    const dependencies = task.dependsOn.length > 0 ? await store.taskDependencies({ id: task.id }) : [];
     if (registered.isolate === "thread") {
       return runIsolated({ task, timeout: registered.timeout, abort: this.#abort, setProgress, dependencies });
     }

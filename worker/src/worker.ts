@@ -329,7 +329,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   async #allRunningDone(): Promise<void> {
     while (this.#running.size > 0) {
-      // #attemptDone runs first: it was chained onto each outcome when the attempt started.
+      // #attemptDone runs first: each attempt calls it as its outcome settles.
       await Promise.all([...this.#running.values()].map((attempt) => attempt.outcome));
     }
   }
@@ -342,12 +342,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const now = new Date();
     task.lastAttemptedAt = now;
     if (task.attempts === 1) task.startedAt = now;
-    const attempt = new TaskAttempt({
+    const attempt: TaskAttempt = new TaskAttempt({
       task,
       store: parts.store,
       backend: parts.backend,
       workerId: this.workerId,
       startedAt: now,
+      onOutcome: (outcome) => this.#attemptDone(parts, attempt, outcome),
     });
     this.#running.set(task.id, attempt);
     parts.leases.hold(task.id);
@@ -361,7 +362,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       ...attempt.span?.logFields,
     });
     this.#announcer.announce("started", task);
-    void attempt.outcome.then((outcome) => this.#attemptDone(parts, attempt, outcome));
   }
 
   #attemptDone(parts: Parts, attempt: TaskAttempt, outcome: AttemptOutcome): void {

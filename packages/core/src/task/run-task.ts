@@ -56,7 +56,7 @@ export class TaskTimeoutError extends ErrandError {
  * A timed-out attempt fails at once; the function itself keeps running until it notices
  * `signal` (JavaScript cannot stop a function from outside).
  */
-export async function runTask(options: RunTaskOptions): Promise<RunOutcome> {
+export function runTask(options: RunTaskOptions): Promise<RunOutcome> {
   const { task } = options;
   const outer = options.signal;
   const abort = outer instanceof LazyAbort ? outer : new LazyAbort();
@@ -64,20 +64,6 @@ export async function runTask(options: RunTaskOptions): Promise<RunOutcome> {
   if (outer instanceof AbortSignal) {
     if (outer.aborted) abort.abort(outer.reason);
     else outer.addEventListener("abort", onOuterAbort, { once: true });
-  }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    abort.onAbort((reason) =>
-      reject(
-        reason instanceof Error
-          ? reason
-          : new ErrandError(ERROR_CODES.TASK_CANCELLED, `Task "${task.name}" was aborted: ${String(reason)}`),
-      ),
-    );
-  });
-  aborted.catch(() => undefined);
-  if (task.timeout !== null) {
-    timer = setTimeout(() => abort.abort(new TaskTimeoutError(task.name, task.timeout!)), task.timeout * 1000);
   }
   const dependencies = options.dependencies ?? [];
   const context: TaskContext = {
@@ -94,23 +80,59 @@ export async function runTask(options: RunTaskOptions): Promise<RunOutcome> {
       await options.setProgress(done, total ?? null);
     },
   };
-  try {
-    const value = await Promise.race([task.run(context, options.result.args), aborted]);
-    let normalized: JsonValue;
-    try {
-      normalized = normalizeJson(value === undefined ? null : value, "returnValue", task.name);
-    } catch (error) {
-      throw new ErrandError(
-        ERROR_CODES.INVALID_RETURN_VALUE,
-        `Task "${task.name}" returned a value that is not JSON: ${(error as Error).message.replace(/ Task arguments must be JSON.*$/, "")} Return plain JSON (convert Dates to strings).`,
-        { cause: error },
-      );
+  // One promise settled by whichever comes first, the function or an abort (no race of two
+  // promises per attempt: a drain of no-op tasks allocates little else).
+  return new Promise<RunOutcome>((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let settled = false;
+    const settle = (outcome: RunOutcome) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      if (outer instanceof AbortSignal) outer.removeEventListener("abort", onOuterAbort);
+      resolve(outcome);
+    };
+    abort.onAbort((reason) =>
+      settle({
+        ok: false,
+        error:
+          reason instanceof Error
+            ? reason
+            : new ErrandError(ERROR_CODES.TASK_CANCELLED, `Task "${task.name}" was aborted: ${String(reason)}`),
+      }),
+    );
+    if (task.timeout !== null && !settled) {
+      timer = setTimeout(() => abort.abort(new TaskTimeoutError(task.name, task.timeout!)), task.timeout * 1000);
     }
-    return { ok: true, returnValue: normalized, json: JSON.stringify(normalized) };
+    const failed = (error: unknown) => settle({ ok: false, error });
+    try {
+      task.run(context, options.result.args).then((value) => {
+        try {
+          settle(returned(task.name, value));
+        } catch (error) {
+          failed(error);
+        }
+      }, failed);
+    } catch (error) {
+      failed(error);
+    }
+  });
+}
+
+/** What a task returned, as JSON; a value that is not JSON fails the attempt. */
+function returned(taskName: string, value: unknown): RunOutcome {
+  let normalized: JsonValue;
+  try {
+    normalized = normalizeJson(value === undefined ? null : value, "returnValue", taskName);
   } catch (error) {
-    return { ok: false, error };
-  } finally {
-    if (timer) clearTimeout(timer);
-    if (outer instanceof AbortSignal) outer.removeEventListener("abort", onOuterAbort);
+    return {
+      ok: false,
+      error: new ErrandError(
+        ERROR_CODES.INVALID_RETURN_VALUE,
+        `Task "${taskName}" returned a value that is not JSON: ${(error as Error).message.replace(/ Task arguments must be JSON.*$/, "")} Return plain JSON (convert Dates to strings).`,
+        { cause: error },
+      ),
+    };
   }
+  return { ok: true, returnValue: normalized, json: JSON.stringify(normalized) };
 }
